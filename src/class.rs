@@ -1,0 +1,448 @@
+//! The class, its students, their contacts and consents: the operations a teacher performs
+//! when setting up and keeping the roster, each checked and done in one transaction.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::{self, contacts::ContactFields};
+use crate::{validate, Goalpost};
+
+/// What a teacher types for a new contact or an edit of one.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub language: Option<String>,
+    pub channel: Option<String>,
+}
+
+/// What an erasure removed, for the teacher's confirmation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Erased {
+    pub student_id: StudentId,
+    pub evidence: usize,
+    pub photos: usize,
+}
+
+impl Goalpost {
+    /// Creates or updates the class of this data folder.
+    pub fn init_class(&self, c: &ClassInfo) -> Result<ClassInfo> {
+        let c = ClassInfo {
+            school: validate::name("school", &c.school)?,
+            class_name: validate::name("class name", &c.class_name)?,
+            teacher: validate::name("teacher", &c.teacher)?,
+            teacher_email: validate::email(&c.teacher_email)?,
+            language: validate::language(&c.language)?,
+            timezone: validate::timezone(&c.timezone)?,
+        };
+        let now = self.now();
+        self.store().in_tx(|tx| store::class::put(tx, &c, now))?;
+        Ok(c)
+    }
+
+    pub fn students(&self) -> Result<Vec<Student>> {
+        store::students::list(self.store().conn())
+    }
+
+    pub fn student(&self, id: StudentId) -> Result<Student> {
+        store::students::get(self.store().conn(), id)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no student with id {id}: see `goalpost student list`"
+            ))
+        })
+    }
+
+    /// Finds a student by id or by a name that is unique in the class: the full name, the
+    /// display name, the first name or the pseudonym (the first of these that matches).
+    pub fn find_student(&self, reference: &str) -> Result<Student> {
+        let all = self.students()?;
+        find_student_in(&all, reference)
+    }
+
+    pub fn add_student(&self, first: &str, last: &str, pseudonym: Option<&str>) -> Result<Student> {
+        let first = validate::name("first name", first)?;
+        let last = validate::optional_name("last name", last)?;
+        let pseudonym = pseudonym
+            .map(|p| validate::name("pseudonym", p))
+            .transpose()?;
+        let now = self.now();
+        let id = self.store().in_tx(|tx| {
+            ensure_no_duplicate(&store::students::list(tx)?, &first, &last, None)?;
+            store::students::insert(tx, &first, &last, pseudonym.as_deref(), now)
+        })?;
+        self.student(id)
+    }
+
+    /// Changes a student's names; `None` leaves a field as it is, `Some("")` clears the pseudonym.
+    pub fn edit_student(
+        &self,
+        id: StudentId,
+        first: Option<&str>,
+        last: Option<&str>,
+        pseudonym: Option<&str>,
+    ) -> Result<Student> {
+        let cur = self.student(id)?;
+        let first = match first {
+            Some(f) => validate::name("first name", f)?,
+            None => cur.first_name.clone(),
+        };
+        let last = match last {
+            Some(l) => validate::optional_name("last name", l)?,
+            None => cur.last_name.clone(),
+        };
+        let pseudonym = match pseudonym {
+            Some(p) if p.trim().is_empty() => None,
+            Some(p) => Some(validate::name("pseudonym", p)?),
+            None => cur.pseudonym.clone(),
+        };
+        self.store().in_tx(|tx| {
+            ensure_no_duplicate(&store::students::list(tx)?, &first, &last, Some(id))?;
+            store::students::update(tx, id, &first, &last, pseudonym.as_deref())
+        })?;
+        self.student(id)
+    }
+
+    /// Erases a student: their goals, evidence, consents, links and private photos. The next
+    /// sync removes every published trace.
+    pub fn remove_student(&self, id: StudentId) -> Result<Erased> {
+        self.student(id)?;
+        let evidence = store::evidence::list(self.store().conn(), None)?
+            .iter()
+            .filter(|e| e.student_id == id)
+            .count();
+        let orphans = self.store().in_tx(|tx| {
+            store::students::delete(tx, id)?;
+            store::photos::delete_unreferenced(tx)
+        })?;
+        let photos = orphans.len();
+        for hash in orphans {
+            crate::photo::delete_original(self.data_dir(), &hash)?;
+        }
+        Ok(Erased {
+            student_id: id,
+            evidence,
+            photos,
+        })
+    }
+
+    pub fn contacts(&self) -> Result<Vec<Contact>> {
+        store::contacts::list(self.store().conn())
+    }
+
+    pub fn contact(&self, id: ContactId) -> Result<Contact> {
+        store::contacts::get(self.store().conn(), id)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no contact with id {id}: see `goalpost contact list`"
+            ))
+        })
+    }
+
+    /// Finds a contact by id, email address, or a name unique among contacts.
+    pub fn find_contact(&self, reference: &str) -> Result<Contact> {
+        let all = self.contacts()?;
+        let r = reference.trim();
+        if let Ok(id) = r.parse::<ContactId>() {
+            if let Some(c) = all.iter().find(|c| c.id == id) {
+                return Ok(c.clone());
+            }
+        }
+        let lower = r.to_lowercase();
+        let hits: Vec<&Contact> = all
+            .iter()
+            .filter(|c| {
+                c.email.as_deref().map(str::to_lowercase).as_deref() == Some(lower.as_str())
+                    || c.name.to_lowercase() == lower
+            })
+            .collect();
+        match hits.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::not_found(format!(
+                "no contact matches {r:?}: see `goalpost contact list` for names and ids"
+            ))),
+            many => Err(Error::Ambiguous {
+                what: format!("contact {r:?}"),
+                candidates: many
+                    .iter()
+                    .map(|c| format!("{} (id {})", c.name, c.id))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// Adds a contact, optionally linked to a student at once.
+    pub fn add_contact(
+        &self,
+        input: &ContactInput,
+        link: Option<(StudentId, &str)>,
+    ) -> Result<Contact> {
+        let class = self.class()?;
+        let fields = contact_fields(input, None, &class.language)?;
+        let relationship = link
+            .map(|(_, r)| validate::optional_name("relationship", r))
+            .transpose()?;
+        let now = self.now();
+        let id = self.store().in_tx(|tx| {
+            ensure_email_free(tx, fields.email.as_deref(), None)?;
+            let id = store::contacts::insert(tx, &fields, now)?;
+            if let (Some((sid, _)), Some(rel)) = (link, relationship.as_deref()) {
+                store::contacts::link(tx, id, sid, rel)?;
+            }
+            Ok(id)
+        })?;
+        self.contact(id)
+    }
+
+    pub fn edit_contact(&self, id: ContactId, input: &ContactInput) -> Result<Contact> {
+        let class = self.class()?;
+        let cur = self.contact(id)?;
+        let fields = contact_fields(input, Some(&cur), &class.language)?;
+        self.store().in_tx(|tx| {
+            ensure_email_free(tx, fields.email.as_deref(), Some(id))?;
+            store::contacts::update(tx, id, &fields)
+        })?;
+        self.contact(id)
+    }
+
+    pub fn remove_contact(&self, id: ContactId) -> Result<()> {
+        self.contact(id)?;
+        self.store().in_tx(|tx| store::contacts::delete(tx, id))?;
+        Ok(())
+    }
+
+    pub fn link_contact(
+        &self,
+        contact: ContactId,
+        student: StudentId,
+        relationship: &str,
+    ) -> Result<Contact> {
+        self.contact(contact)?;
+        self.student(student)?;
+        let rel = validate::optional_name("relationship", relationship)?;
+        self.store()
+            .in_tx(|tx| store::contacts::link(tx, contact, student, &rel))?;
+        self.contact(contact)
+    }
+
+    pub fn unlink_contact(&self, contact: ContactId, student: StudentId) -> Result<Contact> {
+        let removed = self
+            .store()
+            .in_tx(|tx| store::contacts::unlink(tx, contact, student))?;
+        if !removed {
+            return Err(Error::not_found(format!(
+                "contact {contact} is not linked to student {student}: see `goalpost contact list`"
+            )));
+        }
+        self.contact(contact)
+    }
+
+    pub fn consents(&self, student: StudentId) -> Result<ConsentSet> {
+        store::consent::for_student(self.store().conn(), student)
+    }
+
+    /// Records a consent answer and who gave it.
+    pub fn set_consent(
+        &self,
+        student: StudentId,
+        purpose: Purpose,
+        granted: bool,
+        given_by: &str,
+    ) -> Result<ConsentSet> {
+        self.student(student)?;
+        let given_by = validate::name("given by", given_by)?;
+        let now = self.now();
+        self.store()
+            .in_tx(|tx| store::consent::set(tx, student, purpose, granted, &given_by, now))?;
+        self.consents(student)
+    }
+}
+
+/// Student lookup over a loaded list; see [`Goalpost::find_student`].
+pub fn find_student_in(all: &[Student], reference: &str) -> Result<Student> {
+    let r = reference.trim();
+    if let Ok(id) = r.parse::<StudentId>() {
+        return all.iter().find(|s| s.id == id).cloned().ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no student with id {id}: see `goalpost student list`"
+            ))
+        });
+    }
+    let lower = r.to_lowercase();
+    let full = |s: &Student| {
+        format!("{} {}", s.first_name, s.last_name)
+            .trim()
+            .to_lowercase()
+    };
+    let levels: [&dyn Fn(&Student) -> bool; 4] = [
+        &|s| full(s) == lower,
+        &|s| s.display_name.to_lowercase() == lower,
+        &|s| s.first_name.to_lowercase() == lower,
+        &|s| s.pseudonym.as_deref().map(str::to_lowercase).as_deref() == Some(lower.as_str()),
+    ];
+    for matches in levels {
+        let hits: Vec<&Student> = all.iter().filter(|s| matches(s)).collect();
+        match hits.as_slice() {
+            [] => continue,
+            [one] => return Ok((*one).clone()),
+            many => {
+                return Err(Error::Ambiguous {
+                    what: format!("student {r:?}"),
+                    candidates: many
+                        .iter()
+                        .map(|s| {
+                            format!("{} {} (id {})", s.first_name, s.last_name, s.id)
+                                .replace("  ", " ")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
+        }
+    }
+    Err(Error::not_found(format!(
+        "no student matches {r:?}: see `goalpost student list` for names and ids"
+    )))
+}
+
+fn ensure_no_duplicate(
+    all: &[Student],
+    first: &str,
+    last: &str,
+    except: Option<StudentId>,
+) -> Result<()> {
+    let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+    if let Some(s) = all
+        .iter()
+        .find(|s| Some(s.id) != except && same(&s.first_name, first) && same(&s.last_name, last))
+    {
+        return Err(Error::Conflict(format!(
+            "a student named {first} {last} already exists (id {}): edit that one, or add a distinguishing last name",
+            s.id
+        )));
+    }
+    Ok(())
+}
+
+fn ensure_email_free(
+    conn: &rusqlite::Connection,
+    email: Option<&str>,
+    except: Option<ContactId>,
+) -> Result<()> {
+    if let Some(e) = email {
+        if let Some(other) = store::contacts::find_by_email(conn, e)? {
+            if Some(other) != except {
+                return Err(Error::Conflict(format!(
+                    "contact {other} already has the address {e}: link that contact to the student instead (`goalpost contact link`)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks a contact's fields, filling gaps from the current contact or the defaults.
+fn contact_fields(
+    input: &ContactInput,
+    cur: Option<&Contact>,
+    class_language: &str,
+) -> Result<ContactFields> {
+    let name = match (&input.name, cur) {
+        (Some(n), _) => validate::name("contact name", n)?,
+        (None, Some(c)) => c.name.clone(),
+        (None, None) => return Err(Error::invalid("a contact needs a name: pass --name")),
+    };
+    let email = match (&input.email, cur) {
+        (Some(e), _) if e.trim().is_empty() => None,
+        (Some(e), _) => Some(validate::email(e)?),
+        (None, Some(c)) => c.email.clone(),
+        (None, None) => None,
+    };
+    let language = match (&input.language, cur) {
+        (Some(l), _) => validate::language(l)?,
+        (None, Some(c)) => c.language.clone(),
+        (None, None) => class_language.to_string(),
+    };
+    let channel = match (&input.channel, cur) {
+        (Some(ch), _) => ch.parse()?,
+        (None, Some(c)) => c.channel,
+        (None, None) if email.is_some() => Channel::Email,
+        (None, None) => Channel::Paper,
+    };
+    if channel.needs_email() && email.is_none() {
+        return Err(Error::invalid(format!(
+            "contact {name} is on channel {channel} but has no email address: add --email, or use --channel paper"
+        )));
+    }
+    Ok(ContactFields {
+        name,
+        email,
+        language,
+        channel,
+    })
+}
+
+impl Goalpost {
+    /// Plans a sharing time. `starts` and `ends` are local times in the class's time zone.
+    pub fn add_sharing_time(
+        &self,
+        starts: chrono::NaiveDateTime,
+        ends: Option<chrono::NaiveDateTime>,
+        title: &str,
+        place: &str,
+    ) -> Result<SharingTime> {
+        let tz: chrono_tz::Tz = self.class()?.timezone.parse().map_err(|_| {
+            Error::invalid("the class time zone is not valid: set it with `goalpost init`")
+        })?;
+        let to_utc = |t: chrono::NaiveDateTime| {
+            t.and_local_timezone(tz)
+                .earliest()
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "{t} does not exist in {tz} (a clock change): choose another time"
+                    ))
+                })
+        };
+        let starts_at = to_utc(starts)?;
+        let ends_at = ends.map(to_utc).transpose()?;
+        if ends_at.is_some_and(|e| e <= starts_at) {
+            return Err(Error::invalid(
+                "the sharing time ends before it starts: check --until",
+            ));
+        }
+        let title = validate::line("title", title, 200)?;
+        if title.is_empty() {
+            return Err(Error::invalid(
+                "give the sharing time a title, e.g. \"Come and see our maths\"",
+            ));
+        }
+        let place = validate::line("place", place, 200)?;
+        let now = self.now();
+        let id = self
+            .store()
+            .in_tx(|tx| store::sharing::insert(tx, starts_at, ends_at, &title, &place, "", now))?;
+        Ok(SharingTime {
+            id,
+            starts_at,
+            ends_at,
+            title,
+            place,
+            note: String::new(),
+        })
+    }
+
+    /// Sharing times that have not ended yet, soonest first.
+    pub fn upcoming_sharing_times(&self) -> Result<Vec<SharingTime>> {
+        store::sharing::upcoming(self.store().conn(), self.now())
+    }
+
+    pub fn remove_sharing_time(&self, id: i64) -> Result<()> {
+        if !self.store().in_tx(|tx| store::sharing::delete(tx, id))? {
+            return Err(Error::not_found(format!(
+                "there is no sharing time with id {id}: see `goalpost sharing list`"
+            )));
+        }
+        Ok(())
+    }
+}

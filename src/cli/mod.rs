@@ -1,0 +1,993 @@
+//! The `goalpost` command line: one thin function per subcommand over the core.
+//!
+//! The desktop binary runs the same commands (`goalpost-desktop sync`), so a school installs
+//! one program. Errors are printed as one readable line (plus the bad rows of a roster) and
+//! give a non-zero exit; nothing is half-done, because every core operation is one transaction.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::{class::ContactInput, Clock, Goalpost};
+
+mod output;
+use output::Table;
+
+/// Goalpost keeps families close to their children's learning: goals, evidence, a class
+/// blog and family email, from the classroom PC.
+#[derive(Debug, Parser)]
+#[command(name = "goalpost", version, propagate_version = true)]
+pub struct Cli {
+    /// The data folder that holds the class. Default: $GOALPOST_DATA_DIR, else the per-user
+    /// application data folder (the one the desktop app uses).
+    #[arg(long, global = true, value_name = "DIR", env = "GOALPOST_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the class in the data folder (or update its details).
+    Init(InitArgs),
+    /// Import or export the roster CSV (students, contacts, consents).
+    #[command(subcommand)]
+    Roster(RosterCmd),
+    /// List, add, edit or erase students.
+    #[command(subcommand)]
+    Student(StudentCmd),
+    /// List, add, edit or remove contacts, and link them to students.
+    #[command(subcommand)]
+    Contact(ContactCmd),
+    /// Record or show what may be published about a student.
+    #[command(subcommand)]
+    Consent(ConsentCmd),
+    /// Add and list goals ("I can ...").
+    #[command(subcommand)]
+    Goal(GoalCmd),
+    /// Add evidence that a goal is met (what the station does).
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
+    /// Review evidence: list what waits, approve, return.
+    #[command(subcommand)]
+    Review(ReviewCmd),
+    /// Plan sharing times when families can come in and see the learning.
+    #[command(subcommand)]
+    Sharing(SharingCmd),
+    /// Fill an empty data folder with a complete demo class.
+    Demo {
+        /// How many students the demo class has.
+        #[arg(long, default_value_t = crate::demo::DEFAULT_STUDENTS)]
+        students: usize,
+    },
+    /// Show and change settings (mail server, blog folder, ...).
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Write a consistent copy of the class database to FILE (safe while the app runs).
+    Backup {
+        /// Where to write the backup.
+        file: PathBuf,
+    },
+    /// Replace the class database with a backup (the current one is kept in backups/).
+    Restore {
+        /// A file made with `goalpost backup`.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The school's name.
+    #[arg(long)]
+    school: String,
+    /// The class's name, e.g. "Room 7".
+    #[arg(long = "class")]
+    class_name: String,
+    /// The teacher's name as families know it.
+    #[arg(long)]
+    teacher: String,
+    /// Where families' replies reach the teacher.
+    #[arg(long)]
+    teacher_email: String,
+    /// The class's language (BCP 47), for the blog and as the fallback for families.
+    #[arg(long, default_value = "en")]
+    language: String,
+    /// The class's time zone (IANA name).
+    #[arg(long, default_value = "UTC")]
+    timezone: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCmd {
+    /// Import a roster CSV: all rows or none; re-importing the same file changes nothing.
+    Import {
+        /// The CSV file (UTF-8, as Excel or Google Sheets save it).
+        file: PathBuf,
+    },
+    /// Export the roster as CSV, to FILE or to standard output.
+    Export {
+        /// Where to write; standard output if omitted.
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StudentCmd {
+    /// List the students.
+    List,
+    /// Add a student.
+    Add {
+        #[arg(long)]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+        /// A name to show families and the blog instead of the first name.
+        #[arg(long)]
+        pseudonym: Option<String>,
+    },
+    /// Change a student's names.
+    Edit {
+        /// The student's id or unique name.
+        student: String,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        /// A pseudonym; an empty value removes it.
+        #[arg(long)]
+        pseudonym: Option<String>,
+    },
+    /// Erase a student: goals, evidence, consents, photos. The next sync removes every
+    /// published trace.
+    Remove {
+        /// The student's id or unique name.
+        student: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ContactFieldsArgs {
+    /// The contact's name, e.g. "Maria García".
+    #[arg(long)]
+    name: Option<String>,
+    /// Their email address.
+    #[arg(long)]
+    email: Option<String>,
+    /// Their language (BCP 47: en, es, mi, sm, zh-Hant, ...). Default: the class's.
+    #[arg(long)]
+    language: Option<String>,
+    /// How they hear: email, weekly, paper or none. Default: email if an address is given,
+    /// else paper.
+    #[arg(long)]
+    channel: Option<String>,
+}
+
+impl ContactFieldsArgs {
+    fn input(&self) -> ContactInput {
+        ContactInput {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            language: self.language.clone(),
+            channel: self.channel.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCmd {
+    /// List the contacts and whom they hear about.
+    List,
+    /// Add a contact, optionally linked to a student.
+    Add {
+        #[command(flatten)]
+        fields: ContactFieldsArgs,
+        /// How they relate to the student: mother, grandfather, aunt, carer, ...
+        #[arg(long, default_value = "")]
+        relationship: String,
+        /// The student they hear about (id or unique name).
+        #[arg(long)]
+        student: Option<String>,
+    },
+    /// Change a contact's details.
+    Edit {
+        /// The contact's id, email address or unique name.
+        contact: String,
+        #[command(flatten)]
+        fields: ContactFieldsArgs,
+    },
+    /// Remove a contact.
+    Remove {
+        /// The contact's id, email address or unique name.
+        contact: String,
+    },
+    /// Link a contact to (another) student.
+    Link {
+        contact: String,
+        student: String,
+        #[arg(long, default_value = "")]
+        relationship: String,
+    },
+    /// Unlink a contact from a student.
+    Unlink { contact: String, student: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCmd {
+    /// Record consent for one purpose: name_on_blog, photo_on_blog, blog or email_family.
+    Set {
+        /// The student's id or unique name.
+        student: String,
+        /// name_on_blog, photo_on_blog, blog or email_family.
+        purpose: String,
+        /// yes or no.
+        answer: String,
+        /// Who gave the answer, e.g. "Maria García (mother)".
+        #[arg(long)]
+        given_by: String,
+    },
+    /// Show every student's consents.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GoalCmd {
+    /// Add a goal for a student.
+    Add {
+        /// The student's id or unique name.
+        #[arg(long)]
+        student: String,
+        /// "I can ..."
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        subject: String,
+        /// Make this the next goal of goal GOAL_ID.
+        #[arg(long, value_name = "GOAL_ID")]
+        next_of: Option<GoalId>,
+    },
+    /// List goals, of one student or of everyone.
+    List {
+        #[arg(long)]
+        student: Option<String>,
+    },
+    /// Mark a goal achieved by hand, without evidence.
+    Achieve { goal: GoalId },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCmd {
+    /// Add evidence: a photo and the student's own words; it then waits for review.
+    Add {
+        #[arg(long)]
+        student: String,
+        #[arg(long)]
+        goal: GoalId,
+        #[arg(long)]
+        photo: Option<PathBuf>,
+        /// What the student says they learned.
+        #[arg(long, default_value = "")]
+        words: String,
+        /// A message from the student to their family.
+        #[arg(long, default_value = "")]
+        message: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCmd {
+    /// List evidence waiting for review.
+    List {
+        /// Show all evidence, not only what waits.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Approve evidence by id, or everything waiting with --all.
+    Approve {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<EvidenceId>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Return evidence to the student with a reason.
+    Return {
+        id: EvidenceId,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Correct a student's words or family message before approving.
+    Edit {
+        id: EvidenceId,
+        #[arg(long)]
+        words: Option<String>,
+        #[arg(long)]
+        message: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SharingCmd {
+    /// Plan a sharing time (local time of the class).
+    Add {
+        /// Start, as "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        at: String,
+        /// End, as "YYYY-MM-DD HH:MM" or "HH:MM".
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        place: String,
+    },
+    /// List upcoming sharing times.
+    List,
+    /// Cancel a sharing time.
+    Remove { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// List every setting with its value and what it does.
+    List,
+    /// Print one setting's value.
+    Get { key: String },
+    /// Check and store a setting; an empty VALUE returns it to its default.
+    Set { key: String, value: String },
+}
+
+/// Runs the CLI with the process's arguments.
+pub fn main() -> ExitCode {
+    run_from(std::env::args_os())
+}
+
+/// Runs the CLI with the given arguments (the first is the program name).
+pub fn run_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{}",
+                    serde_json::to_string(&crate::error::ErrorReport::from(&e)).unwrap_or_default()
+                );
+            } else {
+                let _ = writeln!(std::io::stderr(), "error: {e}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Ctx {
+    data_dir: PathBuf,
+    json: bool,
+    clock: Clock,
+}
+
+impl Ctx {
+    fn open(&self) -> Result<Goalpost> {
+        Ok(Goalpost::open(&self.data_dir)?.with_clock(self.clock))
+    }
+
+    /// Opens and checks that the class exists, for every command but init and demo.
+    fn class(&self) -> Result<Goalpost> {
+        let gp = self.open()?;
+        gp.class()?;
+        Ok(gp)
+    }
+
+    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
+        let s = if self.json {
+            serde_json::to_string_pretty(value)?
+        } else {
+            text()
+        };
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`goalpost student list | head`) is not an error worth a message.
+        let _ = writeln!(out, "{}", s.trim_end());
+        Ok(())
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx {
+        data_dir: crate::resolve_data_dir(cli.data_dir)?,
+        json: cli.json,
+        clock: Clock::from_env()?,
+    };
+    match cli.command {
+        Command::Init(a) => init(&ctx, a),
+        Command::Roster(c) => roster(&ctx, c),
+        Command::Student(c) => student(&ctx, c),
+        Command::Contact(c) => contact(&ctx, c),
+        Command::Consent(c) => consent(&ctx, c),
+        Command::Goal(c) => goal(&ctx, c),
+        Command::Evidence(c) => evidence(&ctx, c),
+        Command::Review(c) => review(&ctx, c),
+        Command::Sharing(c) => sharing(&ctx, c),
+        Command::Demo { students } => demo(&ctx, students),
+        Command::Config(c) => config(&ctx, c),
+        Command::Backup { file } => {
+            ctx.class()?.backup(&file)?;
+            ctx.print(&serde_json::json!({ "backup": file }), || {
+                format!("Backed up the class to {}", file.display())
+            })
+        }
+        Command::Restore { file } => {
+            let mut gp = ctx.open()?;
+            let r = gp.restore(&file)?;
+            ctx.print(&r, || {
+                format!(
+                    "Restored {}. The database it replaced is kept at {}",
+                    r.restored_from.display(),
+                    r.previous_saved_to.display()
+                )
+            })
+        }
+    }
+}
+
+fn init(ctx: &Ctx, a: InitArgs) -> Result<()> {
+    let gp = Goalpost::create(&ctx.data_dir)?.with_clock(ctx.clock);
+    let c = gp.init_class(&ClassInfo {
+        school: a.school,
+        class_name: a.class_name,
+        teacher: a.teacher,
+        teacher_email: a.teacher_email,
+        language: a.language,
+        timezone: a.timezone,
+    })?;
+    ctx.print(&c, || {
+        format!(
+            "Created {} at {} in {}.\nNext: `goalpost roster import FILE.csv` or `goalpost student add`.",
+            c.class_name,
+            c.school,
+            ctx.data_dir.display()
+        )
+    })
+}
+
+fn demo(ctx: &Ctx, students: usize) -> Result<()> {
+    let gp = Goalpost::create(&ctx.data_dir)?.with_clock(ctx.clock);
+    let r = gp.create_demo(students)?;
+    ctx.print(&r, || {
+        format!(
+            "Made a demo class in {}: {} students, {} contacts, {} goals, {} approved and {} waiting evidence.",
+            ctx.data_dir.display(),
+            r.students,
+            r.contacts,
+            r.goals,
+            r.evidence_approved,
+            r.evidence_waiting
+        )
+    })
+}
+
+fn roster(ctx: &Ctx, c: RosterCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        RosterCmd::Import { file } => {
+            let r = gp.import_roster_file(&file)?;
+            ctx.print(&r, || {
+                if r.changed_anything() {
+                    format!(
+                        "Imported {} rows: {} students added, {} updated; {} contacts added, {} updated; {} links and {} consents changed.",
+                        r.rows, r.students_added, r.students_updated, r.contacts_added,
+                        r.contacts_updated, r.links_changed, r.consents_changed
+                    )
+                } else {
+                    format!("Imported {} rows: nothing changed.", r.rows)
+                }
+            })
+        }
+        RosterCmd::Export { file: Some(path) } => {
+            let mut buf = Vec::new();
+            gp.export_roster(&mut buf)?;
+            crate::fsutil::write_atomic(&path, &buf)?;
+            if !ctx.json {
+                eprintln!("Wrote the roster to {}", path.display());
+            }
+            Ok(())
+        }
+        RosterCmd::Export { file: None } => {
+            let mut out = std::io::stdout().lock();
+            gp.export_roster(&mut out)
+        }
+    }
+}
+
+fn student(ctx: &Ctx, c: StudentCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        StudentCmd::List => {
+            let list = gp.students()?;
+            ctx.print(&list, || {
+                let mut t = Table::new(["id", "first name", "last name", "shown as"]);
+                for s in &list {
+                    t.row([s.id.to_string(), s.first_name.clone(), s.last_name.clone(), s.display_name.clone()]);
+                }
+                t.render_or("No students yet: add them with `goalpost roster import` or `goalpost student add`.")
+            })
+        }
+        StudentCmd::Add {
+            first_name,
+            last_name,
+            pseudonym,
+        } => {
+            let s = gp.add_student(&first_name, &last_name, pseudonym.as_deref())?;
+            ctx.print(&s, || {
+                format!(
+                    "Added {} (id {}), shown as {}",
+                    full_name(&s),
+                    s.id,
+                    s.display_name
+                )
+            })
+        }
+        StudentCmd::Edit {
+            student,
+            first_name,
+            last_name,
+            pseudonym,
+        } => {
+            let id = gp.find_student(&student)?.id;
+            let s = gp.edit_student(
+                id,
+                first_name.as_deref(),
+                last_name.as_deref(),
+                pseudonym.as_deref(),
+            )?;
+            ctx.print(&s, || {
+                format!(
+                    "Updated {} (id {}), shown as {}",
+                    full_name(&s),
+                    s.id,
+                    s.display_name
+                )
+            })
+        }
+        StudentCmd::Remove { student } => {
+            let s = gp.find_student(&student)?;
+            let r = gp.remove_student(s.id)?;
+            ctx.print(&r, || {
+                format!(
+                    "Erased {} (id {}): {} evidence and {} photos removed. Run a sync to remove them from the blog.",
+                    full_name(&s), s.id, r.evidence, r.photos
+                )
+            })
+        }
+    }
+}
+
+fn full_name(s: &Student) -> String {
+    format!("{} {}", s.first_name, s.last_name)
+        .trim()
+        .to_string()
+}
+
+fn contact(ctx: &Ctx, c: ContactCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    let show = |c: &Contact| {
+        format!(
+            "{} (id {}): {}, {}, {}",
+            c.name,
+            c.id,
+            c.email.as_deref().unwrap_or("no email"),
+            c.language,
+            c.channel
+        )
+    };
+    match c {
+        ContactCmd::List => {
+            let list = gp.contacts()?;
+            ctx.print(&list, || {
+                let mut t =
+                    Table::new(["id", "name", "email", "language", "channel", "hears about"]);
+                for c in &list {
+                    let about = c
+                        .students
+                        .iter()
+                        .map(|l| {
+                            if l.relationship.is_empty() {
+                                l.display_name.clone()
+                            } else {
+                                format!("{} ({})", l.display_name, l.relationship)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let email = match (&c.email, &c.email_error) {
+                        (Some(e), Some(_)) => format!("{e} (REFUSED)"),
+                        (Some(e), None) => e.clone(),
+                        (None, _) => "-".into(),
+                    };
+                    t.row([
+                        c.id.to_string(),
+                        c.name.clone(),
+                        email,
+                        c.language.clone(),
+                        c.channel.to_string(),
+                        about,
+                    ]);
+                }
+                t.render_or("No contacts yet.")
+            })
+        }
+        ContactCmd::Add {
+            fields,
+            relationship,
+            student,
+        } => {
+            let sid = student
+                .map(|s| gp.find_student(&s))
+                .transpose()?
+                .map(|s| s.id);
+            let c = gp.add_contact(&fields.input(), sid.map(|id| (id, relationship.as_str())))?;
+            ctx.print(&c, || format!("Added {}", show(&c)))
+        }
+        ContactCmd::Edit { contact, fields } => {
+            let id = gp.find_contact(&contact)?.id;
+            let c = gp.edit_contact(id, &fields.input())?;
+            ctx.print(&c, || format!("Updated {}", show(&c)))
+        }
+        ContactCmd::Remove { contact } => {
+            let c = gp.find_contact(&contact)?;
+            gp.remove_contact(c.id)?;
+            ctx.print(&serde_json::json!({ "removed": c.id }), || {
+                format!("Removed {} (id {})", c.name, c.id)
+            })
+        }
+        ContactCmd::Link {
+            contact,
+            student,
+            relationship,
+        } => {
+            let cid = gp.find_contact(&contact)?.id;
+            let s = gp.find_student(&student)?;
+            let c = gp.link_contact(cid, s.id, &relationship)?;
+            ctx.print(&c, || {
+                format!("{} now hears about {}", c.name, s.display_name)
+            })
+        }
+        ContactCmd::Unlink { contact, student } => {
+            let cid = gp.find_contact(&contact)?.id;
+            let s = gp.find_student(&student)?;
+            let c = gp.unlink_contact(cid, s.id)?;
+            ctx.print(&c, || {
+                format!("{} no longer hears about {}", c.name, s.display_name)
+            })
+        }
+    }
+}
+
+fn parse_yes_no(s: &str) -> Result<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "yes" | "y" => Ok(true),
+        "no" | "n" => Ok(false),
+        _ => Err(Error::invalid(format!(
+            "{s:?} is not an answer: write yes or no"
+        ))),
+    }
+}
+
+fn consent(ctx: &Ctx, c: ConsentCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        ConsentCmd::Set {
+            student,
+            purpose,
+            answer,
+            given_by,
+        } => {
+            let purpose: Purpose = purpose.parse()?;
+            let granted = parse_yes_no(&answer)?;
+            let s = gp.find_student(&student)?;
+            let set = gp.set_consent(s.id, purpose, granted, &given_by)?;
+            ctx.print(&set, || {
+                format!(
+                    "{}: {} = {} (given by {})",
+                    s.display_name,
+                    purpose,
+                    if granted { "yes" } else { "no" },
+                    given_by.trim()
+                )
+            })
+        }
+        ConsentCmd::List => {
+            #[derive(Serialize)]
+            struct Row {
+                student_id: StudentId,
+                display_name: String,
+                consents: ConsentSet,
+            }
+            let rows: Vec<Row> = gp
+                .students()?
+                .into_iter()
+                .map(|s| {
+                    Ok(Row {
+                        consents: gp.consents(s.id)?,
+                        student_id: s.id,
+                        display_name: s.display_name,
+                    })
+                })
+                .collect::<Result<_>>()?;
+            ctx.print(&rows, || {
+                let mut t = Table::new([
+                    "id",
+                    "student",
+                    "blog",
+                    "name on blog",
+                    "photo on blog",
+                    "email family",
+                ]);
+                for r in &rows {
+                    let a = |p| match r.consents.get(p) {
+                        Some(c) if c.granted => "yes",
+                        Some(_) => "no",
+                        None => "not asked",
+                    };
+                    t.row([
+                        r.student_id.to_string(),
+                        r.display_name.clone(),
+                        a(Purpose::Blog).into(),
+                        a(Purpose::NameOnBlog).into(),
+                        a(Purpose::PhotoOnBlog).into(),
+                        a(Purpose::EmailFamily).into(),
+                    ]);
+                }
+                t.render_or("No students yet.")
+            })
+        }
+    }
+}
+
+fn goal(ctx: &Ctx, c: GoalCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        GoalCmd::Add {
+            student,
+            title,
+            subject,
+            next_of,
+        } => {
+            let s = gp.find_student(&student)?;
+            let g = gp.add_goal(s.id, &title, &subject, next_of)?;
+            ctx.print(&g, || {
+                format!("Added goal {} for {}: {}", g.id, s.display_name, g.title)
+            })
+        }
+        GoalCmd::List { student } => {
+            let sid = student
+                .map(|s| gp.find_student(&s))
+                .transpose()?
+                .map(|s| s.id);
+            let goals = gp.goals(sid)?;
+            let students = gp.students()?;
+            ctx.print(&goals, || {
+                let mut t = Table::new(["id", "student", "subject", "goal", "status", "next"]);
+                for g in &goals {
+                    let who = students
+                        .iter()
+                        .find(|s| s.id == g.student_id)
+                        .map(|s| s.display_name.clone())
+                        .unwrap_or_default();
+                    t.row([
+                        g.id.to_string(),
+                        who,
+                        g.subject.clone(),
+                        g.title.clone(),
+                        g.status.as_str().into(),
+                        g.next_goal_id.map(|n| n.to_string()).unwrap_or_default(),
+                    ]);
+                }
+                t.render_or("No goals yet: add one with `goalpost goal add`.")
+            })
+        }
+        GoalCmd::Achieve { goal } => {
+            let g = gp.set_goal_status(goal, GoalStatus::Achieved)?;
+            ctx.print(&g, || format!("Goal {} achieved: {}", g.id, g.title))
+        }
+    }
+}
+
+fn evidence(ctx: &Ctx, c: EvidenceCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        EvidenceCmd::Add {
+            student,
+            goal,
+            photo,
+            words,
+            message,
+        } => {
+            let s = gp.find_student(&student)?;
+            let e = gp.add_evidence(s.id, goal, photo.as_deref(), &words, &message)?;
+            ctx.print(&e, || {
+                format!(
+                    "Evidence {} from {} waits for review.",
+                    e.id, s.display_name
+                )
+            })
+        }
+    }
+}
+
+fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        ReviewCmd::List { all } => {
+            let list = gp.evidence_list((!all).then_some(ReviewStatus::Waiting))?;
+            ctx.print(&list, || {
+                let mut t = Table::new(["id", "student", "goal", "status", "words"]);
+                for v in &list {
+                    t.row([
+                        v.evidence.id.to_string(),
+                        v.display_name.clone(),
+                        v.goal_title.clone(),
+                        v.evidence.status.as_str().into(),
+                        v.evidence.words.replace('\n', " "),
+                    ]);
+                }
+                t.render_or("Nothing waits for review.")
+            })
+        }
+        ReviewCmd::Approve { ids, all } => {
+            let done = if all {
+                gp.approve_all()?
+            } else {
+                gp.approve(&ids)?
+            };
+            ctx.print(&done, || match done.len() {
+                0 => "Nothing waited for review.".into(),
+                n => format!(
+                    "Approved {n}: {}. The next sync sends them home.",
+                    done.iter()
+                        .map(|e| e.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        }
+        ReviewCmd::Return { id, reason } => {
+            let e = gp.return_evidence(id, &reason)?;
+            ctx.print(&e, || {
+                format!(
+                    "Returned evidence {} with the reason: {}",
+                    e.id,
+                    reason.trim()
+                )
+            })
+        }
+        ReviewCmd::Edit { id, words, message } => {
+            let e = gp.edit_evidence_text(id, words.as_deref(), message.as_deref())?;
+            ctx.print(&e, || format!("Updated evidence {}", e.id))
+        }
+    }
+}
+
+fn parse_local(s: &str, date_of: Option<chrono::NaiveDate>) -> Result<chrono::NaiveDateTime> {
+    let s = s.trim();
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t);
+        }
+    }
+    if let (Some(d), Ok(t)) = (date_of, chrono::NaiveTime::parse_from_str(s, "%H:%M")) {
+        return Ok(d.and_time(t));
+    }
+    Err(Error::invalid(format!(
+        "{s:?} is not a time: write it as \"2026-11-26 14:30\""
+    )))
+}
+
+fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        SharingCmd::Add {
+            at,
+            until,
+            title,
+            place,
+        } => {
+            let start = parse_local(&at, None)?;
+            let end = until
+                .map(|u| parse_local(&u, Some(start.date())))
+                .transpose()?;
+            let s = gp.add_sharing_time(start, end, &title, &place)?;
+            ctx.print(&s, || {
+                format!("Planned sharing time {}: {} at {}", s.id, s.title, start)
+            })
+        }
+        SharingCmd::List => {
+            let list = gp.upcoming_sharing_times()?;
+            let tz: chrono_tz::Tz = gp.class()?.timezone.parse().unwrap_or(chrono_tz::UTC);
+            ctx.print(&list, || {
+                let mut t = Table::new(["id", "when", "title", "place"]);
+                for s in &list {
+                    t.row([
+                        s.id.to_string(),
+                        s.starts_at
+                            .with_timezone(&tz)
+                            .format("%a %e %b %Y %H:%M")
+                            .to_string(),
+                        s.title.clone(),
+                        s.place.clone(),
+                    ]);
+                }
+                t.render_or("No sharing times planned: add one with `goalpost sharing add`.")
+            })
+        }
+        SharingCmd::Remove { id } => {
+            gp.remove_sharing_time(id)?;
+            ctx.print(&serde_json::json!({ "removed": id }), || {
+                format!("Cancelled sharing time {id}")
+            })
+        }
+    }
+}
+
+fn config(ctx: &Ctx, c: ConfigCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        ConfigCmd::List => {
+            let list = gp.settings()?;
+            ctx.print(&list, || {
+                let mut out = String::new();
+                for s in &list {
+                    out.push_str(&format!(
+                        "{} = {}{}\n    {}\n",
+                        s.key,
+                        s.value.as_deref().unwrap_or("(not set)"),
+                        if s.is_default && s.value.is_some() {
+                            " (default)"
+                        } else {
+                            ""
+                        },
+                        s.help
+                    ));
+                }
+                out
+            })
+        }
+        ConfigCmd::Get { key } => {
+            let v = gp.setting(&key)?;
+            ctx.print(&serde_json::json!({ "key": key, "value": v }), || {
+                v.clone().unwrap_or_default()
+            })
+        }
+        ConfigCmd::Set { key, value } => {
+            let v = gp.set_setting(&key, &value)?;
+            ctx.print(&serde_json::json!({ "key": key, "value": v }), || {
+                format!("{key} = {}", v.as_deref().unwrap_or("(not set)"))
+            })
+        }
+    }
+}
