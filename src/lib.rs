@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod learning;
 pub mod model;
 pub mod photo;
+pub mod plan;
 pub mod roster;
 pub mod store;
 pub mod validate;

@@ -149,3 +149,57 @@ impl Goalpost {
         Ok(rec)
     }
 }
+
+/// The sizes of the web copies made of every approved photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Size {
+    /// 1600 px long edge: the blog's main picture.
+    Web,
+    /// 1024 px long edge: inline in family email.
+    Email,
+    /// 400 px long edge: lists and slips.
+    Thumb,
+}
+
+impl Size {
+    pub const ALL: [Size; 3] = [Size::Web, Size::Email, Size::Thumb];
+
+    /// The longest edge in pixels; a smaller photo is never enlarged.
+    pub fn long_edge(self) -> u32 {
+        match self {
+            Size::Web => 1600,
+            Size::Email => 1024,
+            Size::Thumb => 400,
+        }
+    }
+}
+
+/// Where web copies are kept (a cache: deleting it only costs time).
+pub fn copies_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("photos").join("copies")
+}
+
+/// A copy's file name: from the content hash and the size, never from a person's name.
+pub fn copy_file_name(hash: &str, size: Size) -> String {
+    format!("{}-{}.jpg", &hash[..hash.len().min(32)], size.long_edge())
+}
+
+pub fn copy_path(data_dir: &Path, hash: &str, size: Size) -> PathBuf {
+    copies_dir(data_dir).join(copy_file_name(hash, size))
+}
+
+/// The copies made of one original, with their pixel sizes (for `srcset` and `<img>`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Copies {
+    pub hash: String,
+    pub copies: Vec<CopyInfo>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CopyInfo {
+    pub size: Size,
+    pub file_name: String,
+    pub width: u32,
+    pub height: u32,
+}

@@ -1,0 +1,258 @@
+//! The plan: what may leave the PC, worked out from the database and the clock.
+//!
+//! This is the one place consent is applied, for the blog and for family messages alike.
+//! Everything downstream (blog templates, email, paper slips) renders only what a plan
+//! holds, so a renderer cannot publish what consent forbids: it never sees it.
+//!
+//! Rules (ARCHITECTURE.md, "Rules that protect children"):
+//! - only approved evidence appears anywhere;
+//! - the blog shows a student only with `blog` consent; their display name only with
+//!   `name_on_blog` (else no name and no student page); a photo only with `photo_on_blog`;
+//! - the blog never carries last names, contacts, the family message or anything private;
+//! - a family hears only about its own children, with photos only under `email_family`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::{store, Goalpost};
+
+/// A student as the public blog may show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicStudent {
+    pub id: StudentId,
+    /// The display name, or `None` without name consent (render a neutral label).
+    pub display_name: Option<String>,
+    /// The student page's slug (`s{id}`), only for a named student.
+    pub slug: Option<String>,
+}
+
+/// One approved evidence as the blog may show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicPost {
+    pub evidence_id: EvidenceId,
+    /// The post page's slug (`e{id}`): from the id, never from a name.
+    pub slug: String,
+    pub student: PublicStudent,
+    pub goal_title: String,
+    pub subject: String,
+    pub words: String,
+    pub approved_at: DateTime<Utc>,
+    /// The day of approval in the class's time zone.
+    pub day: NaiveDate,
+    /// The photo's content hash, only with photo consent.
+    pub photo_hash: Option<String>,
+    pub next_goal: Option<String>,
+}
+
+/// Everything the blog may show.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlogPlan {
+    pub school: String,
+    pub class_name: String,
+    pub teacher: String,
+    pub teacher_email: String,
+    pub language: String,
+    pub timezone: String,
+    /// Newest first (by approval time, then id).
+    pub posts: Vec<PublicPost>,
+    /// Named students who have at least one post, by display name.
+    pub students: Vec<PublicStudent>,
+    pub sharing_times: Vec<SharingTime>,
+}
+
+/// One approved evidence as a student's own family may hear about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FamilyItem {
+    pub evidence_id: EvidenceId,
+    pub student_id: StudentId,
+    pub display_name: String,
+    pub goal_title: String,
+    pub subject: String,
+    pub words: String,
+    pub family_message: String,
+    pub approved_at: DateTime<Utc>,
+    pub day: NaiveDate,
+    /// Only with `email_family` consent.
+    pub photo_hash: Option<String>,
+    pub next_goal: Option<String>,
+    /// The blog post's slug when the post is on the blog.
+    pub blog_slug: Option<String>,
+}
+
+/// A contact and what they may hear about.
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyView {
+    pub contact: Contact,
+    /// Approved evidence of this contact's own students only, oldest first.
+    pub items: Vec<FamilyItem>,
+}
+
+struct Loaded {
+    class: ClassInfo,
+    tz: chrono_tz::Tz,
+    students: HashMap<StudentId, Student>,
+    consents: HashMap<StudentId, ConsentSet>,
+    goals: HashMap<GoalId, Goal>,
+    approved: Vec<Evidence>,
+}
+
+impl Goalpost {
+    fn load_for_plan(&self) -> Result<Loaded> {
+        let conn = self.store().conn();
+        let class = self.class()?;
+        let tz: chrono_tz::Tz = class.timezone.parse().map_err(|_| {
+            Error::invalid(format!(
+                "the class time zone {:?} is not valid: fix it with `goalpost init`",
+                class.timezone
+            ))
+        })?;
+        Ok(Loaded {
+            tz,
+            class,
+            students: store::students::list(conn)?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect(),
+            consents: store::consent::all(conn)?,
+            goals: store::goals::list(conn, None)?
+                .into_iter()
+                .map(|g| (g.id, g))
+                .collect(),
+            approved: store::evidence::list(conn, Some(ReviewStatus::Approved))?,
+        })
+    }
+
+    /// What the blog may show, with consent applied.
+    pub fn blog_plan(&self) -> Result<BlogPlan> {
+        let l = self.load_for_plan()?;
+        let mut posts: Vec<PublicPost> = l
+            .approved
+            .iter()
+            .filter_map(|e| public_post(&l, e))
+            .collect();
+        posts.sort_by(|a, b| {
+            b.approved_at
+                .cmp(&a.approved_at)
+                .then(b.evidence_id.cmp(&a.evidence_id))
+        });
+        let mut students: Vec<PublicStudent> = Vec::new();
+        for p in &posts {
+            if p.student.slug.is_some() && !students.iter().any(|s| s.id == p.student.id) {
+                students.push(p.student.clone());
+            }
+        }
+        students.sort_by(|a, b| {
+            a.display_name
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .cmp(&b.display_name.as_deref().unwrap_or("").to_lowercase())
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(BlogPlan {
+            school: l.class.school.clone(),
+            class_name: l.class.class_name.clone(),
+            teacher: l.class.teacher.clone(),
+            teacher_email: l.class.teacher_email.clone(),
+            language: l.class.language.clone(),
+            timezone: l.class.timezone.clone(),
+            posts,
+            students,
+            sharing_times: self.upcoming_sharing_times()?,
+        })
+    }
+
+    /// What each contact may hear about: only their own students' approved evidence.
+    pub fn family_views(&self) -> Result<Vec<FamilyView>> {
+        let l = self.load_for_plan()?;
+        let contacts = self.contacts()?;
+        Ok(contacts
+            .into_iter()
+            .map(|c| {
+                let own: Vec<StudentId> = c.students.iter().map(|s| s.student_id).collect();
+                let mut items: Vec<FamilyItem> = l
+                    .approved
+                    .iter()
+                    .filter(|e| own.contains(&e.student_id))
+                    .filter_map(|e| family_item(&l, e))
+                    .collect();
+                items.sort_by(|a, b| {
+                    a.approved_at
+                        .cmp(&b.approved_at)
+                        .then(a.evidence_id.cmp(&b.evidence_id))
+                });
+                FamilyView { contact: c, items }
+            })
+            .collect())
+    }
+}
+
+fn allows(l: &Loaded, s: StudentId, p: Purpose) -> bool {
+    l.consents.get(&s).is_some_and(|c| c.allows(p))
+}
+
+fn approved_at(e: &Evidence) -> DateTime<Utc> {
+    e.reviewed_at.unwrap_or(e.submitted_at)
+}
+
+fn next_goal(l: &Loaded, g: &Goal) -> Option<String> {
+    g.next_goal_id
+        .and_then(|n| l.goals.get(&n))
+        .map(|n| n.title.clone())
+}
+
+fn public_post(l: &Loaded, e: &Evidence) -> Option<PublicPost> {
+    let s = l.students.get(&e.student_id)?;
+    if !allows(l, s.id, Purpose::Blog) {
+        return None;
+    }
+    let g = l.goals.get(&e.goal_id)?;
+    let named = allows(l, s.id, Purpose::NameOnBlog);
+    let at = approved_at(e);
+    Some(PublicPost {
+        evidence_id: e.id,
+        slug: format!("e{}", e.id),
+        student: PublicStudent {
+            id: s.id,
+            display_name: named.then(|| s.display_name.clone()),
+            slug: named.then(|| format!("s{}", s.id)),
+        },
+        goal_title: g.title.clone(),
+        subject: g.subject.clone(),
+        words: e.words.clone(),
+        approved_at: at,
+        day: at.with_timezone(&l.tz).date_naive(),
+        photo_hash: e
+            .photo_hash
+            .clone()
+            .filter(|_| allows(l, s.id, Purpose::PhotoOnBlog)),
+        next_goal: next_goal(l, g),
+    })
+}
+
+fn family_item(l: &Loaded, e: &Evidence) -> Option<FamilyItem> {
+    let s = l.students.get(&e.student_id)?;
+    let g = l.goals.get(&e.goal_id)?;
+    let at = approved_at(e);
+    Some(FamilyItem {
+        evidence_id: e.id,
+        student_id: s.id,
+        display_name: s.display_name.clone(),
+        goal_title: g.title.clone(),
+        subject: g.subject.clone(),
+        words: e.words.clone(),
+        family_message: e.family_message.clone(),
+        approved_at: at,
+        day: at.with_timezone(&l.tz).date_naive(),
+        photo_hash: e
+            .photo_hash
+            .clone()
+            .filter(|_| allows(l, s.id, Purpose::EmailFamily)),
+        next_goal: next_goal(l, g),
+        blog_slug: allows(l, s.id, Purpose::Blog).then(|| format!("e{}", e.id)),
+    })
+}
