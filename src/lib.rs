@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod fsutil;
+pub mod i18n;
 pub mod learning;
 pub mod model;
 pub mod photo;
