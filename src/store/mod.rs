@@ -83,10 +83,7 @@ impl Store {
     /// is one consistent snapshot even while other connections write (WAL lets them go on).
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         let mut out = Connection::open(dest)?;
-        {
-            let b = rusqlite::backup::Backup::new(&self.conn, &mut out)?;
-            b.run_to_completion(-1, Duration::ZERO, None)?;
-        }
+        copy_all(&self.conn, &mut out)?;
         out.pragma_update(None, "journal_mode", "DELETE")?;
         Ok(())
     }
@@ -94,10 +91,7 @@ impl Store {
     /// Replaces this database's content with the database at `src`, which the caller has
     /// already checked, then brings its schema up to date.
     pub fn restore_from(&mut self, src: &Connection) -> Result<()> {
-        {
-            let b = rusqlite::backup::Backup::new(src, &mut self.conn)?;
-            b.run_to_completion(-1, Duration::from_millis(50), None)?;
-        }
+        copy_all(src, &mut self.conn)?;
         migrate(&mut self.conn, &self.path)
     }
 
@@ -108,6 +102,22 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Copies every page in one step (one consistent snapshot), waiting out brief locks.
+fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
+    use rusqlite::backup::{Backup, StepResult};
+    let b = Backup::new(from, to)?;
+    for _ in 0..100 {
+        match b.step(-1)? {
+            StepResult::Done => return Ok(()),
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    Err(crate::error::Error::Busy(
+        "the database stayed locked for 5 seconds: close other programs using it and try again"
+            .into(),
+    ))
 }
 
 /// Settings every connection needs; they are per connection, so never in a migration.
