@@ -23,6 +23,7 @@ pub mod photos;
 pub mod settings;
 pub mod sharing;
 pub mod students;
+pub mod sync_runs;
 
 pub const DB_FILE: &str = "goalpost.sqlite3";
 
