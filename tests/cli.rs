@@ -12,6 +12,17 @@ fn json(out: &[u8]) -> Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
 
+/// Runs a command that must succeed and returns its JSON output.
+fn run_json(data: &std::path::Path, args: &[&str]) -> Value {
+    let out = cli(data).args(args).arg("--json").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out.stdout)
+}
+
 fn init(dir: &std::path::Path) {
     cli(dir)
         .args([
