@@ -71,13 +71,7 @@ fn demo_then_student_list_json_lists_the_demo_class() {
     assert!(firsts.iter().any(|f| !f.is_ascii()), "non-ASCII names");
 
     // Every channel, several languages, and a student with no contact.
-    let contacts = json(
-        &cli(&data)
-            .args(["contact", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let contacts = run_json(&data, &["contact", "list"]);
     let contacts = contacts.as_array().unwrap();
     for ch in ["email", "weekly", "paper", "none"] {
         assert!(
@@ -116,33 +110,15 @@ fn demo_then_student_list_json_lists_the_demo_class() {
     assert!(rels.iter().any(|r| r.starts_with("grand") || *r == "aunt"));
 
     // Some evidence approved, some waiting, with goals that have next goals.
-    let waiting = json(
-        &cli(&data)
-            .args(["review", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let waiting = run_json(&data, &["review", "list"]);
     assert!(!waiting.as_array().unwrap().is_empty());
-    let all = json(
-        &cli(&data)
-            .args(["review", "list", "--all", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let all = run_json(&data, &["review", "list", "--all"]);
     assert!(all
         .as_array()
         .unwrap()
         .iter()
         .any(|e| e["status"] == "approved"));
-    let goals = json(
-        &cli(&data)
-            .args(["goal", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let goals = run_json(&data, &["goal", "list"]);
     assert!(goals
         .as_array()
         .unwrap()
@@ -202,40 +178,32 @@ fn a_teacher_sets_up_a_class_by_hand() {
         ])
         .assert()
         .success();
-    let goal = json(
-        &cli(&data)
-            .args([
-                "goal",
-                "add",
-                "--student",
-                "Aroha",
-                "--title",
-                "I can count by 5s",
-                "--subject",
-                "Maths",
-                "--json",
-            ])
-            .output()
-            .unwrap()
-            .stdout,
+    let goal = run_json(
+        &data,
+        &[
+            "goal",
+            "add",
+            "--student",
+            "Aroha",
+            "--title",
+            "I can count by 5s",
+            "--subject",
+            "Maths",
+        ],
     );
     let gid = goal["id"].as_i64().unwrap().to_string();
-    let next = json(
-        &cli(&data)
-            .args([
-                "goal",
-                "add",
-                "--student",
-                "1",
-                "--title",
-                "I can count by 10s",
-                "--next-of",
-                &gid,
-                "--json",
-            ])
-            .output()
-            .unwrap()
-            .stdout,
+    let next = run_json(
+        &data,
+        &[
+            "goal",
+            "add",
+            "--student",
+            "1",
+            "--title",
+            "I can count by 10s",
+            "--next-of",
+            &gid,
+        ],
     );
     let photo = photo("orientation/landscape_1.jpg");
     let ev = json(
@@ -263,13 +231,7 @@ fn a_teacher_sets_up_a_class_by_hand() {
         .args(["review", "approve", &eid])
         .assert()
         .success();
-    let goals = json(
-        &cli(&data)
-            .args(["goal", "list", "--student", "Aroha", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let goals = run_json(&data, &["goal", "list", "--student", "Aroha"]);
     let first = goals
         .as_array()
         .unwrap()
@@ -278,13 +240,7 @@ fn a_teacher_sets_up_a_class_by_hand() {
         .unwrap();
     assert_eq!(first["status"], "achieved");
     assert_eq!(first["next_goal_id"], next["id"]);
-    let contacts = json(
-        &cli(&data)
-            .args(["contact", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let contacts = run_json(&data, &["contact", "list"]);
     assert_eq!(contacts[0]["students"][0]["relationship"], "mother");
     assert_eq!(contacts[0]["channel"], "email");
 }
@@ -325,13 +281,7 @@ fn config_keys_are_checked_and_kept() {
             .failure()
             .stderr(predicate::str::contains(says));
     }
-    let list = json(
-        &cli(&data)
-            .args(["config", "list", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let list = run_json(&data, &["config", "list"]);
     let keys: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -492,13 +442,7 @@ fn roster_export_import_and_erase_through_the_cli() {
         .success()
         .stdout(predicate::str::contains("Erased Aroha Ngata"));
     assert_eq!(photos(), before - 1);
-    let all = json(
-        &cli(&data)
-            .args(["review", "list", "--all", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
+    let all = run_json(&data, &["review", "list", "--all"]);
     assert!(all
         .as_array()
         .unwrap()
