@@ -135,6 +135,13 @@ fn not_an_image(name: &str, bytes: &[u8]) -> Error {
 }
 
 fn damaged(name: &str, detail: impl std::fmt::Display) -> Error {
+    // Decoder messages may span lines; a refusal is one line, so keep the gist only.
+    let detail = detail.to_string();
+    let mut detail = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((cut, _)) = detail.char_indices().nth(100) {
+        detail.truncate(cut);
+        detail.push_str("...");
+    }
     Error::Photo(format!(
         "{name} is damaged or cut short ({detail}): take the photo again or choose another file"
     ))
@@ -300,7 +307,8 @@ fn decode_other(bytes: &[u8], name: &str, format: Format) -> Result<Decoded> {
     reader.limits(limits);
     let mut dec = reader.into_decoder().map_err(|e| match e {
         image::ImageError::Limits(_) => Error::Photo(format!(
-            "{name} is larger than {MAX_SIDE} pixels a side, the most Goalpost takes: export a smaller copy"
+            "{name} is too large to open: Goalpost takes at most {MAX_SIDE} pixels a side and {} MB of memory per photo; export a smaller JPEG",
+            MAX_DECODE_BYTES / (1024 * 1024)
         )),
         e => damaged(name, e),
     })?;
