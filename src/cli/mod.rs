@@ -62,6 +62,9 @@ pub enum Command {
     /// Review evidence: list what waits, approve, return.
     #[command(subcommand)]
     Review(ReviewCmd),
+    /// Photos: make the web copies of approved photos.
+    #[command(subcommand)]
+    Photo(PhotoCmd),
     /// Plan sharing times when families can come in and see the learning.
     #[command(subcommand)]
     Sharing(SharingCmd),
@@ -285,6 +288,13 @@ pub enum EvidenceCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PhotoCmd {
+    /// Make the missing web copies (web, email, thumbnail) of every approved photo; a sync
+    /// does this too.
+    Copies,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ReviewCmd {
     /// List evidence waiting for review.
     List {
@@ -432,6 +442,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Goal(c) => goal(&ctx, c),
         Command::Evidence(c) => evidence(&ctx, c),
         Command::Review(c) => review(&ctx, c),
+        Command::Photo(c) => photo(&ctx, c),
         Command::Sharing(c) => sharing(&ctx, c),
         Command::Demo { students } => demo(&ctx, students),
         Command::Config(c) => config(&ctx, c),
@@ -834,6 +845,23 @@ fn evidence(ctx: &Ctx, c: EvidenceCmd) -> Result<()> {
                 format!(
                     "Evidence {} from {} waits for review.",
                     e.id, s.display_name
+                )
+            })
+        }
+    }
+}
+
+fn photo(ctx: &Ctx, c: PhotoCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        PhotoCmd::Copies => {
+            let list = gp.copies_for_approved()?;
+            let dir = crate::photo::copies_dir(gp.data_dir());
+            ctx.print(&list, || {
+                format!(
+                    "Web copies of {} approved photos are ready in {}.",
+                    list.len(),
+                    dir.display()
                 )
             })
         }
