@@ -16,6 +16,7 @@ pub mod error;
 pub mod fsutil;
 pub mod i18n;
 pub mod learning;
+pub mod mail;
 pub mod model;
 pub mod photo;
 pub mod plan;
