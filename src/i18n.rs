@@ -20,6 +20,9 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
     ("en", "common", include_str!("../i18n/en/common.ftl")),
     ("es", "common", include_str!("../i18n/es/common.ftl")),
     ("ar", "common", include_str!("../i18n/ar/common.ftl")),
+    ("en", "mail", include_str!("../i18n/en/mail.ftl")),
+    ("es", "mail", include_str!("../i18n/es/mail.ftl")),
+    ("ar", "mail", include_str!("../i18n/ar/mail.ftl")),
 ];
 
 /// Languages written right to left (by primary language subtag).

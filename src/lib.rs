@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod i18n;
 pub mod learning;
 pub mod lock;
+pub mod mail;
 pub mod model;
 pub mod photo;
 pub mod plan;

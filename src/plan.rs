@@ -256,3 +256,100 @@ fn family_item(l: &Loaded, e: &Evidence) -> Option<FamilyItem> {
         blog_slug: allows(l, s.id, Purpose::Blog).then(|| format!("e{}", e.id)),
     })
 }
+
+/// One goal on a student's printable goal sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SheetGoal {
+    pub title: String,
+    pub subject: String,
+    /// The day it was achieved, in the class's time zone.
+    pub achieved_on: Option<NaiveDate>,
+    pub next_goal: Option<String>,
+}
+
+/// What a student's goal sheet, sent home on paper, may show: their display name and their
+/// own goals. Nothing about other students, no last name, no contacts.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalSheet {
+    pub student_id: StudentId,
+    pub display_name: String,
+    pub current: Vec<SheetGoal>,
+    /// Oldest first.
+    pub achieved: Vec<SheetGoal>,
+    /// The languages of this student's contacts, for the sheet's words.
+    pub contact_languages: Vec<String>,
+}
+
+impl Goalpost {
+    /// The goal sheet of one student, for their own family.
+    pub fn goal_sheet(&self, student: StudentId) -> Result<GoalSheet> {
+        let l = self.load_for_plan()?;
+        let s = l
+            .students
+            .get(&student)
+            .ok_or_else(|| Error::not_found(format!("there is no student with id {student}")))?;
+        let mut own: Vec<&Goal> = l.goals.values().filter(|g| g.student_id == s.id).collect();
+        own.sort_by_key(|g| (g.achieved_at, g.id));
+        let line = |g: &Goal| SheetGoal {
+            title: g.title.clone(),
+            subject: g.subject.clone(),
+            achieved_on: g.achieved_at.map(|a| a.with_timezone(&l.tz).date_naive()),
+            next_goal: next_goal(&l, g),
+        };
+        let mut langs: Vec<String> = Vec::new();
+        for c in self.contacts()? {
+            if c.students.iter().any(|x| x.student_id == s.id) && !langs.contains(&c.language) {
+                langs.push(c.language);
+            }
+        }
+        Ok(GoalSheet {
+            student_id: s.id,
+            display_name: s.display_name.clone(),
+            current: own
+                .iter()
+                .filter(|g| g.status == GoalStatus::Current)
+                .map(|g| line(g))
+                .collect(),
+            achieved: own
+                .iter()
+                .filter(|g| g.status == GoalStatus::Achieved)
+                .map(|g| line(g))
+                .collect(),
+            contact_languages: langs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod goal_sheet_tests {
+    use crate::Goalpost;
+
+    #[test]
+    fn a_goal_sheet_holds_only_that_students_goals() {
+        let dir = tempfile::tempdir().unwrap();
+        let gp = Goalpost::create(dir.path()).unwrap();
+        gp.create_demo(4).unwrap();
+        let students = gp.students().unwrap();
+        let sheet = gp.goal_sheet(students[0].id).unwrap();
+        let own: Vec<String> = gp
+            .goals(Some(students[0].id))
+            .unwrap()
+            .into_iter()
+            .map(|g| g.title)
+            .collect();
+        assert!(!sheet.current.is_empty() || !sheet.achieved.is_empty());
+        for g in sheet.current.iter().chain(&sheet.achieved) {
+            assert!(
+                own.contains(&g.title),
+                "{} is not this student's goal",
+                g.title
+            );
+        }
+        assert_eq!(sheet.display_name, students[0].display_name);
+        let json = serde_json::to_string(&sheet).unwrap();
+        assert!(
+            !json.contains(&students[0].last_name),
+            "no last name on a goal sheet"
+        );
+    }
+}

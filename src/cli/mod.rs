@@ -77,6 +77,12 @@ pub enum Command {
     /// Show and change settings (mail server, blog folder, ...).
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Family email: send what is due, test the mail server, look at the outbox.
+    #[command(subcommand)]
+    Mail(MailCmd),
+    /// Printable pages to send home.
+    #[command(subcommand)]
+    Print(PrintCmd),
     /// Write a consistent copy of the class database to FILE (safe while the app runs).
     Backup {
         /// Where to write the backup.
@@ -356,6 +362,44 @@ pub enum ConfigCmd {
     Set { key: String, value: String },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Queue what is due (emails, weekly digests, paper slips) and deliver it. Without a
+    /// mail server (smtp.url), messages are written as .eml files to <data folder>/outbox/.
+    Send,
+    /// Send a test message to ADDRESS through the configured mail server.
+    Test { address: String },
+    /// List deliveries: waiting, failed and sent.
+    Outbox {
+        /// Also list deliveries already sent.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Store the mail server's password in the OS keyring, read from standard input.
+    Password,
+    /// Queue failed deliveries again (after fixing an address, for example).
+    Retry {
+        /// Delivery ids from `goalpost mail outbox`.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<i64>,
+        /// Every failed delivery.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrintCmd {
+    /// Write a printable goal sheet for a student into <data folder>/print/.
+    GoalSheet {
+        /// The student's id or unique name.
+        student: String,
+        /// The language of the sheet. Default: the family's.
+        #[arg(long)]
+        language: Option<String>,
+    },
+}
+
 /// Runs the CLI with the process's arguments.
 pub fn main() -> ExitCode {
     run_from(std::env::args_os())
@@ -446,6 +490,19 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sharing(c) => sharing(&ctx, c),
         Command::Demo { students } => demo(&ctx, students),
         Command::Config(c) => config(&ctx, c),
+        Command::Mail(c) => mail(&ctx, c),
+        Command::Print(PrintCmd::GoalSheet { student, language }) => {
+            let gp = ctx.class()?;
+            let s = gp.find_student(&student)?;
+            let path = gp.print_goal_sheet(s.id, language.as_deref())?;
+            ctx.print(&serde_json::json!({ "file": path }), || {
+                format!(
+                    "Wrote {}'s goal sheet to {}",
+                    s.display_name,
+                    path.display()
+                )
+            })
+        }
         Command::Backup { file } => {
             ctx.class()?.backup(&file)?;
             ctx.print(&serde_json::json!({ "backup": file }), || {
@@ -1018,4 +1075,129 @@ fn config(ctx: &Ctx, c: ConfigCmd) -> Result<()> {
             })
         }
     }
+}
+
+fn mail(ctx: &Ctx, c: MailCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        MailCmd::Send => {
+            let json = ctx.json;
+            let s = gp.mail_send(&mut |p| {
+                if !json {
+                    if let crate::mail::Progress::Sending { done, total } = p {
+                        if done % 25 == 0 && total > 25 {
+                            eprintln!("sending {done}/{total}...");
+                        }
+                    }
+                }
+            })?;
+            ctx.print(&s, || mail_summary_text(&s))?;
+            match s.stopped {
+                Some(why) => Err(Error::Mail(format!(
+                    "sending stopped: {why}. Nothing is lost: what was not sent stays queued for the next run."
+                ))),
+                None => Ok(()),
+            }
+        }
+        MailCmd::Test { address } => {
+            let r = gp.mail_test(&address)?;
+            ctx.print(&r, || match &r.file {
+                Some(f) => format!(
+                    "No mail server is set (smtp.url): the test message was written to {}. Open it with a mail program.",
+                    f.display()
+                ),
+                None => format!("The mail server {} accepted a test message to {}.", r.transport, r.to),
+            })
+        }
+        MailCmd::Outbox { all } => {
+            let list = gp.mail_outbox(!all)?;
+            ctx.print(&list, || {
+                let mut t = Table::new([
+                    "id",
+                    "contact",
+                    "kind",
+                    "status",
+                    "tries",
+                    "next try",
+                    "last error",
+                ]);
+                for e in &list {
+                    let d = &e.delivery;
+                    t.row([
+                        d.id.to_string(),
+                        e.contact.clone(),
+                        d.kind.as_str().into(),
+                        d.status.as_str().into(),
+                        d.attempts.to_string(),
+                        d.next_attempt_at
+                            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                            .unwrap_or_default(),
+                        d.last_error.clone().unwrap_or_default(),
+                    ]);
+                }
+                t.render_or(if all {
+                    "The outbox is empty."
+                } else {
+                    "Nothing waits and nothing failed."
+                })
+            })
+        }
+        MailCmd::Password => {
+            let mut pw = String::new();
+            std::io::stdin()
+                .read_line(&mut pw)
+                .map_err(|e| Error::io("read the password from", "standard input", e))?;
+            let who = gp.mail_store_password(pw.trim_end_matches(['\r', '\n']))?;
+            ctx.print(&serde_json::json!({ "stored_for": who }), || {
+                format!("Stored the password for {who} in the OS keyring.")
+            })
+        }
+        MailCmd::Retry { ids, all } => {
+            let n = gp.mail_retry(if all { &[] } else { &ids })?;
+            ctx.print(&serde_json::json!({ "queued": n }), || {
+                format!("Queued {n} deliveries again; `goalpost mail send` sends them.")
+            })
+        }
+    }
+}
+
+fn mail_summary_text(s: &crate::mail::MailSummary) -> String {
+    let mut out = format!(
+        "Queued {} emails, {} weekly digests and {} slips.\nSent {} emails and {} digests via {}; wrote {} slips.",
+        s.queued.emails, s.queued.digests, s.queued.slips, s.sent, s.digests, s.transport, s.slips
+    );
+    for f in &s.print_files {
+        out.push_str(&format!("\nSlips to print: {}", f.display()));
+    }
+    if s.retries_waiting > 0 {
+        out.push_str(&format!(
+            "\n{} waiting to be tried again ({} with an unknown outcome, to be resent with the same Message-ID).",
+            s.retries_waiting, s.unknown_outcomes
+        ));
+    }
+    if s.interrupted > 0 {
+        out.push_str(&format!(
+            "\n{} were interrupted by an earlier run and were sent again.",
+            s.interrupted
+        ));
+    }
+    if s.waiting_for_photos > 0 {
+        out.push_str(&format!(
+            "\n{} wait for photo copies (a sync makes them).",
+            s.waiting_for_photos
+        ));
+    }
+    for f in &s.failures {
+        out.push_str(&format!("\nFAILED for {}: {}", f.contact, f.reason));
+    }
+    for u in &s.unreachable {
+        out.push_str(&format!("\nCannot reach {}: {}", u.contact, u.reason));
+    }
+    for f in &s.language_fallbacks {
+        out.push_str(&format!(
+            "\n{} reads {}, which has no catalog yet: sent in {}. Add <data folder>/i18n/{}/mail.ftl to fix.",
+            f.contact, f.wanted, f.used, f.wanted
+        ));
+    }
+    out
 }

@@ -16,9 +16,11 @@ use crate::error::{Error, Result};
 
 pub mod class;
 pub mod consent;
+pub mod contact_log;
 pub mod contacts;
 pub mod evidence;
 pub mod goals;
+pub mod outbox;
 pub mod photos;
 pub mod settings;
 pub mod sharing;
@@ -31,7 +33,10 @@ pub const DB_FILE: &str = "goalpost.sqlite3";
 /// any other SQLite file ("GPST").
 pub const APPLICATION_ID: i32 = 0x4750_5354;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_init.sql"))];
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_init.sql")),
+    M::up(include_str!("../../migrations/0002_mail.sql")),
+];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATION_LIST)
