@@ -20,6 +20,9 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
     ("en", "common", include_str!("../i18n/en/common.ftl")),
     ("es", "common", include_str!("../i18n/es/common.ftl")),
     ("ar", "common", include_str!("../i18n/ar/common.ftl")),
+    ("en", "blog", include_str!("../i18n/en/blog.ftl")),
+    ("es", "blog", include_str!("../i18n/es/blog.ftl")),
+    ("ar", "blog", include_str!("../i18n/ar/blog.ftl")),
 ];
 
 /// Languages written right to left (by primary language subtag).

@@ -74,6 +74,9 @@ pub enum Command {
     /// Show and change settings (mail server, blog folder, ...).
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Build the class blog: a folder of plain HTML and a feed that families can follow.
+    #[command(subcommand)]
+    Blog(BlogCmd),
     /// Write a consistent copy of the class database to FILE (safe while the app runs).
     Backup {
         /// Where to write the backup.
@@ -337,6 +340,15 @@ pub enum SharingCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BlogCmd {
+    /// Write the blog folder from the database: only changed files are written, files
+    /// that should no longer exist are removed, and other files are never touched.
+    Build,
+    /// Print the blog folder (setting blog.dir, else <data folder>/blog).
+    Path,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
     /// List every setting with its value and what it does.
     List,
@@ -435,6 +447,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sharing(c) => sharing(&ctx, c),
         Command::Demo { students } => demo(&ctx, students),
         Command::Config(c) => config(&ctx, c),
+        Command::Blog(c) => blog(&ctx, c),
         Command::Backup { file } => {
             ctx.class()?.backup(&file)?;
             ctx.print(&serde_json::json!({ "backup": file }), || {
@@ -987,6 +1000,61 @@ fn config(ctx: &Ctx, c: ConfigCmd) -> Result<()> {
             let v = gp.set_setting(&key, &value)?;
             ctx.print(&serde_json::json!({ "key": key, "value": v }), || {
                 format!("{key} = {}", v.as_deref().unwrap_or("(not set)"))
+            })
+        }
+    }
+}
+
+fn blog(ctx: &Ctx, c: BlogCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        BlogCmd::Build => {
+            // Until the photo pipeline's `ensure_copies` is on main, the blog publishes the
+            // web copies that already exist; then: `|h| gp.ensure_copies(h)`.
+            let r =
+                crate::blog::Site::load(&gp, |h| crate::blog::existing_copies(gp.data_dir(), h))?
+                    .build()?;
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
+            }
+            #[derive(Serialize)]
+            struct Summary<'a> {
+                dir: &'a std::path::Path,
+                pages: usize,
+                media: usize,
+                written: usize,
+                unchanged: usize,
+                removed: usize,
+                written_files: &'a [String],
+                removed_files: &'a [String],
+                warnings: &'a [String],
+            }
+            let summary = Summary {
+                dir: &r.dir,
+                pages: r.pages,
+                media: r.media,
+                written: r.written.len(),
+                unchanged: r.unchanged,
+                removed: r.removed.len(),
+                written_files: &r.written,
+                removed_files: &r.removed,
+                warnings: &r.warnings,
+            };
+            ctx.print(&summary, || {
+                format!(
+                    "Built the class blog in {}: {} written, {} unchanged, {} removed.\nOpen {} in a browser to see it.",
+                    r.dir.display(),
+                    r.written.len(),
+                    r.unchanged,
+                    r.removed.len(),
+                    r.dir.join("index.html").display()
+                )
+            })
+        }
+        BlogCmd::Path => {
+            let dir = gp.blog_dir()?;
+            ctx.print(&serde_json::json!({ "dir": dir }), || {
+                dir.display().to_string()
             })
         }
     }
