@@ -14,7 +14,7 @@ older = Older
 home-heading = Our latest achievements
 home-lead = Each time one of us reaches a learning goal, we take a photo and say what we learned in our own words.
 home-empty = No goals reached yet. Come back soon!
-sharing-heading = Come and see our learning
+sharing-heading = Coming up
 sharing-note = Families are always welcome. No need to ask first.
 # { $from } and { $to } are days, e.g. "3 March 2026".
 page-heading = Achievements from { $from } to { $to }
