@@ -99,12 +99,17 @@ pub fn stage(dest: &Path, bytes: &[u8], sync: bool) -> Result<Staged> {
 /// file system (no bytes copied; the source must then only ever be replaced by rename,
 /// never edited in place), else a byte copy.
 pub fn stage_link_or_copy(src: &Path, dest: &Path) -> Result<Staged> {
-    let tmp = temp_in(parent_of(dest))?.into_temp_path();
-    // The temporary file only reserved a unique name: free it for the link.
-    std::fs::remove_file(&tmp).map_err(|e| Error::io("write into", parent_of(dest), e))?;
-    if std::fs::hard_link(src, &tmp).is_err() {
-        std::fs::copy(src, &tmp).map_err(|e| Error::io("copy", src, e))?;
-    }
+    let dir = parent_of(dest);
+    let tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .make_in(dir, |candidate| match std::fs::hard_link(src, candidate) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                std::fs::copy(src, candidate).map(|_| ())
+            }
+            other => other,
+        })
+        .map_err(|e| Error::io("copy", src, e))?
+        .into_temp_path();
     Ok(Staged {
         tmp,
         dest: dest.to_path_buf(),
