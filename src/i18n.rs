@@ -23,6 +23,9 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
     ("en", "mail", include_str!("../i18n/en/mail.ftl")),
     ("es", "mail", include_str!("../i18n/es/mail.ftl")),
     ("ar", "mail", include_str!("../i18n/ar/mail.ftl")),
+    ("en", "blog", include_str!("../i18n/en/blog.ftl")),
+    ("es", "blog", include_str!("../i18n/es/blog.ftl")),
+    ("ar", "blog", include_str!("../i18n/ar/blog.ftl")),
 ];
 
 /// Languages written right to left (by primary language subtag).

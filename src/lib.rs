@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 pub mod backup;
+pub mod blog;
 pub mod class;
 pub mod cli;
 pub mod config;

@@ -83,6 +83,9 @@ pub enum Command {
     /// Printable pages to send home.
     #[command(subcommand)]
     Print(PrintCmd),
+    /// Build the class blog: a folder of plain HTML and a feed that families can follow.
+    #[command(subcommand)]
+    Blog(BlogCmd),
     /// Write a consistent copy of the class database to FILE (safe while the app runs).
     Backup {
         /// Where to write the backup.
@@ -353,6 +356,15 @@ pub enum SharingCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BlogCmd {
+    /// Write the blog folder from the database: only changed files are written, files
+    /// that should no longer exist are removed, and other files are never touched.
+    Build,
+    /// Print the blog folder (setting blog.dir, else <data folder>/blog).
+    Path,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
     /// List every setting with its value and what it does.
     List,
@@ -490,6 +502,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sharing(c) => sharing(&ctx, c),
         Command::Demo { students } => demo(&ctx, students),
         Command::Config(c) => config(&ctx, c),
+        Command::Blog(c) => blog(&ctx, c),
         Command::Mail(c) => mail(&ctx, c),
         Command::Print(PrintCmd::GoalSheet { student, language }) => {
             let gp = ctx.class()?;
@@ -1200,4 +1213,55 @@ fn mail_summary_text(s: &crate::mail::MailSummary) -> String {
         ));
     }
     out
+}
+
+fn blog(ctx: &Ctx, c: BlogCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        BlogCmd::Build => {
+            let r = crate::blog::Site::load(&gp, |h| gp.ensure_copies(h))?.build()?;
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
+            }
+            #[derive(Serialize)]
+            struct Summary<'a> {
+                dir: &'a std::path::Path,
+                pages: usize,
+                media: usize,
+                written: usize,
+                unchanged: usize,
+                removed: usize,
+                written_files: &'a [String],
+                removed_files: &'a [String],
+                warnings: &'a [String],
+            }
+            let summary = Summary {
+                dir: &r.dir,
+                pages: r.pages,
+                media: r.media,
+                written: r.written.len(),
+                unchanged: r.unchanged,
+                removed: r.removed.len(),
+                written_files: &r.written,
+                removed_files: &r.removed,
+                warnings: &r.warnings,
+            };
+            ctx.print(&summary, || {
+                format!(
+                    "Built the class blog in {}: {} written, {} unchanged, {} removed.\nOpen {} in a browser to see it.",
+                    r.dir.display(),
+                    r.written.len(),
+                    r.unchanged,
+                    r.removed.len(),
+                    r.dir.join("index.html").display()
+                )
+            })
+        }
+        BlogCmd::Path => {
+            let dir = gp.blog_dir()?;
+            ctx.print(&serde_json::json!({ "dir": dir }), || {
+                dir.display().to_string()
+            })
+        }
+    }
 }
