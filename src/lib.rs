@@ -25,6 +25,7 @@ pub mod plan;
 pub mod publish;
 pub mod roster;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 pub use error::{Error, ErrorKind, Result};
@@ -149,6 +150,10 @@ impl Goalpost {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     pub fn data_dir(&self) -> &Path {

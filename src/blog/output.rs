@@ -58,6 +58,32 @@ pub struct WriteReport {
     pub removed: Vec<String>,
 }
 
+/// What [`write_site`] would do with `files`, without touching the folder (for a dry run).
+pub fn preview_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
+    let old = if dir.join(MANIFEST).is_file() {
+        read_manifest(dir)?
+    } else {
+        BTreeSet::new()
+    };
+    let new: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut written: Vec<String> = files
+        .par_iter()
+        .filter(|f| !is_unchanged(&dir.join(&f.path), &f.source))
+        .map(|f| f.path.clone())
+        .collect();
+    written.sort();
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|p| !new.contains(p.as_str()) && dir.join(p).exists())
+        .cloned()
+        .collect();
+    Ok(WriteReport {
+        unchanged: files.len() - written.len(),
+        written,
+        removed,
+    })
+}
+
 /// Makes the folder `dir` hold exactly `files` among the files Goalpost generates there.
 pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
     for f in files {

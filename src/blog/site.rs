@@ -10,7 +10,7 @@
 //! nothing else; a new numbered page appears once every 20 achievements.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use minijinja::{context, Value};
 use rayon::prelude::*;
@@ -100,12 +100,24 @@ impl Site {
 
     /// Renders and writes the site, then reports what changed.
     pub fn build(self) -> Result<BuildReport> {
+        self.render_and(output::write_site)
+    }
+
+    /// What [`Site::build`] would change, without writing anything (for a dry run).
+    pub fn preview(self) -> Result<BuildReport> {
+        self.render_and(output::preview_site)
+    }
+
+    fn render_and(
+        self,
+        apply: fn(&Path, &[OutFile]) -> Result<output::WriteReport>,
+    ) -> Result<BuildReport> {
         let files = self.render()?;
         let media = files
             .iter()
             .filter(|f| f.path.starts_with("media/"))
             .count();
-        let w = output::write_site(&self.dir, &files)?;
+        let w = apply(&self.dir, &files)?;
         Ok(BuildReport {
             dir: self.dir,
             pages: files.len() - media,

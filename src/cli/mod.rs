@@ -86,6 +86,12 @@ pub enum Command {
     /// Build the class blog: a folder of plain HTML and a feed that families can follow.
     #[command(subcommand)]
     Blog(BlogCmd),
+    /// Bring the blog and every family up to date: photo copies, blog, email, slips.
+    Sync {
+        /// Show what each family would receive and what the blog would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write a consistent copy of the class database to FILE (safe while the app runs).
     Backup {
         /// Where to write the backup.
@@ -502,6 +508,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sharing(c) => sharing(&ctx, c),
         Command::Demo { students } => demo(&ctx, students),
         Command::Config(c) => config(&ctx, c),
+        Command::Sync { dry_run } => sync(&ctx, dry_run),
         Command::Blog(c) => blog(&ctx, c),
         Command::Mail(c) => mail(&ctx, c),
         Command::Print(PrintCmd::GoalSheet { student, language }) => {
@@ -1264,4 +1271,112 @@ fn blog(ctx: &Ctx, c: BlogCmd) -> Result<()> {
             })
         }
     }
+}
+
+fn sync(ctx: &Ctx, dry_run: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    let gp = ctx.class()?;
+    let bar = (!ctx.json && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(6);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let quiet = ctx.json;
+    let s = gp.sync(dry_run, &mut |e| match (&bar, e) {
+        (Some(b), crate::sync::Event::Step { step, index, .. }) => {
+            b.set_position(index as u64 - 1);
+            b.set_message(step.label());
+        }
+        (Some(b), crate::sync::Event::Sending { done, total }) => {
+            b.set_message(format!("Sending to families {done}/{total}"));
+        }
+        (None, crate::sync::Event::Step { step, index, of }) if !quiet => {
+            eprintln!("[{index}/{of}] {}", step.label());
+        }
+        _ => {}
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    ctx.print(&s, || sync_summary_text(&s))?;
+    match s.mail.as_ref().and_then(|m| m.stopped.clone()) {
+        Some(why) => Err(Error::Mail(format!(
+            "sending stopped: {why}. Nothing is lost: what was not sent stays queued for the next sync."
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn sync_summary_text(s: &crate::sync::SyncSummary) -> String {
+    let b = &s.blog;
+    let mut out = if s.dry_run {
+        format!(
+            "Dry run: nothing was changed.\nThe blog would get {} new posts: {} files written, {} removed ({}).",
+            s.new_posts,
+            b.written.len(),
+            b.removed.len(),
+            b.dir.display()
+        )
+    } else {
+        format!(
+            "Blog: {} new posts, {} files written, {} unchanged, {} removed ({}).",
+            s.new_posts,
+            b.written.len(),
+            b.unchanged,
+            b.removed.len(),
+            b.dir.display()
+        )
+    };
+    if let Some(p) = &s.publish {
+        out.push_str(&format!(
+            "\nPublished with `{}`: {}",
+            p.command,
+            if p.ok {
+                "ok".to_string()
+            } else {
+                format!("FAILED (exit {:?}): {}", p.exit_code, p.output.trim())
+            }
+        ));
+    }
+    if let Some(m) = &s.mail {
+        out.push('\n');
+        out.push_str(&mail_summary_text(m));
+    }
+    for f in &s.families {
+        out.push_str(&format!(
+            "\n{} ({}, {}{}):",
+            f.contact,
+            f.channel,
+            f.language_used,
+            if f.language_used != f.language {
+                format!(", asked for {}", f.language)
+            } else {
+                String::new()
+            }
+        ));
+        for d in &f.deliveries {
+            let items: Vec<String> = d
+                .items
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}: {}{}",
+                        i.student,
+                        i.goal,
+                        if i.with_photo { " (photo)" } else { "" }
+                    )
+                })
+                .collect();
+            out.push_str(&format!("\n  {} - {}", d.kind, items.join("; ")));
+        }
+    }
+    if s.dry_run {
+        for u in &s.unreachable {
+            out.push_str(&format!("\nCannot reach {}: {}", u.contact, u.reason));
+        }
+    }
+    out
 }

@@ -508,6 +508,18 @@ impl Goalpost {
         ))
     }
 
+    /// Only the first step of [`Goalpost::mail_send`]: what is due is written to the outbox;
+    /// nothing is sent, no slip is written. A dry run calls it on a copy of the database.
+    pub fn mail_queue(&self) -> Result<(QueueCounts, Vec<Unreachable>)> {
+        let class = self.class()?;
+        let tz = parse_tz(&class)?;
+        let from = self.mail_from()?;
+        let views = self.family_views()?;
+        let mut unreachable = Vec::new();
+        let queued = self.queue_due(&views, &class, tz, self.now(), &from, &mut unreachable)?;
+        Ok((queued, unreachable))
+    }
+
     /// Queues what is due, writes slips, and delivers every due email. See the module docs.
     pub fn mail_send(&self, progress: &mut dyn FnMut(Progress)) -> Result<MailSummary> {
         let now = self.now();
