@@ -127,6 +127,24 @@ impl SyncSummary {
     }
 }
 
+/// Tells `on_event` that `s` starts.
+fn step(on_event: &mut dyn FnMut(Event), s: Step) {
+    const ORDER: [Step; 6] = [
+        Step::Plan,
+        Step::Photos,
+        Step::Blog,
+        Step::Publish,
+        Step::Mail,
+        Step::Record,
+    ];
+    let index = ORDER.iter().position(|o| *o == s).unwrap_or(0) + 1;
+    on_event(Event::Step {
+        step: s,
+        index,
+        of: ORDER.len(),
+    });
+}
+
 /// A post's page, `posts/e{id}.html` (see `blog::view`).
 fn is_post(path: &str) -> bool {
     path.starts_with("posts/") && path.ends_with(".html")
@@ -141,17 +159,9 @@ impl Goalpost {
     pub fn sync(&self, dry_run: bool, on_event: &mut dyn FnMut(Event)) -> Result<SyncSummary> {
         let started = Instant::now();
         let _lock = SyncLock::acquire(self.data_dir())?;
-        let steps = 6;
-        let mut step = |on_event: &mut dyn FnMut(Event), s: Step, i: usize| {
-            on_event(Event::Step {
-                step: s,
-                index: i,
-                of: steps,
-            })
-        };
         let mut timings = Timings::default();
 
-        step(on_event, Step::Plan, 1);
+        step(on_event, Step::Plan);
         let t = Instant::now();
         let run_id = if dry_run {
             None
@@ -164,7 +174,7 @@ impl Goalpost {
         };
         timings.plan_ms = ms(t);
 
-        let result = self.sync_steps(dry_run, run_id, &mut timings, &mut step, on_event);
+        let result = self.sync_steps(dry_run, run_id, &mut timings, on_event);
         timings.total_ms = ms(started);
         match result {
             Ok(mut summary) => {
@@ -194,10 +204,9 @@ impl Goalpost {
         dry_run: bool,
         run_id: Option<i64>,
         timings: &mut Timings,
-        step: &mut dyn FnMut(&mut dyn FnMut(Event), Step, usize),
         on_event: &mut dyn FnMut(Event),
     ) -> Result<SyncSummary> {
-        step(on_event, Step::Photos, 2);
+        step(on_event, Step::Photos);
         let t = Instant::now();
         // A dry run makes no copies: it previews with the copies already made.
         let hashes = store::photos::approved_hashes(self.store().conn())?;
@@ -208,7 +217,7 @@ impl Goalpost {
         };
         timings.photos_ms = ms(t);
 
-        step(on_event, Step::Blog, 3);
+        step(on_event, Step::Blog);
         let t = Instant::now();
         let site = blog::Site::load(self, |_| Ok(copies.clone()))?;
         let blog_dir = self.blog_dir()?;
@@ -239,7 +248,7 @@ impl Goalpost {
         };
         timings.blog_ms = ms(t);
 
-        step(on_event, Step::Publish, 4);
+        step(on_event, Step::Publish);
         let t = Instant::now();
         let publish = match self.setting("blog.publish_command")? {
             Some(cmd) if !dry_run && (!report.written.is_empty() || !report.removed.is_empty()) => {
@@ -249,7 +258,7 @@ impl Goalpost {
         };
         timings.publish_ms = ms(t);
 
-        step(on_event, Step::Mail, 5);
+        step(on_event, Step::Mail);
         let t = Instant::now();
         let (mail, would_queue, families, unreachable) = if dry_run {
             let (q, families, unreachable) = self.mail_preview()?;
@@ -265,7 +274,7 @@ impl Goalpost {
         };
         timings.mail_ms = ms(t);
 
-        step(on_event, Step::Record, 6);
+        step(on_event, Step::Record);
         Ok(SyncSummary {
             dry_run,
             run_id,
