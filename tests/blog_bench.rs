@@ -23,7 +23,8 @@ fn bench_dir() -> Option<PathBuf> {
 /// each photo's own copy names, so the files are as large as the real ones.
 fn realistic_copies(data_dir: &std::path::Path, hashes: &[String]) -> Vec<Copies> {
     std::fs::create_dir_all(photo::copies_dir(data_dir)).unwrap();
-    let pool: Vec<Vec<(Size, Vec<u8>, u32, u32)>> = (0..6)
+    type Copy = (Size, Vec<u8>, u32, u32);
+    let pool: Vec<Vec<Copy>> = (0..6)
         .map(|k| {
             Size::ALL
                 .iter()
@@ -61,7 +62,11 @@ fn realistic_copies(data_dir: &std::path::Path, hashes: &[String]) -> Vec<Copies
 
 fn write_plan(gp: &Goalpost, file: &std::path::Path) {
     let plan = gp.blog_plan().unwrap();
-    let hashes: Vec<String> = plan.posts.iter().filter_map(|p| p.photo_hash.clone()).collect();
+    let hashes: Vec<String> = plan
+        .posts
+        .iter()
+        .filter_map(|p| p.photo_hash.clone())
+        .collect();
     let copies = goalpost::blog::existing_copies(gp.data_dir(), &hashes).unwrap();
     let json = serde_json::json!({ "plan": plan, "copies": copies });
     std::fs::write(file, serde_json::to_vec(&json).unwrap()).unwrap();
@@ -72,7 +77,9 @@ fn write_plan(gp: &Goalpost, file: &std::path::Path) {
 fn bench_make_class() {
     let Some(dir) = bench_dir() else { return };
     let data = dir.join("data");
-    let gp = Goalpost::create(&data).unwrap().with_clock(Clock::fixed(now()));
+    let gp = Goalpost::create(&data)
+        .unwrap()
+        .with_clock(Clock::fixed(now()));
     gp.init_class(&class_info("en")).unwrap();
     let gp = year_class(gp, 30, 1200);
     let hashes: Vec<String> = gp
