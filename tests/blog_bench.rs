@@ -23,7 +23,8 @@ fn bench_dir() -> Option<PathBuf> {
 /// each photo's own copy names, so the files are as large as the real ones.
 fn realistic_copies(data_dir: &std::path::Path, hashes: &[String]) -> Vec<Copies> {
     std::fs::create_dir_all(photo::copies_dir(data_dir)).unwrap();
-    let pool: Vec<Vec<(Size, Vec<u8>, u32, u32)>> = (0..6)
+    type Copy = (Size, Vec<u8>, u32, u32);
+    let pool: Vec<Vec<Copy>> = (0..6)
         .map(|k| {
             Size::ALL
                 .iter()
