@@ -335,7 +335,8 @@ fn load_photos(data_dir: &Path, items: &[&FamilyItem]) -> Result<HashMap<String,
     Ok(out)
 }
 
-/// How many deliveries are marked `sending` together, sent, then recorded together.
+/// How many deliveries are marked `sending` together (each is recorded on its own as soon
+/// as the server answered).
 pub const BATCH: usize = 16;
 
 struct PrepareCtx<'a, 'v> {
@@ -763,14 +764,28 @@ impl Goalpost {
                 }
                 Ok(())
             })?;
-            let mut outcomes = Vec::with_capacity(ready.len());
+            // Each outcome is recorded (committed) as soon as it is known: a run killed
+            // after the server's 250 for one message must not send that message again.
             for r in &ready {
                 if summary.stopped.is_some() {
-                    outcomes.push(Outcome::NotTried);
+                    self.record(
+                        &cfg,
+                        std::slice::from_ref(r),
+                        &[Outcome::NotTried],
+                        now,
+                        summary,
+                    )?;
                     continue;
                 }
                 progress(Progress::Sending { done, total });
                 done += 1;
+                // The classic bug, switched in only by the kill test's fault build, to prove
+                // that the test would catch it.
+                #[cfg(feature = "fault-injection")]
+                if std::env::var_os("GOALPOST_FAULT_MARK_SENT_FIRST").is_some() {
+                    self.store()
+                        .in_tx(|tx| outbox::mark_sent(tx, r.d.id, now))?;
+                }
                 let result = transport.send(from, &r.to, &r.d.message_id, &r.bytes);
                 let o = outcome(result, &r.d, now);
                 if let Outcome::Stop(m) = &o {
@@ -782,9 +797,14 @@ impl Goalpost {
                     // once on the next run, without an attempt counted.
                     summary.stopped = Some(o.message().to_string());
                 }
-                outcomes.push(o);
+                self.record(
+                    &cfg,
+                    std::slice::from_ref(r),
+                    std::slice::from_ref(&o),
+                    now,
+                    summary,
+                )?;
             }
-            self.record(&cfg, &ready, &outcomes, now, summary)?;
         }
         summary.connections = transport.connections();
         Ok(())
@@ -896,7 +916,7 @@ impl Goalpost {
         }
     }
 
-    /// Records a batch's outcomes in one transaction.
+    /// Records outcomes in one transaction.
     fn record(
         &self,
         cfg: &TransportConfig,
