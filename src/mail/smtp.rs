@@ -707,10 +707,10 @@ impl Client {
             })
         } else if let Some(r) = r.as_ref().filter(|r| !r.positive()) {
             Some(refused(r, &format!("the address {to}"), true))
-        } else if let Some(d) = d.as_ref().filter(|d| d.code != 354) {
-            Some(refused(d, "to take the message", false))
         } else {
-            None
+            d.as_ref()
+                .filter(|d| d.code != 354)
+                .map(|d| refused(d, "to take the message", false))
         };
         if let Some(f) = failure {
             if d.as_ref().is_some_and(|d| d.code == 354) {
