@@ -113,7 +113,10 @@ fn assert_complete(
             .find(|c| c.email.as_deref() == Some(rcpt.as_str()))
             .unwrap();
         // The teacher shares a first name with a student: leave the teacher out.
-        let text = m["plain"].as_str().unwrap().replace("Ms Aroha Te Rangi", "the teacher");
+        let text = m["plain"]
+            .as_str()
+            .unwrap()
+            .replace("Ms Aroha Te Rangi", "the teacher");
         let text = text.as_str();
         for s in students
             .iter()
