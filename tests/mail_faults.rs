@@ -112,7 +112,12 @@ fn assert_complete(
             .iter()
             .find(|c| c.email.as_deref() == Some(rcpt.as_str()))
             .unwrap();
-        let text = m["plain"].as_str().unwrap();
+        // The teacher shares a first name with a student: leave the teacher out.
+        let text = m["plain"]
+            .as_str()
+            .unwrap()
+            .replace("Ms Aroha Te Rangi", "the teacher");
+        let text = text.as_str();
         for s in students
             .iter()
             .filter(|s| !c.students.iter().any(|l| l.student_id == s.id))

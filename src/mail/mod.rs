@@ -404,28 +404,24 @@ fn outcome(
             address,
         },
         Err(Failure::Config(m)) => Outcome::Stop(m),
-        Err(Failure::Unknown(message)) => Outcome::Retry {
-            next: now + backoff(attempts),
-            kind: "unknown",
-            message,
-            unknown: true,
-        },
-        Err(Failure::Transient(m)) => {
+        Err(f @ (Failure::Transient(_) | Failure::Unknown(_))) => {
+            let unknown = matches!(f, Failure::Unknown(_));
             let first = d.first_attempt_at.unwrap_or(now);
             if now - first >= chrono::Duration::days(GIVE_UP_AFTER_DAYS) {
                 Outcome::Failed {
-                    kind: "transient",
+                    kind: f.kind(),
                     message: format!(
-                        "gave up after {attempts} attempts over {GIVE_UP_AFTER_DAYS} days; last: {m}"
+                        "gave up after {attempts} attempts over {GIVE_UP_AFTER_DAYS} days; last: {}",
+                        f.message()
                     ),
                     address: false,
                 }
             } else {
                 Outcome::Retry {
                     next: now + backoff(attempts),
-                    kind: "transient",
-                    message: m,
-                    unknown: false,
+                    kind: f.kind(),
+                    message: f.message().to_string(),
+                    unknown,
                 }
             }
         }
@@ -1112,6 +1108,60 @@ mod tests {
     fn back_off_grows_to_an_hour() {
         let mins: Vec<i64> = (1..=7).map(|n| backoff(n).num_minutes()).collect();
         assert_eq!(mins, [5, 10, 20, 40, 60, 60, 60]);
+    }
+
+    fn row(first: Option<DateTime<Utc>>) -> outbox::Delivery {
+        outbox::Delivery {
+            id: 1,
+            contact_id: 1,
+            kind: outbox::Kind::Evidence,
+            subject_key: "evidence:1".into(),
+            channel: "email".into(),
+            message_id: "<m@x>".into(),
+            status: outbox::Status::Sending,
+            attempts: 3,
+            last_error: None,
+            error_kind: None,
+            next_attempt_at: None,
+            created_at: Utc::now(),
+            first_attempt_at: first,
+            sent_at: None,
+            address: None,
+            evidence_ids: vec![1],
+        }
+    }
+
+    #[test]
+    fn transient_failures_wait_then_give_up_after_three_days() {
+        let now = Utc::now();
+        let t = || Err(Failure::Transient("451 busy".into()));
+        match outcome(t(), &row(Some(now - chrono::Duration::hours(5))), now) {
+            Outcome::Retry { next, unknown, .. } => {
+                assert!(!unknown);
+                assert_eq!(next - now, chrono::Duration::minutes(40));
+            }
+            _ => panic!("a transient failure waits"),
+        }
+        assert!(matches!(
+            outcome(t(), &row(Some(now - chrono::Duration::days(4))), now),
+            Outcome::Failed {
+                kind: "transient",
+                ..
+            }
+        ));
+        // An unknown outcome is retried with the same Message-ID, within the same limit.
+        let u = || Err(Failure::Unknown("late".into()));
+        assert!(matches!(
+            outcome(u(), &row(Some(now - chrono::Duration::hours(1))), now),
+            Outcome::Retry { unknown: true, .. }
+        ));
+        assert!(matches!(
+            outcome(u(), &row(Some(now - chrono::Duration::days(4))), now),
+            Outcome::Failed {
+                kind: "unknown",
+                ..
+            }
+        ));
     }
 
     #[test]

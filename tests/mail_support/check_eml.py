@@ -2,6 +2,7 @@
 """Parses messages with Python's standard `email` package and prints what a test checks,
 as JSON: one object per file given on the command line."""
 import email
+import html as htmllib
 import email.policy
 import json
 import re
@@ -56,6 +57,7 @@ def main():
             "structure": tree(msg),
             "plain": plain,
             "html": html,
+            "html_unescaped": htmllib.unescape(html or ""),
             "images": images,
             "html_cids": re.findall(r'src="cid:([^"]+)"', html or ""),
             "defects": defects,
