@@ -215,7 +215,9 @@ fn messages_hold_the_goal_next_step_question_photo_and_blog_link() {
             }
             if let Some(slug) = &item.blog_slug {
                 let html_text = m["html_unescaped"].as_str().unwrap();
-                assert!(html_text.contains(&format!("https://kowhai.school.example/room7/{slug}/")));
+                assert!(html_text.contains(&format!(
+                    "https://kowhai.school.example/room7/posts/{slug}.html"
+                )));
             }
             assert!(
                 plain.contains("Reply to this email")

@@ -31,6 +31,11 @@ use crate::error::Result;
 use crate::photo::{self, Copies, CopyInfo};
 use crate::Goalpost;
 
+/// A post's page in the blog folder (`posts/e12.html`); email links to it too.
+pub fn post_path(slug: &str) -> String {
+    format!("posts/{slug}.html")
+}
+
 /// What a build did, for the CLI's summary and for tests.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BuildReport {

@@ -169,7 +169,7 @@ pub fn post_view(
         .and_then(|c| photo_view(c, words.t("photo-alt", &[("goal", &goal)])));
     PostView {
         slug: p.slug.clone(),
-        url: format!("posts/{}.html", p.slug),
+        url: super::post_path(&p.slug),
         name,
         student_url: p
             .student

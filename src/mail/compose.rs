@@ -173,7 +173,7 @@ fn when(l: &Localizer, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 
 /// The blog page of a post: `<site_url><slug>/` (the blog writes `<slug>/index.html`).
 pub fn blog_post_url(site_url: &str, slug: &str) -> String {
-    format!("{}{slug}/", site_url)
+    format!("{site_url}{}", crate::blog::post_path(slug))
 }
 
 /// The Content-ID of an evidence's photo (ASCII, from the id only).
