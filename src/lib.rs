@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+pub mod auth;
 pub mod backup;
 pub mod class;
 pub mod cli;
@@ -19,7 +20,9 @@ pub mod model;
 pub mod photo;
 pub mod plan;
 pub mod roster;
+pub mod station;
 pub mod store;
+pub mod teacher;
 pub mod validate;
 
 pub use error::{Error, ErrorKind, Result};

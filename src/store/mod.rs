@@ -41,6 +41,9 @@ pub fn latest_version() -> usize {
     MIGRATION_LIST.len()
 }
 
+/// Pages per backup step that copy the whole database in one step, as one snapshot.
+const ALL_PAGES: std::os::raw::c_int = std::os::raw::c_int::MAX;
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -85,7 +88,8 @@ impl Store {
         let mut out = Connection::open(dest)?;
         {
             let b = rusqlite::backup::Backup::new(&self.conn, &mut out)?;
-            b.run_to_completion(-1, Duration::ZERO, None)?;
+            // All pages in one step (rusqlite 0.40 panics on SQLite's -1 for "all").
+            b.run_to_completion(ALL_PAGES, Duration::ZERO, None)?;
         }
         out.pragma_update(None, "journal_mode", "DELETE")?;
         Ok(())
@@ -96,7 +100,7 @@ impl Store {
     pub fn restore_from(&mut self, src: &Connection) -> Result<()> {
         {
             let b = rusqlite::backup::Backup::new(src, &mut self.conn)?;
-            b.run_to_completion(-1, Duration::from_millis(50), None)?;
+            b.run_to_completion(ALL_PAGES, Duration::from_millis(50), None)?;
         }
         migrate(&mut self.conn, &self.path)
     }
