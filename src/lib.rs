@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+pub mod auth;
 pub mod backup;
 pub mod blog;
 pub mod class;
@@ -24,8 +25,10 @@ pub mod photo;
 pub mod plan;
 pub mod publish;
 pub mod roster;
+pub mod station;
 pub mod store;
 pub mod sync;
+pub mod teacher;
 pub mod validate;
 
 pub use error::{Error, ErrorKind, Result};

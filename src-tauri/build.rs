@@ -1,0 +1,55 @@
+//! Declares every command of the app, so that Tauri generates one `allow-<command>`
+//! permission each and a window can call only the commands its capability lists
+//! (`capabilities/station.json`, `capabilities/teacher.json`).
+
+/// Keep in step with `generate_handler!` in `src/lib.rs`.
+const COMMANDS: &[&str] = &[
+    // station window
+    "station_home",
+    "station_goals",
+    "station_submit",
+    "station_call_teacher",
+    // teacher window
+    "teacher_status",
+    "teacher_unlock",
+    "teacher_lock",
+    "teacher_set_pin",
+    "open_station",
+    "class_overview",
+    "student_add",
+    "student_edit",
+    "student_remove",
+    "contact_add",
+    "contact_edit",
+    "contact_remove",
+    "contact_link",
+    "contact_unlink",
+    "consent_set",
+    "roster_import",
+    "roster_export",
+    "review_list",
+    "evidence_photo",
+    "evidence_edit",
+    "evidence_approve",
+    "evidence_approve_all",
+    "evidence_return",
+    "goals_overview",
+    "goal_add",
+    "goal_set_status",
+    "goal_add_next",
+    "settings_get",
+    "class_save",
+    "setting_set",
+    "backup_create",
+    "backup_list",
+    "backup_restore",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        eprintln!("tauri-build failed: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,59 @@
+//! The Goals screen: goals by student, a goal for many, achieved by hand, the next goal.
+
+use goalpost::teacher::StudentGoals;
+use goalpost::{Goal, GoalId, GoalStatus, StudentId};
+use tauri::{Runtime, State, Webview};
+
+use super::Reply;
+use crate::AppState;
+
+#[tauri::command]
+pub async fn goals_overview<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+) -> Reply<Vec<StudentGoals>> {
+    s.teacher(w.label())?.run(|gp| gp.goals_by_student()).await
+}
+
+/// Gives one goal to one student or many at once.
+#[tauri::command]
+pub async fn goal_add<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    student_ids: Vec<StudentId>,
+    title: String,
+    subject: String,
+) -> Reply<Vec<Goal>> {
+    s.teacher(w.label())?
+        .run(move |gp| gp.add_goal_to_many(&student_ids, &title, &subject))
+        .await
+}
+
+#[tauri::command]
+pub async fn goal_set_status<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    id: GoalId,
+    status: GoalStatus,
+) -> Reply<Goal> {
+    s.teacher(w.label())?
+        .run(move |gp| gp.set_goal_status(id, status))
+        .await
+}
+
+/// Sets the next goal of a goal: a new goal for the same student that follows it.
+#[tauri::command]
+pub async fn goal_add_next<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    id: GoalId,
+    title: String,
+    subject: String,
+) -> Reply<Goal> {
+    s.teacher(w.label())?
+        .run(move |gp| {
+            let student = gp.goal(id)?.student_id;
+            gp.add_goal(student, &title, &subject, Some(id))
+        })
+        .await
+}

@@ -1,0 +1,12 @@
+//! The commands, one small adapter each: check the caller, run one core operation off the
+//! UI thread, return its result or its `{kind, message}` error. Grouped by screen.
+
+pub mod class;
+pub mod goals;
+pub mod review;
+pub mod session;
+pub mod settings;
+pub mod station;
+
+/// What every command returns: core's error serialises as `{kind, message}`.
+pub type Reply<T> = Result<T, goalpost::Error>;

@@ -1,0 +1,48 @@
+//! The station window's commands: display names, current goals, submit. Nothing else.
+
+use goalpost::station::{StationGoal, StationHome, StationReceipt, StationSubmission};
+use goalpost::StudentId;
+use tauri::{AppHandle, Runtime, State, Webview};
+
+use super::Reply;
+use crate::AppState;
+
+#[tauri::command]
+pub async fn station_home<R: Runtime>(w: Webview<R>, s: State<'_, AppState>) -> Reply<StationHome> {
+    s.station(w.label())?.run(|gp| gp.station_home()).await
+}
+
+#[tauri::command]
+pub async fn station_goals<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    student_id: StudentId,
+) -> Reply<Vec<StationGoal>> {
+    s.station(w.label())?
+        .run(move |gp| gp.station_goals(student_id))
+        .await
+}
+
+#[tauri::command]
+pub async fn station_submit<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    submission: StationSubmission,
+) -> Reply<StationReceipt> {
+    s.station(w.label())?
+        .run(move |gp| gp.station_submit(&submission))
+        .await
+}
+
+/// Brings the teacher's window forward; it stays locked until the PIN is entered.
+#[tauri::command]
+pub async fn station_call_teacher<R: Runtime>(
+    app: AppHandle<R>,
+    w: Webview<R>,
+    s: State<'_, AppState>,
+) -> Reply<()> {
+    s.station(w.label())?;
+    crate::windows::show_teacher(&app)
+        .map(|_| ())
+        .map_err(|e| goalpost::Error::Busy(format!("the teacher window did not open: {e}")))
+}

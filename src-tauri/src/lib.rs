@@ -1,0 +1,147 @@
+//! The Goalpost desktop shell: two windows over the core, and nothing else.
+//!
+//! `goalpost-desktop` with no subcommand (or only `--data-dir DIR` / `--station`) opens
+//! the app; with any other arguments it is the `goalpost` CLI (`goalpost-desktop sync` for
+//! scheduled syncs), handled before Tauri starts, so it needs no display. A school installs
+//! one program.
+//!
+//! The shell only wires windows to core operations: each command in `commands/` checks who
+//! is calling (window and teacher session) and calls one core function off the UI thread.
+//! It holds no SQL, no templates, no pixels and no business rules.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use tauri::{Manager, Runtime};
+
+mod commands;
+mod launch;
+mod state;
+mod windows;
+
+pub use launch::{parse_args, Launch, WindowOptions};
+pub use state::AppState;
+pub use windows::{STATION, TEACHER};
+
+/// Runs the program: the CLI, the PIN tool, or the app.
+pub fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    match parse_args(&args) {
+        Launch::Cli => {
+            platform::attach_console();
+            goalpost::cli::run_from(args)
+        }
+        Launch::TeacherPin { data_dir } => {
+            platform::attach_console();
+            launch::teacher_pin(data_dir)
+        }
+        Launch::Window(opts) => run(opts),
+    }
+}
+
+/// Opens the app on the data folder.
+fn run(opts: WindowOptions) -> ExitCode {
+    let state = match AppState::from_options(&opts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = builder(tauri::Builder::default(), state)
+        .setup(move |app| {
+            windows::open_initial(app.handle(), opts.station)?;
+            Ok(())
+        })
+        .build(context());
+    match app {
+        Ok(app) => {
+            app.run(|_, _| {});
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: the window could not open: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The app's configuration, capabilities and embedded `ui/`.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+/// Everything but the windows: state, commands and window events. Shared by the app and
+/// the in-process tests, so that the tests call the real command list.
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder
+        .manage(state)
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Destroyed = event {
+                if window.label() == STATION {
+                    window.state::<AppState>().station_closed();
+                }
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::station::station_home,
+            commands::station::station_goals,
+            commands::station::station_submit,
+            commands::station::station_call_teacher,
+            commands::session::teacher_status,
+            commands::session::teacher_unlock,
+            commands::session::teacher_lock,
+            commands::session::teacher_set_pin,
+            commands::session::open_station,
+            commands::class::class_overview,
+            commands::class::student_add,
+            commands::class::student_edit,
+            commands::class::student_remove,
+            commands::class::contact_add,
+            commands::class::contact_edit,
+            commands::class::contact_remove,
+            commands::class::contact_link,
+            commands::class::contact_unlink,
+            commands::class::consent_set,
+            commands::class::roster_import,
+            commands::class::roster_export,
+            commands::review::review_list,
+            commands::review::evidence_photo,
+            commands::review::evidence_edit,
+            commands::review::evidence_approve,
+            commands::review::evidence_approve_all,
+            commands::review::evidence_return,
+            commands::goals::goals_overview,
+            commands::goals::goal_add,
+            commands::goals::goal_set_status,
+            commands::goals::goal_add_next,
+            commands::settings::settings_get,
+            commands::settings::class_save,
+            commands::settings::setting_set,
+            commands::settings::backup_create,
+            commands::settings::backup_list,
+            commands::settings::backup_restore,
+        ])
+}
+
+/// Code that only one operating system needs.
+mod platform {
+    /// A release build on Windows has no console of its own (it is a window app); the CLI
+    /// borrows the console of the terminal it was started from, so that its output shows.
+    #[cfg(windows)]
+    pub fn attach_console() {
+        const ATTACH_PARENT_PROCESS: u32 = u32::MAX;
+        #[link(name = "kernel32")]
+        extern "system" {
+            fn AttachConsole(process_id: u32) -> i32;
+        }
+        // SAFETY: AttachConsole takes a plain integer and has no other preconditions; a
+        // failure (no parent console, e.g. under Task Scheduler) only means no output.
+        unsafe {
+            AttachConsole(ATTACH_PARENT_PROCESS);
+        }
+    }
+
+    #[cfg(not(windows))]
+    pub fn attach_console() {}
+}

@@ -1,0 +1,84 @@
+'use strict';
+// The only caller of Tauri's invoke. Every command is named here once; errors come back
+// as AppError {kind, message}, so screens never match strings.
+
+export class AppError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+function toAppError(e) {
+  if (e && typeof e === 'object' && typeof e.kind === 'string') {
+    return new AppError(e.kind, String(e.message || ''));
+  }
+  // Tauri itself refused the call (for example a command this window may not use).
+  const text = String(e && e.message ? e.message : e);
+  const kind = /not allowed|denied|permission/i.test(text) ? 'forbidden' : 'ipc';
+  return new AppError(kind, text);
+}
+
+async function call(cmd, args) {
+  const ipc = window.__TAURI_INTERNALS__;
+  if (!ipc || typeof ipc.invoke !== 'function') {
+    throw new AppError('ipc', 'Goalpost is not running: open this page in the Goalpost app.');
+  }
+  try {
+    return await ipc.invoke(cmd, args || {});
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+export const station = {
+  home: () => call('station_home'),
+  goals: (studentId) => call('station_goals', { studentId }),
+  submit: (submission) => call('station_submit', { submission }),
+  callTeacher: () => call('station_call_teacher'),
+};
+
+export const teacher = {
+  status: () => call('teacher_status'),
+  unlock: (pin) => call('teacher_unlock', { pin }),
+  lock: () => call('teacher_lock'),
+  setPin: (current, pin) => call('teacher_set_pin', { current, pin }),
+  openStation: () => call('open_station'),
+
+  classOverview: () => call('class_overview'),
+  studentAdd: (firstName, lastName, pseudonym) =>
+    call('student_add', { firstName, lastName, pseudonym }),
+  studentRemove: (id) => call('student_remove', { id }),
+  contactAdd: (contact, studentId, relationship) =>
+    call('contact_add', { contact, studentId, relationship }),
+  contactEdit: (id, contact) => call('contact_edit', { id, contact }),
+  contactRemove: (id) => call('contact_remove', { id }),
+  contactLink: (contactId, studentId, relationship) =>
+    call('contact_link', { contactId, studentId, relationship }),
+  contactUnlink: (contactId, studentId) => call('contact_unlink', { contactId, studentId }),
+  consentSet: (studentId, purpose, granted, givenBy) =>
+    call('consent_set', { studentId, purpose, granted, givenBy }),
+  rosterImport: (csv, fileName) => call('roster_import', { csv, fileName }),
+  rosterExport: () => call('roster_export'),
+
+  reviewList: () => call('review_list'),
+  evidencePhoto: (id) => call('evidence_photo', { id }),
+  evidenceEdit: (id, words, familyMessage) =>
+    call('evidence_edit', { id, words, familyMessage }),
+  approve: (ids) => call('evidence_approve', { ids }),
+  approveAll: () => call('evidence_approve_all'),
+  returnEvidence: (id, reason) => call('evidence_return', { id, reason }),
+
+  goalsOverview: () => call('goals_overview'),
+  goalAdd: (studentIds, title, subject) => call('goal_add', { studentIds, title, subject }),
+  goalSetStatus: (id, status) => call('goal_set_status', { id, status }),
+  goalAddNext: (id, title, subject) => call('goal_add_next', { id, title, subject }),
+
+  settings: () => call('settings_get'),
+  classSave: (cls) => call('class_save', { class: cls }),
+  settingSet: (key, value) => call('setting_set', { key, value }),
+  backupCreate: () => call('backup_create'),
+  backupList: () => call('backup_list'),
+  backupRestore: (name) => call('backup_restore', { name }),
+};
+

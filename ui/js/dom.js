@@ -1,0 +1,54 @@
+'use strict';
+// Small helpers to build elements without innerHTML (no markup from data, ever).
+
+/** h('button', {class: 'x', dataset: {id: 1}, onclick: f}, 'text', child) */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  return el;
+}
+
+/** Shows an error {kind, message} in plain words inside `el` (a role=alert region). */
+export function showError(el, err) {
+  clear(el);
+  if (!err) {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  const lines = String(err.message || err).split('\n');
+  el.append(h('p', { class: 'error-main' }, lines[0]));
+  if (lines.length > 1) {
+    el.append(h('ul', { class: 'error-rows' }, lines.slice(1).map((l) => h('li', {}, l.trim()))));
+  }
+}
+
+/** A short message that disappears by itself; announced to screen readers. */
+export function toast(text) {
+  let region = document.getElementById('toast');
+  if (!region) {
+    region = h('div', { id: 'toast', class: 'toast', role: 'status', 'aria-live': 'polite' });
+    document.body.append(region);
+  }
+  region.textContent = text;
+  region.classList.add('show');
+  clearTimeout(region._timer);
+  region._timer = setTimeout(() => region.classList.remove('show'), 4000);
+}

@@ -1,0 +1,183 @@
+'use strict';
+// The Class screen: students with their contacts and consents, contacts and their links,
+// roster import (every bad row shown) and export.
+import { teacher as api } from '../api.js';
+import { h, showError, toast } from '../dom.js';
+import { t } from '../i18n.js';
+
+const PURPOSES = ['blog', 'name_on_blog', 'photo_on_blog', 'email_family'];
+const CHANNELS = ['email', 'weekly', 'paper', 'none'];
+
+export async function render(root, ctx) {
+  const data = await api.classOverview();
+  ctx.setLanguage(data.class.language);
+  ctx.setClassName(data.class.class_name);
+  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
+  const reload = () => render(root, ctx);
+  const act = async (fn, done) => {
+    try {
+      const r = await fn();
+      if (done) toast(done(r));
+      await reload();
+    } catch (err) {
+      ctx.handle(err, errorBox);
+    }
+  };
+
+  root.replaceChildren(
+    h('div', { class: 'screen-head' },
+      h('div', {},
+        h('h2', {}, t('class.title')),
+        h('p', { class: 'muted', 'data-testid': 'student-count' }, t('class.count', { n: data.students.length }))),
+      h('div', { class: 'actions' },
+        importButton(act, errorBox),
+        h('button', { type: 'button', class: 'btn', onclick: () =>
+          act(() => api.rosterExport(), (p) => t('class.exported', { path: p })) }, t('class.export')))),
+    errorBox,
+    studentsTable(data, act),
+    addStudentForm(act),
+    contactsSection(data, act),
+  );
+}
+
+function importButton(act, errorBox) {
+  const input = h('input', { type: 'file', accept: '.csv,text/csv', id: 'roster-file', class: 'visually-hidden',
+    tabindex: '-1', 'aria-labelledby': 'roster-import' });
+  input.addEventListener('change', async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    const text = await file.text();
+    input.value = '';
+    await act(() => api.rosterImport(text, file.name), (r) =>
+      (r.students_added + r.students_updated + r.contacts_added + r.contacts_updated +
+        r.links_changed + r.consents_changed)
+        ? t('class.imported', { rows: r.rows, added: r.students_added, updated: r.students_updated, cadded: r.contacts_added })
+        : t('class.import_nothing', { rows: r.rows }));
+    showError(errorBox, null);
+  });
+  return h('span', {},
+    input,
+    h('button', { type: 'button', id: 'roster-import', class: 'btn primary', onclick: () => input.click() },
+      t('class.import')));
+}
+
+function studentsTable(data, act) {
+  const givenBy = `${data.class.teacher} (Goalpost app)`;
+  const rows = data.students.map((s) => h('tr', { dataset: { studentId: s.id } },
+    h('th', { scope: 'row' }, `${s.first_name} ${s.last_name}`.trim()),
+    h('td', {}, s.display_name),
+    h('td', {}, s.contacts.length
+      ? h('ul', { class: 'plain' }, s.contacts.map((c) => h('li', {},
+        h('strong', {}, c.name),
+        c.relationship ? ` (${c.relationship})` : '',
+        h('span', { class: 'muted' }, ` · ${c.language} · ${t('channel.' + c.channel)}`))))
+      : h('span', { class: 'muted' }, t('class.no_contact'))),
+    h('td', {}, h('div', { class: 'consents' }, s.consents.map((c) => {
+      const id = `consent-${s.id}-${c.purpose}`;
+      const box = h('input', { type: 'checkbox', id, checked: c.granted === true,
+        title: c.given_by ? `${t('class.consent_given_by')}: ${c.given_by}` : t('common.not_asked') });
+      box.addEventListener('change', () =>
+        act(() => api.consentSet(s.id, c.purpose, box.checked, givenBy), () => t('common.saved')));
+      return h('span', { class: 'consent' }, box, h('label', { for: id }, t('purpose.' + c.purpose)));
+    }))),
+    h('td', {}, h('button', { type: 'button', class: 'btn quiet danger small',
+      'aria-label': `${t('common.remove')} ${s.display_name}`,
+      onclick: () => {
+        if (window.confirm(t('class.remove_confirm', { name: `${s.first_name} ${s.last_name}`.trim() }))) {
+          act(() => api.studentRemove(s.id), () => t('class.removed', { name: s.display_name }));
+        }
+      } }, '✕')),
+  ));
+  return h('section', { class: 'card' },
+    h('h3', {}, t('class.students')),
+    h('div', { class: 'table-wrap' },
+      h('table', { class: 'table', 'data-testid': 'students' },
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, t('class.col.name')),
+          h('th', { scope: 'col' }, t('class.col.shown_as')),
+          h('th', { scope: 'col' }, t('class.col.contacts')),
+          h('th', { scope: 'col' }, t('class.col.consents')),
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.remove'))))),
+        h('tbody', {}, rows))));
+}
+
+function field(id, labelKey, input) {
+  input.id = id;
+  return h('div', { class: 'field' }, h('label', { for: id }, t(labelKey)), input);
+}
+
+function addStudentForm(act) {
+  const first = h('input', { type: 'text', required: true, autocomplete: 'off' });
+  const last = h('input', { type: 'text', autocomplete: 'off' });
+  const pseudo = h('input', { type: 'text', autocomplete: 'off' });
+  const form = h('form', { class: 'card form-row', 'aria-labelledby': 'add-student-title' },
+    h('h3', { id: 'add-student-title' }, t('class.add_student')),
+    h('div', { class: 'grid3' },
+      field('new-first', 'class.first_name', first),
+      field('new-last', 'class.last_name', last),
+      field('new-pseudonym', 'class.pseudonym', pseudo)),
+    h('button', { type: 'submit', class: 'btn primary' }, t('common.add')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => api.studentAdd(first.value, last.value, pseudo.value || null), (s) => `${s.display_name} ✓`);
+  });
+  return form;
+}
+
+function studentSelect(students, id) {
+  return h('select', { id },
+    h('option', { value: '' }, '—'),
+    students.map((s) => h('option', { value: s.id }, `${s.first_name} ${s.last_name}`.trim())));
+}
+
+function contactsSection(data, act) {
+  const list = data.contacts.map((c) => {
+    const sel = studentSelect(data.students, `link-student-${c.id}`);
+    const rel = h('input', { type: 'text', id: `link-rel-${c.id}`, placeholder: t('class.relationship') });
+    return h('li', { class: 'contact' },
+      h('div', { class: 'contact-main' },
+        h('strong', {}, c.name),
+        h('span', { class: 'muted' }, ` ${c.email || ''} · ${c.language} · ${t('channel.' + c.channel)}`),
+        c.email_error ? h('span', { class: 'pill warn' }, c.email_error) : ''),
+      h('ul', { class: 'plain links' }, c.students.map((l) => h('li', {},
+        `${l.display_name}${l.relationship ? ` (${l.relationship})` : ''} `,
+        h('button', { type: 'button', class: 'btn quiet small',
+          'aria-label': `${t('class.unlink')} ${c.name} – ${l.display_name}`,
+          onclick: () => act(() => api.contactUnlink(c.id, l.student_id), () => t('common.saved')) },
+        t('class.unlink'))))),
+      h('form', { class: 'inline', onsubmit: (e) => {
+        e.preventDefault();
+        if (sel.value) act(() => api.contactLink(c.id, Number(sel.value), rel.value), () => t('common.saved'));
+      } },
+      h('label', { for: sel.id, class: 'visually-hidden' }, `${t('class.link')}: ${c.name}`), sel,
+      h('label', { for: rel.id, class: 'visually-hidden' }, t('class.relationship')), rel,
+      h('button', { type: 'submit', class: 'btn small' }, t('class.link'))));
+  });
+
+  const name = h('input', { type: 'text', required: true });
+  const email = h('input', { type: 'email' });
+  const lang = h('input', { type: 'text', value: data.class.language });
+  const channel = h('select', {}, CHANNELS.map((c) => h('option', { value: c }, t('channel.' + c))));
+  const student = studentSelect(data.students, 'new-contact-student');
+  const rel = h('input', { type: 'text' });
+  const form = h('form', { class: 'add-contact', 'aria-labelledby': 'add-contact-title' },
+    h('h4', { id: 'add-contact-title' }, t('class.add_contact')),
+    h('div', { class: 'grid3' },
+      field('new-contact-name', 'class.contact_name', name),
+      field('new-contact-email', 'class.contact_email', email),
+      field('new-contact-language', 'class.contact_language', lang),
+      field('new-contact-channel', 'class.contact_channel', channel),
+      h('div', { class: 'field' }, h('label', { for: student.id }, t('class.for_student')), student),
+      field('new-contact-rel', 'class.relationship', rel)),
+    h('button', { type: 'submit', class: 'btn primary' }, t('common.add')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => api.contactAdd(
+      { name: name.value, email: email.value || null, language: lang.value || null, channel: channel.value },
+      student.value ? Number(student.value) : null, rel.value), (c) => `${c.name} ✓`);
+  });
+  return h('section', { class: 'card' },
+    h('h3', {}, t('class.contacts')),
+    h('ul', { class: 'plain contacts', 'data-testid': 'contacts' }, list),
+    form);
+}

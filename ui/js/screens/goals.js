@@ -1,0 +1,91 @@
+'use strict';
+// The Goals screen: a goal for one student or many at once (with ideas to start from),
+// each student's goals, marking a goal achieved by hand, and setting the next goal.
+import { teacher as api } from '../api.js';
+import { h, toast } from '../dom.js';
+import { t } from '../i18n.js';
+
+const TEMPLATES = [1, 2, 3, 4, 5].map((n) => `goals.template.${n}`);
+
+export async function render(root, ctx) {
+  const data = await api.goalsOverview();
+  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
+  const reload = () => render(root, ctx);
+  const act = async (fn, msg) => {
+    try {
+      const r = await fn();
+      toast(msg(r));
+      await reload();
+    } catch (err) {
+      ctx.handle(err, errorBox);
+    }
+  };
+
+  root.replaceChildren(
+    h('div', { class: 'screen-head' }, h('h2', {}, t('goals.title'))),
+    errorBox,
+    addForm(data, act),
+    h('ul', { class: 'plain goal-students', 'data-testid': 'goals' }, data.map((s) => studentGoals(s, act))),
+  );
+}
+
+function addForm(data, act) {
+  const title = h('input', { type: 'text', id: 'goal-title', required: true, list: 'goal-templates' });
+  const subject = h('input', { type: 'text', id: 'goal-subject' });
+  const templates = h('datalist', { id: 'goal-templates' }, TEMPLATES.map((k) => h('option', { value: t(k) })));
+  const all = h('input', { type: 'checkbox', id: 'goal-all' });
+  const boxes = data.map((s) => h('input', { type: 'checkbox', id: `goal-for-${s.student_id}`, value: s.student_id }));
+  all.addEventListener('change', () => boxes.forEach((b) => { b.checked = all.checked; }));
+  const form = h('form', { class: 'card', 'aria-labelledby': 'add-goal-title' },
+    h('h3', { id: 'add-goal-title' }, t('goals.add')),
+    h('div', { class: 'grid2' },
+      h('div', { class: 'field' }, h('label', { for: 'goal-title' }, t('goals.goal_title')), title, templates),
+      h('div', { class: 'field' }, h('label', { for: 'goal-subject' }, t('goals.subject')), subject)),
+    h('div', { class: 'chips', role: 'group', 'aria-label': t('goals.templates') },
+      TEMPLATES.map((k) => h('button', { type: 'button', class: 'chip',
+        onclick: () => { title.value = t(k); title.focus(); } }, t(k)))),
+    h('fieldset', { class: 'for-students' },
+      h('legend', {}, t('goals.for')),
+      h('span', { class: 'check' }, all, h('label', { for: 'goal-all' }, t('goals.select_all'))),
+      data.map((s, i) => h('span', { class: 'check' }, boxes[i], h('label', { for: boxes[i].id }, s.display_name)))),
+    h('button', { type: 'submit', class: 'btn primary' }, t('goals.add')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const ids = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+    act(() => api.goalAdd(ids, title.value, subject.value), (r) => t('goals.added', { n: r.length }));
+  });
+  return form;
+}
+
+function studentGoals(s, act) {
+  return h('li', { class: 'card goal-student' },
+    h('h3', {}, s.display_name),
+    s.goals.length
+      ? h('ul', { class: 'plain goal-list' }, s.goals.map((g) => goalRow(g, act)))
+      : h('p', { class: 'muted' }, t('goals.none')));
+}
+
+function goalRow(g, act) {
+  const achieved = g.status === 'achieved';
+  const nextId = `next-${g.id}`;
+  const next = h('input', { type: 'text', id: nextId, list: 'goal-templates' });
+  const nextForm = h('form', { class: 'inline', hidden: true },
+    h('label', { for: nextId }, t('goals.next_title')), next,
+    h('button', { type: 'submit', class: 'btn small primary' }, t('common.add')));
+  nextForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => api.goalAddNext(g.id, next.value, g.subject), () => t('common.saved'));
+  });
+  return h('li', { class: `goal ${achieved ? 'achieved' : ''}` },
+    h('div', { class: 'goal-line' },
+      h('span', { class: `pill ${achieved ? 'ok' : ''}` }, achieved ? t('goals.achieved') : t('goals.current')),
+      h('span', { class: 'goal-title' }, g.title),
+      g.subject ? h('span', { class: 'muted' }, ` · ${g.subject}`) : '',
+      h('span', { class: 'spacer' }),
+      h('button', { type: 'button', class: 'btn small',
+        onclick: () => act(() => api.goalSetStatus(g.id, achieved ? 'current' : 'achieved'), () => t('common.saved')) },
+      achieved ? t('goals.mark_current') : t('goals.mark_achieved')),
+      g.next_goal_id ? '' : h('button', { type: 'button', class: 'btn small quiet',
+        onclick: () => { nextForm.hidden = !nextForm.hidden; if (!nextForm.hidden) next.focus(); } }, t('goals.next'))),
+    nextForm);
+}

@@ -1,0 +1,94 @@
+'use strict';
+// The Review screen: each waiting evidence with its photo and the student's words; the
+// teacher edits the words, approves, returns with a reason, or approves everything.
+import { teacher as api } from '../api.js';
+import { h, showError, toast } from '../dom.js';
+import { t, language } from '../i18n.js';
+
+const photoUrls = [];
+
+function when(iso) {
+  try {
+    return new Date(iso).toLocaleString(language(), { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  } catch (_) {
+    return iso;
+  }
+}
+
+export async function render(root, ctx) {
+  while (photoUrls.length) URL.revokeObjectURL(photoUrls.pop());
+  const list = await api.reviewList();
+  ctx.setReviewCount(list.length);
+  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
+  const reload = () => render(root, ctx);
+  const act = async (fn, msg) => {
+    try {
+      const r = await fn();
+      toast(msg(r));
+      await reload();
+    } catch (err) {
+      ctx.handle(err, errorBox);
+    }
+  };
+
+  root.replaceChildren(
+    h('div', { class: 'screen-head' },
+      h('h2', {}, t('review.title')),
+      list.length > 1
+        ? h('button', { type: 'button', class: 'btn primary', 'data-action': 'approve-all',
+          onclick: () => act(() => api.approveAll(), (r) => t('review.approved_n', { n: r.length })) },
+        t('review.approve_all', { n: list.length }))
+        : ''),
+    errorBox,
+    list.length
+      ? h('ul', { class: 'plain review-list', 'data-testid': 'review-list' }, list.map((e) => card(e, act, ctx)))
+      : h('section', { class: 'card empty' }, h('p', {}, t('review.empty'))),
+  );
+}
+
+function card(e, act, ctx) {
+  const photo = h('div', { class: 'photo' }, h('span', { class: 'muted' }, e.photo_hash ? t('common.loading') : t('review.no_photo')));
+  if (e.photo_hash) {
+    api.evidencePhoto(e.id).then((bytes) => {
+      const url = URL.createObjectURL(new Blob([bytes]));
+      photoUrls.push(url);
+      photo.replaceChildren(h('img', { src: url, alt: t('review.photo_of', { name: e.display_name, goal: e.goal_title }) }));
+    }).catch((err) => photo.replaceChildren(h('span', { class: 'muted' }, err.message)));
+  }
+  const wordsId = `words-${e.id}`;
+  const msgId = `message-${e.id}`;
+  const reasonId = `reason-${e.id}`;
+  const words = h('textarea', { id: wordsId, rows: 3 }, e.words);
+  const message = h('textarea', { id: msgId, rows: 2 }, e.family_message);
+  const reason = h('input', { type: 'text', id: reasonId });
+  const returnForm = h('form', { class: 'return-form', hidden: true },
+    h('label', { for: reasonId }, t('review.return_reason')), reason,
+    h('button', { type: 'submit', class: 'btn danger' }, t('review.return_send')));
+  returnForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(() => api.returnEvidence(e.id, reason.value), () => t('review.returned'));
+  });
+  const changed = () => words.value !== e.words || message.value !== e.family_message;
+  const saveText = () => (changed() ? api.evidenceEdit(e.id, words.value, message.value) : Promise.resolve());
+
+  return h('li', { class: 'card evidence', dataset: { evidenceId: e.id } },
+    photo,
+    h('div', { class: 'evidence-body' },
+      h('h3', {}, h('span', { class: 'who' }, e.display_name), ' · ', e.goal_title),
+      h('p', { class: 'muted' }, t('review.submitted', { when: when(e.submitted_at) })),
+      h('div', { class: 'field' }, h('label', { for: wordsId }, t('review.words')), words),
+      h('div', { class: 'field' }, h('label', { for: msgId }, t('review.message')), message),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'btn primary', 'data-action': 'approve',
+          onclick: () => act(async () => { await saveText(); return api.approve([e.id]); }, () => t('review.approved')) },
+        t('review.approve')),
+        h('button', { type: 'button', class: 'btn', 'data-action': 'save-text',
+          onclick: () => act(saveText, () => t('common.saved')) }, t('review.save_text')),
+        h('button', { type: 'button', class: 'btn danger', 'aria-expanded': 'false',
+          onclick: (ev) => {
+            returnForm.hidden = !returnForm.hidden;
+            ev.currentTarget.setAttribute('aria-expanded', String(!returnForm.hidden));
+            if (!returnForm.hidden) reason.focus();
+          } }, t('review.return'))),
+      returnForm));
+}
