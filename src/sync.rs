@@ -250,9 +250,19 @@ impl Goalpost {
 
         step(on_event, Step::Publish);
         let t = Instant::now();
+        // A marker file says the folder has changes the web server has not seen yet; it
+        // outlives a failed publish or a killed sync, so the next sync publishes again.
+        let pending = self.data_dir().join("publish.pending");
+        let changed = !report.written.is_empty() || !report.removed.is_empty();
         let publish = match self.setting("blog.publish_command")? {
-            Some(cmd) if !dry_run && (!report.written.is_empty() || !report.removed.is_empty()) => {
-                Some(crate::publish::run(&cmd, &report.dir)?)
+            Some(cmd) if !dry_run && (changed || pending.exists()) => {
+                crate::fsutil::write_atomic(&pending, b"")?;
+                let r = crate::publish::run(&cmd, &report.dir)?;
+                if r.ok {
+                    std::fs::remove_file(&pending)
+                        .map_err(|e| crate::Error::io("remove", &pending, e))?;
+                }
+                Some(r)
             }
             _ => None,
         };

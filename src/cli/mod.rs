@@ -1302,11 +1302,17 @@ fn sync(ctx: &Ctx, dry_run: bool) -> Result<()> {
         b.finish_and_clear();
     }
     ctx.print(&s, || sync_summary_text(&s))?;
-    match s.mail.as_ref().and_then(|m| m.stopped.clone()) {
-        Some(why) => Err(Error::Mail(format!(
+    if let Some(why) = s.mail.as_ref().and_then(|m| m.stopped.clone()) {
+        return Err(Error::Mail(format!(
             "sending stopped: {why}. Nothing is lost: what was not sent stays queued for the next sync."
+        )));
+    }
+    match &s.publish {
+        Some(p) if !p.ok => Err(Error::invalid(format!(
+            "the blog was built but the publish command failed (exit {}): check blog.publish_command; the next sync runs it again",
+            p.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "by a signal".into())
         ))),
-        None => Ok(()),
+        _ => Ok(()),
     }
 }
 
