@@ -317,7 +317,10 @@ fn a_missing_photo_copy_keeps_the_message_waiting_and_never_attaches_the_origina
     let dir = tempfile::tempdir().unwrap();
     let gp = reopen_create(dir.path(), NOW);
     gp.create_demo(6).unwrap();
-    // No copies made.
+    // No copies can be made: the originals are away (say, on a disk that is not mounted).
+    let originals = goalpost::photo::originals_dir(dir.path());
+    let away = dir.path().join("originals-away");
+    std::fs::rename(&originals, &away).unwrap();
     let s = send(&gp);
     assert!(s.waiting_for_photos > 0);
     let rows = outbox::list(gp.store().conn(), true).unwrap();
@@ -325,8 +328,8 @@ fn a_missing_photo_copy_keeps_the_message_waiting_and_never_attaches_the_origina
         .last_error
         .as_deref()
         .is_some_and(|e| e.contains("photo copies not made yet"))));
-    // Once the copies exist, they go.
-    make_copies(&gp);
+    // Once the originals are back, mail send makes the copies and the messages go.
+    std::fs::rename(&away, &originals).unwrap();
     let s2 = send(&gp);
     assert_eq!(s2.waiting_for_photos, 0);
     assert!(s2.sent + s2.digests + s2.slips >= s.waiting_for_photos);

@@ -519,8 +519,10 @@ impl Goalpost {
 
     /// Queues what is due, writes slips, and delivers every due email. See the module docs.
     pub fn mail_send(&self, progress: &mut dyn FnMut(Progress)) -> Result<MailSummary> {
-        // The email-size copies (cached: after a sync this makes nothing).
-        self.copies_for_approved()?;
+        // The email-size copies (cached: after a sync this makes nothing). Best effort: a
+        // photo whose copy cannot be made keeps only its own messages waiting, with the
+        // reason on their outbox rows, instead of stopping every family's mail.
+        let _ = self.copies_for_approved();
         let now = self.now();
         let class = self.class()?;
         let tz = parse_tz(&class)?;
