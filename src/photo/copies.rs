@@ -50,7 +50,7 @@ pub fn copy_dims(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
 
 /// Decodes a photo and makes its three copies (web, email, thumbnail), in that order.
 pub fn make_copies(bytes: &[u8], name: &str, quality: u8) -> Result<Vec<Made>> {
-    let decoded = decode::decode(bytes, name)?;
+    let decoded = decode::decode_for_copies(bytes, name, Size::Web.long_edge())?;
     copies_of(decoded, name, quality)
 }
 
