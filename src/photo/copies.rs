@@ -148,8 +148,11 @@ fn encode(rgb: &[u8], w: u32, h: u32, quality: u8, name: &str) -> Result<Vec<u8>
     };
     let mut out = Vec::with_capacity(rgb.len() / 8);
     let mut enc = Encoder::new(&mut out, quality);
-    // Smaller files for the same picture: one more pass over the coefficients.
-    enc.set_optimized_huffman_tables(true);
+    // The standard Huffman tables, not optimised ones: with jpeg-encoder 0.6's optimised
+    // tables, zune-jpeg 0.5 (and so the `image` crate) decodes some copies as stripes,
+    // while libjpeg reads them fine. Copies must look right in every reader; the tests
+    // compare two independent decoders on them.
+    enc.set_optimized_huffman_tables(false);
     enc.encode(rgb, w16, h16, ColorType::Rgb).map_err(|e| {
         Error::Photo(format!(
             "could not encode a copy of {name} ({e}): please report this photo"

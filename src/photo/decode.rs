@@ -234,7 +234,7 @@ fn decode_jpeg_scaled(bytes: &[u8], name: &str, long_edge: u32) -> Result<Option
             .scale(u16::try_from(tw).ok()?, u16::try_from(th).ok()?)
             .ok()?;
         let rgb = dec.decode().ok()?;
-        let orientation = dec.exif_data().map_or(1, exif_orientation);
+        let orientation = jpeg_exif(bytes).map_or(1, exif_orientation);
         (rgb.len() == usize::from(sw) * usize::from(sh) * 3).then_some((
             u32::from(sw),
             u32::from(sh),
@@ -327,7 +327,7 @@ fn decode_jpeg(bytes: &[u8], name: &str) -> Result<Decoded> {
     if !jpeg_has_end(bytes) {
         return Err(damaged(name, "the end of the picture is missing"));
     }
-    let orientation = dec.exif().map_or(1, |e| exif_orientation(e));
+    let orientation = jpeg_exif(bytes).map_or(1, exif_orientation);
     let mut rgb = alloc(name, need)?;
     dec.decode_into(&mut rgb).map_err(|e| damaged(name, e))?;
     Ok(Decoded {
@@ -339,6 +339,32 @@ fn decode_jpeg(bytes: &[u8], name: &str) -> Result<Decoded> {
         orientation,
         rgb,
     })
+}
+
+/// The first EXIF block of a JPEG (from its TIFF header on), as most readers take it;
+/// decoders disagree on which one counts when a file has several.
+fn jpeg_exif(bytes: &[u8]) -> Option<&[u8]> {
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            return None;
+        }
+        let marker = bytes[i + 1];
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        if marker == 0xDA || marker == 0xD9 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        let body = bytes.get(i + 4..(i + 2 + len).min(bytes.len()))?;
+        if marker == 0xE1 && body.starts_with(b"Exif\0\0") {
+            return Some(&body[6..]);
+        }
+        i += 2 + len;
+    }
+    None
 }
 
 /// The size in a JPEG's SOF header, read without the decoder.
