@@ -128,6 +128,39 @@ fn a_wrong_orientation_would_be_caught() {
 }
 
 #[test]
+fn the_8_megapixel_phone_photo_gets_all_three_sizes() {
+    let made = photo::make_copies(&read_fixture("phone/jolla.jpg"), "jolla.jpg", 80).unwrap();
+    let sizes: Vec<_> = made.iter().map(|m| (m.size, m.width, m.height)).collect();
+    assert_eq!(
+        sizes,
+        [
+            (Size::Web, 1600, 1200),
+            (Size::Email, 1024, 768),
+            (Size::Thumb, 400, 300)
+        ]
+    );
+    for m in &made {
+        let img = decode_rgb(&m.jpeg);
+        assert_eq!(img.dimensions(), (m.width, m.height));
+        assert_no_metadata(&m.jpeg, &format!("jolla {:?}", m.size));
+        // Two independent decoders see the same picture (guards against copies that only
+        // some readers get right; seen with optimised Huffman tables).
+        let other = jpeg_decoder::Decoder::new(&m.jpeg[..]).decode().unwrap();
+        let other = image::RgbImage::from_raw(m.width, m.height, other).unwrap();
+        let diff = mean_abs_diff(&img, &other);
+        assert!(diff < 1.0, "{:?}: decoders disagree by {diff:.2}", m.size);
+    }
+    // And the picture is the photo: the thumbnail matches the original shrunk by a
+    // decoder and resizer that are not ours.
+    let original = image::load_from_memory(&read_fixture("phone/jolla.jpg")).unwrap();
+    let reference = original
+        .resize_exact(400, 300, image::imageops::FilterType::Triangle)
+        .into_rgb8();
+    let diff = mean_abs_diff(&decode_rgb(&made[2].jpeg), &reference);
+    assert!(diff < 4.0, "thumbnail differs from the photo by {diff:.2}");
+}
+
+#[test]
 fn a_large_photo_turned_by_exif_is_upright_through_the_scaled_decoder() {
     // jolla.jpg is large enough (3264 px) to be decoded at half size for the copies.
     let jolla = read_fixture("phone/jolla.jpg");
