@@ -29,6 +29,8 @@ struct Run {
 fn goalpost(data: &Path, args: &[&str]) -> Run {
     let out_dir = tempfile::tempdir().unwrap();
     let (out_path, err_path) = (out_dir.path().join("out"), out_dir.path().join("err"));
+    // Reaped below by wait4, which also gives the child's own peak memory.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(assert_cmd::cargo::cargo_bin("goalpost"))
         .arg("--data-dir")
         .arg(data)

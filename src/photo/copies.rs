@@ -50,7 +50,7 @@ pub fn copy_dims(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
 
 /// Decodes a photo and makes its three copies (web, email, thumbnail), in that order.
 pub fn make_copies(bytes: &[u8], name: &str, quality: u8) -> Result<Vec<Made>> {
-    let decoded = decode::decode(bytes, name)?;
+    let decoded = decode::decode_for_copies(bytes, name, Size::Web.long_edge())?;
     copies_of(decoded, name, quality)
 }
 
@@ -148,8 +148,11 @@ fn encode(rgb: &[u8], w: u32, h: u32, quality: u8, name: &str) -> Result<Vec<u8>
     };
     let mut out = Vec::with_capacity(rgb.len() / 8);
     let mut enc = Encoder::new(&mut out, quality);
-    // Smaller files for the same picture: one more pass over the coefficients.
-    enc.set_optimized_huffman_tables(true);
+    // The standard Huffman tables, not optimised ones: with jpeg-encoder 0.6's optimised
+    // tables, zune-jpeg 0.5 (and so the `image` crate) decodes some copies as stripes,
+    // while libjpeg reads them fine. Copies must look right in every reader; the tests
+    // compare two independent decoders on them.
+    enc.set_optimized_huffman_tables(false);
     enc.encode(rgb, w16, h16, ColorType::Rgb).map_err(|e| {
         Error::Photo(format!(
             "could not encode a copy of {name} ({e}): please report this photo"

@@ -45,17 +45,21 @@ impl Format {
 /// A decoded photo: tightly packed 8-bit RGB rows in the stored orientation.
 pub struct Decoded {
     pub format: Format,
+    /// The pixels' size, which is smaller than the file's when decoded at a DCT scale.
     pub width: u32,
     pub height: u32,
+    /// The size stored in the file (before any orientation).
+    pub full_width: u32,
+    pub full_height: u32,
     /// EXIF orientation 1..=8 (1 when absent or invalid): how to turn the pixels upright.
     pub orientation: u8,
     pub rgb: Vec<u8>,
 }
 
 impl Decoded {
-    /// The size as the picture is meant to be seen (after the orientation is applied).
+    /// The file's size as the picture is meant to be seen (after the orientation).
     pub fn upright_size(&self) -> (u32, u32) {
-        upright(self.width, self.height, self.orientation)
+        upright(self.full_width, self.full_height, self.orientation)
     }
 }
 
@@ -192,6 +196,66 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<Decoded> {
     }
 }
 
+/// Decodes for making copies whose largest has `long_edge` pixels: a JPEG at least twice
+/// that size is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (as libjpeg's
+/// shrink-on-load does), which needs a quarter of the memory or less and skips most of the
+/// inverse DCT and colour conversion. Anything the scaled decoder cannot read goes through
+/// the full decoder instead, which is more tolerant of damage.
+pub fn decode_for_copies(bytes: &[u8], name: &str, long_edge: u32) -> Result<Decoded> {
+    if sniff(bytes, name)? == Format::Jpeg {
+        if let Some(d) = decode_jpeg_scaled(bytes, name, long_edge)? {
+            return Ok(d);
+        }
+    }
+    decode(bytes, name)
+}
+
+fn decode_jpeg_scaled(bytes: &[u8], name: &str, long_edge: u32) -> Result<Option<Decoded>> {
+    let Some((width, height)) = jpeg_header_size(bytes) else {
+        return Ok(None);
+    };
+    check_size(name, width, height)?;
+    if width.max(height) < long_edge.saturating_mul(2) {
+        return Ok(None);
+    }
+    let (tw, th) = super::copy_dims(width, height, long_edge);
+    // jpeg-decoder is only ever given files that passed the checks above (and, at import,
+    // a full decode); a panic on some exotic header is still caught and answered by the
+    // full decoder rather than taking the program down.
+    let run = std::panic::catch_unwind(|| -> Option<(u32, u32, Vec<u8>, u8)> {
+        let mut dec = jpeg_decoder::Decoder::new(bytes);
+        dec.set_max_decoding_buffer_size(MAX_DECODE_BYTES as usize);
+        dec.read_info().ok()?;
+        let info = dec.info()?;
+        if info.pixel_format != jpeg_decoder::PixelFormat::RGB24 {
+            return None;
+        }
+        let (sw, sh) = dec
+            .scale(u16::try_from(tw).ok()?, u16::try_from(th).ok()?)
+            .ok()?;
+        let rgb = dec.decode().ok()?;
+        let orientation = jpeg_exif(bytes).map_or(1, exif_orientation);
+        (rgb.len() == usize::from(sw) * usize::from(sh) * 3).then_some((
+            u32::from(sw),
+            u32::from(sh),
+            rgb,
+            orientation,
+        ))
+    });
+    Ok(match run {
+        Ok(Some((sw, sh, rgb, orientation))) => Some(Decoded {
+            format: Format::Jpeg,
+            width: sw,
+            height: sh,
+            full_width: width,
+            full_height: height,
+            orientation,
+            rgb,
+        }),
+        _ => None,
+    })
+}
+
 /// The EXIF orientation in raw EXIF data (starting at the TIFF header); 1 when absent or
 /// unreadable, since a damaged EXIF block must not stop an otherwise good photo.
 pub fn exif_orientation(exif: &[u8]) -> u8 {
@@ -263,16 +327,44 @@ fn decode_jpeg(bytes: &[u8], name: &str) -> Result<Decoded> {
     if !jpeg_has_end(bytes) {
         return Err(damaged(name, "the end of the picture is missing"));
     }
-    let orientation = dec.exif().map_or(1, |e| exif_orientation(e));
+    let orientation = jpeg_exif(bytes).map_or(1, exif_orientation);
     let mut rgb = alloc(name, need)?;
     dec.decode_into(&mut rgb).map_err(|e| damaged(name, e))?;
     Ok(Decoded {
         format: Format::Jpeg,
         width,
         height,
+        full_width: width,
+        full_height: height,
         orientation,
         rgb,
     })
+}
+
+/// The first EXIF block of a JPEG (from its TIFF header on), as most readers take it;
+/// decoders disagree on which one counts when a file has several.
+fn jpeg_exif(bytes: &[u8]) -> Option<&[u8]> {
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            return None;
+        }
+        let marker = bytes[i + 1];
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        if marker == 0xDA || marker == 0xD9 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        let body = bytes.get(i + 4..(i + 2 + len).min(bytes.len()))?;
+        if marker == 0xE1 && body.starts_with(b"Exif\0\0") {
+            return Some(&body[6..]);
+        }
+        i += 2 + len;
+    }
+    None
 }
 
 /// The size in a JPEG's SOF header, read without the decoder.
@@ -335,6 +427,8 @@ fn decode_other(bytes: &[u8], name: &str, format: Format) -> Result<Decoded> {
         format,
         width,
         height,
+        full_width: width,
+        full_height: height,
         orientation,
         rgb,
     })

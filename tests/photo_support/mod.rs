@@ -243,3 +243,33 @@ pub fn jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
     }
     panic!("no frame header in test JPEG");
 }
+
+/// The same JPEG with its EXIF blocks replaced by one that holds only
+/// `Orientation = orientation`, right after the start marker.
+pub fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    let mut i = 2;
+    while jpeg[i + 1] != 0xDA {
+        let len = usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
+        let seg = &jpeg[i..i + 2 + len];
+        if !(seg[1] == 0xE1 && seg[4..].starts_with(b"Exif\0\0")) {
+            out.extend_from_slice(seg);
+        }
+        i += 2 + len;
+    }
+    out.extend_from_slice(&jpeg[i..]);
+    out
+}
