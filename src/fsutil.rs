@@ -58,6 +58,19 @@ impl Staged {
         &self.dest
     }
 
+    /// Makes the file readable by everyone (0644 on Unix; temporary files start private).
+    /// For a hard-linked copy this applies to its source too, which is a web copy made to
+    /// be published.
+    pub fn readable_by_all(self) -> Result<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.tmp, std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| Error::io("set the permissions of", &self.dest, e))?;
+        }
+        Ok(self)
+    }
+
     /// Puts the file in place with one rename: readers see the old file or the new one.
     pub fn commit(self) -> Result<()> {
         let dest = self.dest;

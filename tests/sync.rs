@@ -101,6 +101,20 @@ fn sync_fills_blog_outbox_and_print_then_a_second_sync_does_nothing() {
         mail["sent"].as_u64().unwrap() + mail["digests"].as_u64().unwrap()
     );
     assert!(std::fs::read_dir(data.join("print")).unwrap().count() > 0);
+    // The blog can be served as it is: its files are readable by the web server.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("blog/index.html"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o044,
+            0o044,
+            "blog pages must be world-readable: {mode:o}"
+        );
+    }
     // Photos on the blog are web copies named by hash, never originals.
     let media = files(&data.join("blog/media"));
     assert!(!media.is_empty());

@@ -169,10 +169,12 @@ fn stage_all(dir: &Path, changed: &[&OutFile]) -> Result<Vec<Staged>> {
         .par_iter()
         .map(|f| {
             let dest = dir.join(&f.path);
-            match &f.source {
+            let staged = match &f.source {
                 Source::Bytes(b) => fsutil::stage(&dest, b, false),
                 Source::File(src) => fsutil::stage_link_or_copy(src, &dest),
-            }
+            }?;
+            // The blog is published as it is: a web server must be able to read it.
+            staged.readable_by_all()
         })
         .collect()
 }
