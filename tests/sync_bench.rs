@@ -4,8 +4,10 @@
 //! distinct photos, and one more current goal per student for the benchmark's new evidence
 //! (its id in `$GOALPOST_BENCH_DIR/next_goal`).
 
+mod common;
+
 use goalpost::class::ContactInput;
-use goalpost::{ClassInfo, Clock, Goalpost, Purpose};
+use goalpost::{Clock, Goalpost, Purpose};
 
 fn small_photo(i: usize) -> Vec<u8> {
     let img = image::RgbImage::from_fn(640, 480, |x, y| {
@@ -32,15 +34,7 @@ fn bench_sync_class() {
     let gp = Goalpost::create(dir.join("data"))
         .unwrap()
         .with_clock(Clock::fixed("2026-11-18T02:00:00Z".parse().unwrap()));
-    gp.init_class(&ClassInfo {
-        school: "Kōwhai Primary".into(),
-        class_name: "Room 7".into(),
-        teacher: "Ms Te Rangi".into(),
-        teacher_email: "room7@school.example".into(),
-        language: "en".into(),
-        timezone: "Pacific/Auckland".into(),
-    })
-    .unwrap();
+    gp.init_class(&common::class_info()).unwrap();
     let mut approve = Vec::new();
     let mut next_goal = 0;
     for i in 0..30 {

@@ -6,6 +6,8 @@
 //! sending it, `--features fault-injection`) must find a lost delivery.
 #![cfg(unix)]
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -13,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use goalpost::class::ContactInput;
-use goalpost::{ClassInfo, Clock, Goalpost, Purpose};
+use goalpost::{Clock, Goalpost, Purpose};
 use serde_json::Value;
 
 const NOW: &str = "2026-11-20T09:00:00Z";
@@ -81,15 +83,7 @@ fn class(dir: &Path, port: u16) -> usize {
     let gp = Goalpost::create(dir)
         .unwrap()
         .with_clock(Clock::fixed(NOW.parse().unwrap()));
-    gp.init_class(&ClassInfo {
-        school: "Kōwhai Primary".into(),
-        class_name: "Room 7".into(),
-        teacher: "Ms Te Rangi".into(),
-        teacher_email: "room7@school.example".into(),
-        language: "en".into(),
-        timezone: "Pacific/Auckland".into(),
-    })
-    .unwrap();
+    gp.init_class(&common::class_info()).unwrap();
     gp.set_setting("smtp.url", &format!("smtp://127.0.0.1:{port}"))
         .unwrap();
     let mut ids = Vec::new();
