@@ -257,7 +257,6 @@ impl Goalpost {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     use crate::demo::test_demo as demo;
 

@@ -471,18 +471,7 @@ fn build(
         .boundary(format!("gp-mix-{seed}"))
         .multipart(body);
 
-    let sender_name = format!("{} · {}", class.class_name, class.school);
-    let msg = lettre::Message::builder()
-        .from(mailbox(
-            &sender_name,
-            letter.from,
-            "the sender address (smtp.from)",
-        )?)
-        .reply_to(mailbox(
-            &class.teacher,
-            &class.teacher_email,
-            "the teacher's email",
-        )?)
+    let msg = class_builder(class, letter.from)?
         .to(mailbox(&letter.contact.name, to_addr, "the address of")?)
         .subject(subject.clone())
         .message_id(Some(letter.message_id.to_string()))
@@ -531,8 +520,22 @@ pub fn compose_test(
         "test-body",
         &[("class", FluentValue::from(class.class_name.clone()))],
     );
+    let msg = class_builder(class, from)?
+        .to(mailbox("", to, "the test address")?)
+        .subject(subject)
+        .message_id(Some(message_id.to_string()))
+        .date(SystemTime::from(date))
+        .raw_header(content_language(&l.lang)?)
+        .singlepart(SinglePart::plain(body))
+        .map_err(|e| Error::Mail(format!("could not build the test message: {e}")))?;
+    Ok(msg.formatted())
+}
+
+/// A message from the class (`From` the sending address with the class's name, `Reply-To`
+/// the teacher): what every message Goalpost sends starts with.
+fn class_builder(class: &ClassInfo, from: &str) -> Result<lettre::message::MessageBuilder> {
     let sender_name = format!("{} · {}", class.class_name, class.school);
-    let msg = lettre::Message::builder()
+    Ok(lettre::Message::builder()
         .from(mailbox(
             &sender_name,
             from,
@@ -542,13 +545,5 @@ pub fn compose_test(
             &class.teacher,
             &class.teacher_email,
             "the teacher's email",
-        )?)
-        .to(mailbox("", to, "the test address")?)
-        .subject(subject)
-        .message_id(Some(message_id.to_string()))
-        .date(SystemTime::from(date))
-        .raw_header(content_language(&l.lang)?)
-        .singlepart(SinglePart::plain(body))
-        .map_err(|e| Error::Mail(format!("could not build the test message: {e}")))?;
-    Ok(msg.formatted())
+        )?))
 }
