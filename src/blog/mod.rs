@@ -14,6 +14,7 @@
 //! - touch a file it did not generate: the manifest in the folder says which are ours;
 //! - stamp anything with the build time: the same database gives the same bytes.
 
+mod memo;
 mod output;
 mod site;
 mod templates;
@@ -44,6 +45,9 @@ pub struct BuildReport {
     /// How many pages (HTML, feed, CSS) and media files the site holds.
     pub pages: usize,
     pub media: usize,
+    /// Pages rendered by this build; the others were kept as the last build left them,
+    /// their inputs unchanged (see `memo`).
+    pub rendered: usize,
     /// Files whose bytes changed, relative to the folder, sorted.
     pub written: Vec<String>,
     /// Files left as they were (same bytes, same modification time).

@@ -41,6 +41,9 @@ pub enum Source {
     Bytes(Vec<u8>),
     /// A file to link or copy as it is (a photo's web copy, named by content hash).
     File(PathBuf),
+    /// Already in place: built from the same inputs by an earlier build and untouched
+    /// since (see `blog::memo`), so neither rendered nor compared.
+    Kept,
 }
 
 /// One file of the site: its path relative to the blog folder (with `/`) and its bytes.
@@ -48,6 +51,8 @@ pub enum Source {
 pub struct OutFile {
     pub path: String,
     pub source: Source,
+    /// The digest of what a page was rendered from, for the next build's memo.
+    pub key: Option<crate::blog::memo::Key>,
 }
 
 /// What [`write_site`] did.
@@ -172,6 +177,10 @@ fn stage_all(dir: &Path, changed: &[&OutFile]) -> Result<Vec<Staged>> {
             let staged = match &f.source {
                 Source::Bytes(b) => fsutil::stage(&dest, b, false),
                 Source::File(src) => fsutil::stage_link_or_copy(src, &dest),
+                Source::Kept => Err(Error::invalid(format!(
+                    "the blog kept {} as it was but then found it changed: this is a bug in Goalpost, please report it",
+                    f.path
+                ))),
             }?;
             // The blog is published as it is: a web server must be able to read it.
             staged.readable_by_all()
@@ -184,6 +193,7 @@ fn stage_all(dir: &Path, changed: &[&OutFile]) -> Result<Vec<Staged>> {
 /// same photo; a rendered file is compared byte for byte.
 fn is_unchanged(dest: &Path, source: &Source) -> bool {
     match source {
+        Source::Kept => true,
         Source::Bytes(b) => fsutil::same_bytes(dest, b),
         Source::File(src) => {
             let (Ok(d), Ok(s)) = (std::fs::metadata(dest), std::fs::metadata(src)) else {
@@ -284,6 +294,7 @@ mod tests {
         OutFile {
             path: path.into(),
             source: Source::Bytes(text.as_bytes().to_vec()),
+            key: None,
         }
     }
 

@@ -10,12 +10,14 @@
 //! nothing else; a new numbered page appears once every 20 achievements.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use minijinja::{context, Value};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::memo::{self, Key, KeyBuilder, Memo};
 use super::output::{self, OutFile, Source};
 use super::templates::{theme_dir, Theme};
 use super::view::{self, clean, LinkView, PostView, Words};
@@ -41,14 +43,40 @@ pub struct Site {
     /// Copies of the photos the plan allows, by photo hash.
     copies: HashMap<String, Copies>,
     warnings: Vec<String>,
+    /// What the last build's pages were made from (see [`memo`]).
+    memo: Memo,
+    memo_path: PathBuf,
 }
 
 /// The views every page shares, converted to template values once.
 struct Shared {
     posts: Vec<PostView>,
-    post_values: Vec<Value>,
+    /// Each post's template value, made when a page that shows it is rendered.
+    post_values: Vec<OnceLock<Value>>,
+    /// Each post's digest, for the keys of the pages that show it.
+    post_digests: Vec<Key>,
     site: Value,
     t: Value,
+    /// The digest of what every page depends on: code, templates, words, site values.
+    salt: Key,
+}
+
+impl Shared {
+    fn post_value(&self, i: usize) -> Value {
+        self.post_values[i]
+            .get_or_init(|| sv(&self.posts[i]))
+            .clone()
+    }
+
+    fn post_values(&self, idx: &[usize]) -> Vec<Value> {
+        idx.iter().map(|&i| self.post_value(i)).collect()
+    }
+}
+
+/// The posts a page shows: one (a post's page) or a list.
+enum Shows {
+    One(usize),
+    List(Vec<usize>),
 }
 
 impl Site {
@@ -86,8 +114,12 @@ impl Site {
                 }
             }
         }
+        let dir = gp.blog_dir()?;
+        let memo_path = memo::memo_path(gp.data_dir(), &dir);
         Ok(Site {
-            dir: gp.blog_dir()?,
+            memo: Memo::load(&memo_path, &dir),
+            memo_path,
+            dir,
             site_url: gp.setting("blog.site_url")?,
             theme: Theme::load(&theme_dir(gp.data_dir()))?,
             words: Words::new(gp.data_dir(), &plan.language)?,
@@ -99,34 +131,46 @@ impl Site {
     }
 
     /// Renders and writes the site, then reports what changed.
-    pub fn build(self) -> Result<BuildReport> {
-        self.render_and(output::write_site)
+    pub fn build(mut self) -> Result<BuildReport> {
+        let files = self.render()?;
+        let w = output::write_site(&self.dir, &files)?;
+        let keyed = files
+            .iter()
+            .filter_map(|f| Some((f.path.as_str(), f.key.as_ref()?)));
+        if let Err(e) = Memo::save(&self.memo_path, &self.dir, keyed) {
+            self.warnings.push(format!(
+                "the blog is built, but what it was built from could not be recorded ({e}), so the next build renders every page again"
+            ));
+        }
+        Ok(self.report(&files, w))
     }
 
     /// What [`Site::build`] would change, without writing anything (for a dry run).
     pub fn preview(self) -> Result<BuildReport> {
-        self.render_and(output::preview_site)
+        let files = self.render()?;
+        let w = output::preview_site(&self.dir, &files)?;
+        Ok(self.report(&files, w))
     }
 
-    fn render_and(
-        self,
-        apply: fn(&Path, &[OutFile]) -> Result<output::WriteReport>,
-    ) -> Result<BuildReport> {
-        let files = self.render()?;
+    fn report(self, files: &[OutFile], w: output::WriteReport) -> BuildReport {
         let media = files
             .iter()
             .filter(|f| f.path.starts_with("media/"))
             .count();
-        let w = apply(&self.dir, &files)?;
-        Ok(BuildReport {
+        let rendered = files
+            .iter()
+            .filter(|f| matches!(f.source, Source::Bytes(_)))
+            .count();
+        BuildReport {
             dir: self.dir,
             pages: files.len() - media,
             media,
+            rendered,
             written: w.written,
             unchanged: w.unchanged,
             removed: w.removed,
             warnings: self.warnings,
-        })
+        }
     }
 
     /// Every file of the site, in memory. Nothing is written.
@@ -161,7 +205,8 @@ impl Site {
             .par_iter()
             .map(|p| view::post_view(p, &self.words, &month_labels, &by_hash))
             .collect();
-        let post_values = posts.iter().map(sv).collect();
+        let post_values = posts.iter().map(|_| OnceLock::new()).collect();
+        let post_digests = posts.par_iter().map(memo::digest_of).collect();
         let class_name = clean(&self.plan.class_name);
         let school = clean(&self.plan.school);
         let lang = html_lang(&self.plan.language);
@@ -173,11 +218,20 @@ impl Site {
             "lang": lang,
             "dir": crate::i18n::direction(&lang).as_str(),
         }));
+        let salt = KeyBuilder::new(&[0; 32])
+            .part(env!("CARGO_PKG_VERSION").as_bytes())
+            .part(&self.theme.digest)
+            .part(&serde_json::to_vec(&self.words.map)?)
+            .part(&serde_json::to_vec(&site)?)
+            .part(self.site_url.as_deref().unwrap_or("").as_bytes())
+            .finish();
         Ok(Shared {
             posts,
             post_values,
+            post_digests,
             site,
             t: sv(&self.words.map),
+            salt,
         })
     }
 
@@ -188,7 +242,48 @@ impl Site {
         Ok(OutFile {
             path: path.to_string(),
             source: Source::Bytes(html.into_bytes()),
+            key: None,
         })
+    }
+
+    /// A page that shows posts, rendered only if what it is made from changed since the
+    /// last build (or its file was touched since): its key covers the salt, its path and
+    /// template, `extra`, and the digests of the posts it shows.
+    fn posts_page(
+        &self,
+        path: &str,
+        template: &str,
+        s: &Shared,
+        shows: Shows,
+        extra: Value,
+    ) -> Result<OutFile> {
+        let (kind, idx): (&[u8], &[usize]) = match &shows {
+            Shows::One(i) => (b"one", std::slice::from_ref(i)),
+            Shows::List(v) => (b"list", v),
+        };
+        let mut k = KeyBuilder::new(&s.salt)
+            .part(path.as_bytes())
+            .part(template.as_bytes())
+            .part(&serde_json::to_vec(&extra)?)
+            .part(kind);
+        for &i in idx {
+            k = k.part(&s.post_digests[i]);
+        }
+        let key = k.finish();
+        if self.memo.is_fresh(path, &key, &self.dir.join(path)) {
+            return Ok(OutFile {
+                path: path.to_string(),
+                source: Source::Kept,
+                key: Some(key),
+            });
+        }
+        let posts = match shows {
+            Shows::One(i) => context! { post => s.post_value(i) },
+            Shows::List(v) => context! { posts => s.post_values(&v) },
+        };
+        let mut f = self.page(path, template, s, context! { ..posts, ..extra })?;
+        f.key = Some(key);
+        Ok(f)
     }
 
     /// The home page (the newest 20 to 39 achievements and the coming sharing times) and
@@ -207,14 +302,14 @@ impl Site {
             )
         };
         let sharing: Vec<serde_json::Value> = self.sharing_views()?;
-        let mut out = vec![self.page(
+        let mut out = vec![self.posts_page(
             "index.html",
             "home.html",
             s,
+            Shows::List((0..home_len).collect()),
             context! {
                 section => "home",
                 is_home => true,
-                posts => s.post_values[..home_len].to_vec(),
                 sharing => sv(&sharing),
                 older => (chunks > 0).then(|| sv(LinkView {
                     url: page_url(chunks),
@@ -243,14 +338,14 @@ impl Site {
                         label: range_label(n - (k + 1) * PAGE_SIZE..n - k * PAGE_SIZE),
                     }
                 };
-                self.page(
+                self.posts_page(
                     &page_url(k),
                     "home.html",
                     s,
+                    Shows::List(r.clone().collect()),
                     context! {
                         section => "page",
                         is_home => false,
-                        posts => s.post_values[r.clone()].to_vec(),
                         sharing => Value::from(Vec::<Value>::new()),
                         older => older.map(sv),
                         newer => sv(newer),
@@ -276,13 +371,13 @@ impl Site {
             .into_par_iter()
             .map(|i| {
                 let p = &s.posts[i];
-                self.page(
+                self.posts_page(
                     &p.url,
                     "post.html",
                     s,
+                    Shows::One(i),
                     context! {
                         section => "post",
-                        post => s.post_values[i].clone(),
                         newer => (i > 0).then(|| sv(link(i - 1))),
                         older => (i + 1 < s.posts.len()).then(|| sv(link(i + 1))),
                     },
@@ -302,18 +397,15 @@ impl Site {
         groups
             .into_par_iter()
             .map(|(url, heading, intro)| {
-                let posts: Vec<Value> = s
-                    .posts
-                    .iter()
-                    .zip(&s.post_values)
-                    .filter(|(p, _)| key(p) == url)
-                    .map(|(_, v)| v.clone())
+                let shows: Vec<usize> = (0..s.posts.len())
+                    .filter(|&i| key(&s.posts[i]) == url)
                     .collect();
-                self.page(
+                self.posts_page(
                     &url,
                     "list.html",
                     s,
-                    context! { section => section, heading => heading, intro => intro, posts => posts },
+                    Shows::List(shows),
+                    context! { section => section, heading => heading, intro => intro },
                 )
             })
             .collect()
@@ -460,12 +552,12 @@ impl Site {
             .posts
             .iter()
             .zip(&s.posts)
-            .zip(&s.post_values)
+            .enumerate()
             .take(FEED_ENTRIES)
-            .map(|((plan_post, p), v)| {
+            .map(|(i, (plan_post, p))| {
                 let content = self.theme.render(
                     "feed_entry.html",
-                    context! { t => s.t.clone(), base => base.clone(), post => v.clone() },
+                    context! { t => s.t.clone(), base => base.clone(), post => s.post_value(i) },
                 )?;
                 let id = match &self.site_url {
                     Some(u) => format!("{u}{}", p.url),
@@ -513,6 +605,7 @@ impl Site {
         Ok(OutFile {
             path: "feed.xml".into(),
             source: Source::Bytes(xml.into_bytes()),
+            key: None,
         })
     }
 
@@ -520,6 +613,7 @@ impl Site {
         OutFile {
             path: "style.css".into(),
             source: Source::Bytes(self.theme.style_css.clone().into_bytes()),
+            key: None,
         }
     }
 
@@ -539,6 +633,7 @@ impl Site {
             .map(|n| OutFile {
                 path: format!("media/{n}"),
                 source: Source::File(self.copies_dir.join(n)),
+                key: None,
             })
             .collect()
     }

@@ -35,6 +35,9 @@ pub struct Theme {
     pub style_css: String,
     /// Theme files in use, for the build report.
     pub overrides: Vec<PathBuf>,
+    /// The digest of every template's name and text and of the style sheet: pages are
+    /// rendered again when it changes.
+    pub digest: [u8; 32],
 }
 
 /// The theme folder of a data folder.
@@ -87,6 +90,10 @@ impl Theme {
                 overrides.push(path);
             }
         }
+        let mut digest = super::memo::KeyBuilder::new(&[0; 32]).part(style_css.as_bytes());
+        for (name, text, _) in &sources {
+            digest = digest.part(name.as_bytes()).part(text.as_bytes());
+        }
         for (name, text, origin) in sources {
             env.add_template_owned(name.clone(), text)
                 .map_err(|e| template_error(&name, origin.as_deref(), &e))?;
@@ -95,6 +102,7 @@ impl Theme {
             env,
             style_css,
             overrides,
+            digest: digest.finish(),
         })
     }
 

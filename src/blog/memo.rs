@@ -1,0 +1,242 @@
+//! What each page of the last build was made from, so that a rebuild renders only the pages
+//! whose inputs changed.
+//!
+//! Every list and post page has a key: a SHA-256 of everything its bytes depend on (the
+//! templates and style, the words, the site's values, the page's own values and the
+//! digests of the posts it shows). After a build the memo records, per page, that key and
+//! the page file's length, modification time and inode as the build left it. The next
+//! build skips a page only if its key is the same and the file on disk still has the same
+//! length, time and inode: a page edited by hand, deleted, or replaced by a build that was
+//! killed before it could record what it did is rendered again. The memo lives in the data
+//! folder (`cache/blog-pages-*`), never in the published folder; if it is missing or damaged
+//! the build renders everything, as a first build does.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::Result;
+use crate::fsutil;
+
+/// The memo's format; a memo of another format is ignored. Raise it whenever what a page's
+/// bytes depend on changes in code (a filter, the formatter, a context variable).
+const FORMAT: &str = "goalpost-blog-pages 1";
+
+/// A page's key: the digest of everything its bytes depend on.
+pub type Key = [u8; 32];
+
+/// The memo file, in a data folder, of the blog folder `blog_dir` (one per blog folder, so
+/// that building into another folder now and then does not make the next build of the
+/// usual one start over).
+pub fn memo_path(data_dir: &Path, blog_dir: &Path) -> PathBuf {
+    let d = Sha256::digest(folder_line(blog_dir).as_bytes());
+    let id: String = d[..8].iter().map(|b| format!("{b:02x}")).collect();
+    data_dir.join("cache").join(format!("blog-pages-{id}"))
+}
+
+/// A file as a build left it: enough to tell that nobody has touched it since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    mtime_ns: i128,
+    ino: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::symlink_metadata(path).ok()?;
+        if !m.is_file() {
+            return None;
+        }
+        let mtime = m.modified().ok()?;
+        let mtime_ns = match mtime.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_nanos() as i128,
+            Err(e) => -(e.duration().as_nanos() as i128),
+        };
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let ino = 0;
+        Some(Stamp {
+            len: m.len(),
+            mtime_ns,
+            ino,
+        })
+    }
+}
+
+/// The pages of the last build of one blog folder.
+#[derive(Debug, Default)]
+pub struct Memo {
+    pages: HashMap<String, (Key, Stamp)>,
+}
+
+impl Memo {
+    /// The memo at `path` for the blog folder `blog_dir`, or an empty one if there is none,
+    /// it is for another folder, or it cannot be read: it is only a cache.
+    pub fn load(path: &Path, blog_dir: &Path) -> Memo {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return Memo::default();
+        };
+        let mut lines = text.lines();
+        if lines.next() != Some(FORMAT) || lines.next() != Some(&folder_line(blog_dir)) {
+            return Memo::default();
+        }
+        let mut pages = HashMap::new();
+        for line in lines {
+            let mut f = line.split('\t');
+            let (Some(p), Some(k), Some(len), Some(t), Some(ino), None) =
+                (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+            else {
+                return Memo::default();
+            };
+            let (Some(key), Ok(len), Ok(mtime_ns), Ok(ino)) =
+                (parse_key(k), len.parse(), t.parse(), ino.parse())
+            else {
+                return Memo::default();
+            };
+            pages.insert(p.to_string(), (key, Stamp { len, mtime_ns, ino }));
+        }
+        Memo { pages }
+    }
+
+    /// Whether the page `rel`, at `dest`, was built from `key` and is untouched since.
+    pub fn is_fresh(&self, rel: &str, key: &Key, dest: &Path) -> bool {
+        match self.pages.get(rel) {
+            Some((k, stamp)) => k == key && Stamp::of(dest).as_ref() == Some(stamp),
+            None => false,
+        }
+    }
+
+    /// Records the keys of the pages now in `blog_dir`, as they are on disk now, replacing
+    /// the memo at `path`. A page that is not on disk is left out.
+    pub fn save<'a>(
+        path: &Path,
+        blog_dir: &Path,
+        pages: impl Iterator<Item = (&'a str, &'a Key)>,
+    ) -> Result<()> {
+        let mut rows: Vec<String> = pages
+            .filter_map(|(rel, key)| {
+                let s = Stamp::of(&blog_dir.join(rel))?;
+                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+                Some(format!(
+                    "{rel}\t{hex}\t{}\t{}\t{}\n",
+                    s.len, s.mtime_ns, s.ino
+                ))
+            })
+            .collect();
+        rows.sort();
+        let mut text = format!("{FORMAT}\n{}\n", folder_line(blog_dir));
+        text.extend(rows);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| crate::error::Error::io("create the cache folder", parent, e))?;
+        }
+        fsutil::write_if_changed(path, text.as_bytes())?;
+        Ok(())
+    }
+}
+
+fn folder_line(blog_dir: &Path) -> String {
+    format!("folder {}", blog_dir.display()).replace(['\n', '\r'], " ")
+}
+
+fn parse_key(hex: &str) -> Option<Key> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut k = [0u8; 32];
+    for (i, b) in k.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(k)
+}
+
+/// Builds a key from parts; each part is length-prefixed so that parts cannot run into
+/// each other.
+#[derive(Clone)]
+pub struct KeyBuilder(Sha256);
+
+impl KeyBuilder {
+    pub fn new(salt: &Key) -> KeyBuilder {
+        let mut h = Sha256::new();
+        h.update(salt);
+        KeyBuilder(h)
+    }
+
+    pub fn part(mut self, bytes: &[u8]) -> KeyBuilder {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+        self
+    }
+
+    pub fn finish(self) -> Key {
+        self.0.finalize().into()
+    }
+}
+
+/// The digest of a serialisable value (its JSON).
+pub fn digest_of<T: serde::Serialize + ?Sized>(value: &T) -> Key {
+    let json = serde_json::to_vec(value).unwrap_or_default();
+    Sha256::digest(&json).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_fresh_only_with_the_same_key_and_an_untouched_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let blog = dir.path().join("blog");
+        std::fs::create_dir_all(blog.join("posts")).unwrap();
+        std::fs::write(blog.join("posts/e1.html"), "one").unwrap();
+        let memo = dir.path().join("memo");
+        let k1 = KeyBuilder::new(&[0; 32]).part(b"a").finish();
+        let k2 = KeyBuilder::new(&[0; 32]).part(b"b").finish();
+        Memo::save(&memo, &blog, [("posts/e1.html", &k1)].into_iter()).unwrap();
+
+        let m = Memo::load(&memo, &blog);
+        let page = blog.join("posts/e1.html");
+        assert!(m.is_fresh("posts/e1.html", &k1, &page));
+        assert!(!m.is_fresh("posts/e1.html", &k2, &page), "another key");
+        assert!(!m.is_fresh("posts/e2.html", &k1, &blog.join("posts/e2.html")));
+        // Another folder's memo is not this folder's.
+        assert!(!Memo::load(&memo, &dir.path().join("other")).is_fresh(
+            "posts/e1.html",
+            &k1,
+            &page
+        ));
+
+        // Replaced (as a build or an editor does: a new file renamed over it).
+        let tmp = blog.join("posts/.tmp");
+        std::fs::write(&tmp, "two").unwrap();
+        std::fs::rename(&tmp, &page).unwrap();
+        assert!(!Memo::load(&memo, &blog).is_fresh("posts/e1.html", &k1, &page));
+        std::fs::remove_file(&page).unwrap();
+        assert!(!Memo::load(&memo, &blog).is_fresh("posts/e1.html", &k1, &page));
+    }
+
+    #[test]
+    fn a_damaged_memo_is_an_empty_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let memo = dir.path().join("memo");
+        std::fs::write(
+            &memo,
+            format!("{FORMAT}\nfolder /x\nposts/e1.html\tzz\t1\t2\t3\n"),
+        )
+        .unwrap();
+        assert!(Memo::load(&memo, Path::new("/x")).pages.is_empty());
+        assert_eq!(parse_key(&"ab".repeat(32)), Some([0xab; 32]));
+        assert_eq!(parse_key("ab"), None);
+    }
+
+    #[test]
+    fn key_parts_do_not_run_into_each_other() {
+        let s = [7u8; 32];
+        let ab_c = KeyBuilder::new(&s).part(b"ab").part(b"c").finish();
+        let a_bc = KeyBuilder::new(&s).part(b"a").part(b"bc").finish();
+        assert_ne!(ab_c, a_bc);
+    }
+}
