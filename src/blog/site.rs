@@ -46,6 +46,8 @@ pub struct Site {
     /// What the last build's pages were made from (see [`memo`]).
     memo: Memo,
     memo_path: PathBuf,
+    /// How the photo copies are made (JPEG quality and recipe), for the media files' keys.
+    copy_recipe: (u8, u32),
 }
 
 /// The views every page shares, converted to template values once.
@@ -81,8 +83,10 @@ enum Shows {
 
 impl Site {
     /// Gathers the plan, the words, the theme and the photo copies. `copies_for` is given
-    /// the hashes of the photos the plan allows and returns their web copies; the blog
-    /// asks for nothing else and publishes nothing else.
+    /// the hashes of the photos the plan allows and returns their web copies, which must
+    /// exist in the copy cache (as [`Goalpost::ensure_copies`] and
+    /// [`super::existing_copies`] make sure); the blog asks for nothing else and publishes
+    /// nothing else.
     pub fn load(
         gp: &Goalpost,
         copies_for: impl FnOnce(&[String]) -> Result<Vec<Copies>>,
@@ -98,7 +102,7 @@ impl Site {
             }
             c.copies.retain(|i| {
                 let plain = !i.file_name.contains(['/', '\\']) && !i.file_name.starts_with('.');
-                plain && i.width > 0 && i.height > 0 && copies_dir.join(&i.file_name).is_file()
+                plain && i.width > 0 && i.height > 0
             });
             if !c.copies.is_empty() {
                 copies.insert(c.hash.clone(), c);
@@ -119,6 +123,7 @@ impl Site {
         Ok(Site {
             memo: Memo::load(&memo_path, &dir),
             memo_path,
+            copy_recipe: (gp.photo_quality()?, photo::copies::RECIPE),
             dir,
             site_url: gp.setting("blog.site_url")?,
             theme: Theme::load(&theme_dir(gp.data_dir()))?,
@@ -618,22 +623,41 @@ impl Site {
     }
 
     /// The web copies of the photos shown, linked or copied from the copy cache. Only
-    /// copies are ever published, never an original.
+    /// copies are ever published, never an original. A copy's name comes from its photo's
+    /// content and its size, so with the same recipe and quality the same name means the
+    /// same bytes: one already in the folder and untouched since is kept without a look.
     fn copy_media(&self) -> Vec<OutFile> {
-        let mut names: BTreeMap<&str, ()> = BTreeMap::new();
+        let mut infos: BTreeMap<&str, &photo::CopyInfo> = BTreeMap::new();
         for p in &self.plan.posts {
             if let Some(c) = p.photo_hash.as_ref().and_then(|h| self.copies.get(h)) {
                 for i in &c.copies {
-                    names.insert(&i.file_name, ());
+                    infos.insert(&i.file_name, i);
                 }
             }
         }
-        names
-            .into_keys()
-            .map(|n| OutFile {
-                path: format!("media/{n}"),
-                source: Source::File(self.copies_dir.join(n)),
-                key: None,
+        let (quality, recipe) = self.copy_recipe;
+        infos
+            .into_par_iter()
+            .map(|(n, i)| {
+                let path = format!("media/{n}");
+                let key = KeyBuilder::new(&[0; 32])
+                    .part(b"media")
+                    .part(n.as_bytes())
+                    .part(&i.width.to_le_bytes())
+                    .part(&i.height.to_le_bytes())
+                    .part(&[quality])
+                    .part(&recipe.to_le_bytes())
+                    .finish();
+                let source = if self.memo.is_fresh(&path, &key, &self.dir.join(&path)) {
+                    Source::Kept
+                } else {
+                    Source::File(self.copies_dir.join(n))
+                };
+                OutFile {
+                    path,
+                    source,
+                    key: Some(key),
+                }
             })
             .collect()
     }

@@ -135,7 +135,7 @@ impl Goalpost {
     }
 
     /// The JPEG quality of the copies, from the setting `photo.quality`.
-    fn photo_quality(&self) -> Result<u8> {
+    pub(crate) fn photo_quality(&self) -> Result<u8> {
         match self.setting("photo.quality")? {
             None => Ok(copies::DEFAULT_QUALITY),
             Some(v) => v.trim().parse::<u8>().ok().filter(|q| (40..=95).contains(q)).ok_or_else(|| {
