@@ -109,20 +109,30 @@ impl Memo {
         }
     }
 
-    /// Records the keys of the pages now in `blog_dir`, as they are on disk now, replacing
-    /// the memo at `path`. A page that is not on disk is left out.
+    /// Records the keys of the pages now in `blog_dir`, replacing the memo at `path`.
+    /// `pages` gives each page's key and whether this build kept it as it was (found
+    /// fresh in this memo, so its stamp is known); the others are looked at on disk now.
+    /// A page that is not on disk is left out.
     pub fn save<'a>(
+        &self,
         path: &Path,
         blog_dir: &Path,
-        pages: impl Iterator<Item = (&'a str, &'a Key)>,
+        pages: impl Iterator<Item = (&'a str, &'a Key, bool)>,
     ) -> Result<()> {
         let mut rows: Vec<String> = pages
-            .filter_map(|(rel, key)| {
-                let s = Stamp::of(&blog_dir.join(rel))?;
-                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            .filter_map(|(rel, key, kept)| {
+                let known = kept
+                    .then(|| self.pages.get(rel))
+                    .flatten()
+                    .filter(|(k, _)| k == key)
+                    .map(|(_, s)| *s);
+                let s = known.or_else(|| Stamp::of(&blog_dir.join(rel)))?;
                 Some(format!(
-                    "{rel}\t{hex}\t{}\t{}\t{}\n",
-                    s.len, s.mtime_ns, s.ino
+                    "{rel}\t{}\t{}\t{}\t{}\n",
+                    hex(key),
+                    s.len,
+                    s.mtime_ns,
+                    s.ino
                 ))
             })
             .collect();
@@ -140,6 +150,16 @@ impl Memo {
 
 fn folder_line(blog_dir: &Path) -> String {
     format!("folder {}", blog_dir.display()).replace(['\n', '\r'], " ")
+}
+
+fn hex(key: &Key) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(64);
+    for b in key {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 fn parse_key(hex: &str) -> Option<Key> {
@@ -195,7 +215,9 @@ mod tests {
         let memo = dir.path().join("memo");
         let k1 = KeyBuilder::new(&[0; 32]).part(b"a").finish();
         let k2 = KeyBuilder::new(&[0; 32]).part(b"b").finish();
-        Memo::save(&memo, &blog, [("posts/e1.html", &k1)].into_iter()).unwrap();
+        Memo::default()
+            .save(&memo, &blog, [("posts/e1.html", &k1, false)].into_iter())
+            .unwrap();
 
         let m = Memo::load(&memo, &blog);
         let page = blog.join("posts/e1.html");
@@ -229,6 +251,8 @@ mod tests {
         .unwrap();
         assert!(Memo::load(&memo, Path::new("/x")).pages.is_empty());
         assert_eq!(parse_key(&"ab".repeat(32)), Some([0xab; 32]));
+        let k = KeyBuilder::new(&[1; 32]).finish();
+        assert_eq!(parse_key(&hex(&k)), Some(k));
         assert_eq!(parse_key("ab"), None);
     }
 

@@ -139,10 +139,11 @@ impl Site {
     pub fn build(mut self) -> Result<BuildReport> {
         let files = self.render()?;
         let w = output::write_site(&self.dir, &files)?;
-        let keyed = files
-            .iter()
-            .filter_map(|f| Some((f.path.as_str(), f.key.as_ref()?)));
-        if let Err(e) = Memo::save(&self.memo_path, &self.dir, keyed) {
+        let keyed = files.iter().filter_map(|f| {
+            let kept = matches!(f.source, Source::Kept);
+            Some((f.path.as_str(), f.key.as_ref()?, kept))
+        });
+        if let Err(e) = self.memo.save(&self.memo_path, &self.dir, keyed) {
             self.warnings.push(format!(
                 "the blog is built, but what it was built from could not be recorded ({e}), so the next build renders every page again"
             ));
