@@ -471,15 +471,17 @@ impl Goalpost {
             .trim_end_matches(']')
             .to_string();
         let tls = u.scheme() == "smtps";
+        let user = (!u.username().is_empty()).then(|| percent_decode(u.username()));
+        // Plain SMTP only to this computer, and never with a login: a password is only
+        // ever sent over TLS.
         let security = if tls {
             smtp::Security::Tls
-        } else if smtp::is_loopback(&host) {
+        } else if smtp::is_loopback(&host) && user.is_none() {
             smtp::Security::Plain
         } else {
             smtp::Security::StartTls
         };
         let port = u.port().unwrap_or(if tls { 465 } else { 587 });
-        let user = (!u.username().is_empty()).then(|| percent_decode(u.username()));
         let (password, source) = match &user {
             Some(user) => {
                 let (p, s) = secret::password(user, &host)?;
@@ -500,6 +502,7 @@ impl Goalpost {
                 password,
                 timeout: Duration::from_secs(timeout),
                 hello: hello_name(),
+                ca_file: self.setting("smtp.ca_file")?.map(PathBuf::from),
             }),
             source,
         ))
