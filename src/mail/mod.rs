@@ -9,7 +9,9 @@
 //!    approved evidence for contacts on `email`; one digest per ISO week (in the class's
 //!    time zone, on or after `mail.weekly_day`) for contacts on `weekly`; one slip per
 //!    evidence for contacts on `paper`. An evidence already covered by any delivery to a
-//!    contact is never queued for them again, so running this twice changes nothing.
+//!    contact is never queued for them again, so running this twice changes nothing. A
+//!    contact is only told about evidence approved at most [`BACK_CATALOGUE_DAYS`] days
+//!    before they were linked to the student: no back catalogue for a new contact.
 //! 2. **Slips.** Queued slips are written into `<data>/print/slips-DATE.html` and marked
 //!    sent.
 //! 3. **Deliver.** Each due email row is marked `sending` (committed), handed to the
@@ -48,6 +50,23 @@ use crate::Goalpost;
 
 use compose::{Languages, Letter, LetterKind, Photo, Renderer};
 use smtp::Failure;
+
+/// A contact hears about evidence approved from this many days before they were linked to
+/// the student onwards: a new grandparent gets last week's news, not the whole year's.
+pub const BACK_CATALOGUE_DAYS: i64 = 7;
+
+/// Whether `item` is recent enough for `contact` (see [`BACK_CATALOGUE_DAYS`]).
+fn within_link_window(contact: &Contact, item: &FamilyItem) -> bool {
+    contact
+        .students
+        .iter()
+        .find(|l| l.student_id == item.student_id)
+        .is_some_and(|l| {
+            l.linked_at.is_none_or(|at| {
+                item.approved_at >= at - chrono::Duration::days(BACK_CATALOGUE_DAYS)
+            })
+        })
+}
 
 /// Transient failures are retried for this long after the first attempt, then the
 /// delivery is marked failed and shown to the teacher.
@@ -616,6 +635,7 @@ impl Goalpost {
                 .items
                 .iter()
                 .filter(|i| !done.is_some_and(|d| d.contains(&i.evidence_id)))
+                .filter(|i| within_link_window(c, i))
                 .collect();
             if new.is_empty() {
                 continue;
