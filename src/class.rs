@@ -187,20 +187,27 @@ impl Goalpost {
             ensure_email_free(tx, fields.email.as_deref(), None)?;
             let id = store::contacts::insert(tx, &fields, now)?;
             if let (Some((sid, _)), Some(rel)) = (link, relationship.as_deref()) {
-                store::contacts::link(tx, id, sid, rel)?;
+                store::contacts::link(tx, id, sid, rel, now)?;
             }
             Ok(id)
         })?;
         self.contact(id)
     }
 
+    /// Changes a contact. A corrected email address clears the mail server's refusal and
+    /// queues the emails it refused again, for the new address.
     pub fn edit_contact(&self, id: ContactId, input: &ContactInput) -> Result<Contact> {
         let class = self.class()?;
         let cur = self.contact(id)?;
         let fields = contact_fields(input, Some(&cur), &class.language)?;
+        let now = self.now();
         self.store().in_tx(|tx| {
             ensure_email_free(tx, fields.email.as_deref(), Some(id))?;
-            store::contacts::update(tx, id, &fields)
+            store::contacts::update(tx, id, &fields)?;
+            if fields.email.is_some() && fields.email != cur.email {
+                store::outbox::requeue_refused(tx, id, now)?;
+            }
+            Ok(())
         })?;
         self.contact(id)
     }
@@ -220,8 +227,9 @@ impl Goalpost {
         self.contact(contact)?;
         self.student(student)?;
         let rel = validate::optional_name("relationship", relationship)?;
+        let now = self.now();
         self.store()
-            .in_tx(|tx| store::contacts::link(tx, contact, student, &rel))?;
+            .in_tx(|tx| store::contacts::link(tx, contact, student, &rel, now))?;
         self.contact(contact)
     }
 

@@ -33,6 +33,12 @@ pub const KEYS: &[Key] = &[
         check: validate::email,
     },
     Key {
+        name: "smtp.ca_file",
+        help: "A PEM file with the certificate of the school's own certificate authority, for a mail server whose certificate is not signed by a public one (full path). Unset: the public authorities and this computer's own (SSL_CERT_FILE is honoured too).",
+        default: None,
+        check: check_ca_file,
+    },
+    Key {
         name: "blog.dir",
         help: "The folder the class blog is written to. Unset: <data folder>/blog.",
         default: None,
@@ -181,6 +187,16 @@ fn check_dir(v: &str) -> Result<String> {
         )));
     }
     Ok(v.to_string())
+}
+
+fn check_ca_file(v: &str) -> Result<String> {
+    let v = check_dir(v).map_err(|_| {
+        Error::invalid(format!(
+            "{v:?} is not a full path: give the full path of the certificate authority file (PEM), e.g. /etc/ssl/school-ca.pem"
+        ))
+    })?;
+    crate::mail::smtp::read_ca_file(std::path::Path::new(&v)).map_err(Error::invalid)?;
+    Ok(v)
 }
 
 fn check_site_url(v: &str) -> Result<String> {

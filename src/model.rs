@@ -116,6 +116,10 @@ pub struct ContactLink {
     pub student_id: StudentId,
     pub display_name: String,
     pub relationship: String,
+    /// When the contact started hearing about this student: they are not sent evidence
+    /// approved long before (see `mail::BACK_CATALOGUE_DAYS`).
+    #[serde(default)]
+    pub linked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What may be done with a student's work; each is given or refused separately.

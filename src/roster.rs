@@ -477,6 +477,10 @@ fn apply(
                         };
                         if cur != c.fields {
                             store::contacts::update(tx, existing.id, &c.fields)?;
+                            if c.fields.email.is_some() && c.fields.email != cur.email {
+                                // A corrected address: what the server refused goes again.
+                                store::outbox::requeue_refused(tx, existing.id, now)?;
+                            }
                             rep.contacts_updated += 1;
                         }
                         existing.id
@@ -490,7 +494,7 @@ fn apply(
                 id
             }
         };
-        if store::contacts::link(tx, cid, sid, &c.relationship)? {
+        if store::contacts::link(tx, cid, sid, &c.relationship, now)? {
             rep.links_changed += 1;
         }
     }

@@ -503,3 +503,85 @@ fn a_class_of_30_with_siblings_over_smtp_each_family_gets_exactly_its_own() {
         );
     }
 }
+
+/// Deliveries queued for one contact, as the evidence they are about.
+fn queued_for(gp: &goalpost::Goalpost, contact: ContactId) -> Vec<Vec<EvidenceId>> {
+    outbox::list(gp.store().conn(), false)
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.contact_id == contact)
+        .map(|d| d.evidence_ids)
+        .collect()
+}
+
+#[test]
+fn a_new_contact_hears_about_recent_evidence_not_the_back_catalogue() {
+    // The demo's evidence is approved at NOW (2026-11-20).
+    let (dir, gp) = demo(6);
+    let view = gp
+        .family_views()
+        .unwrap()
+        .into_iter()
+        .find(|v| v.contact.channel == Channel::Email && !v.items.is_empty())
+        .unwrap();
+    let student = view.items[0].student_id;
+    let old: Vec<EvidenceId> = gp
+        .family_views()
+        .unwrap()
+        .into_iter()
+        .flat_map(|v| v.items)
+        .filter(|i| i.student_id == student)
+        .map(|i| i.evidence_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(!old.is_empty());
+    let add = |gp: &goalpost::Goalpost, name: &str, email: &str| {
+        gp.add_contact(
+            &goalpost::class::ContactInput {
+                name: Some(name.into()),
+                email: Some(email.into()),
+                language: None,
+                channel: Some("email".into()),
+            },
+            Some((student, "grandmother")),
+        )
+        .unwrap()
+    };
+
+    // Linked 5 days after the approval: within the week, so they hear about it.
+    let soon = reopen(dir.path(), "2026-11-25T09:00:00Z");
+    let aunt = add(&soon, "Aunt Recent", "aunt.recent@example.org");
+    soon.mail_queue().unwrap();
+    let mut got: Vec<EvidenceId> = queued_for(&soon, aunt.id).concat();
+    got.sort();
+    let mut want = old.clone();
+    want.sort();
+    assert_eq!(got, want, "a contact linked within the week hears about it");
+
+    // Linked a month later: none of the back catalogue.
+    let later = reopen(dir.path(), "2026-12-20T09:00:00Z");
+    let nana = add(&later, "Nana Later", "nana.later@example.org");
+    let (q, _) = later.mail_queue().unwrap();
+    assert!(
+        queued_for(&later, nana.id).is_empty(),
+        "no back catalogue for a new contact ({} queued overall)",
+        q.emails
+    );
+    // Relinking with another relationship keeps the link's date: still nothing old.
+    later
+        .link_contact(nana.id, student, "grandmother (Nana)")
+        .unwrap();
+    later.mail_queue().unwrap();
+    assert!(queued_for(&later, nana.id).is_empty());
+
+    // New evidence approved after the link reaches her, and the earlier contacts too.
+    let goal = later.goals(Some(student)).unwrap()[0].id;
+    let e = later
+        .add_evidence(student, goal, None, "I can count by fives now", "")
+        .unwrap();
+    later.approve(&[e.id]).unwrap();
+    later.mail_queue().unwrap();
+    assert_eq!(queued_for(&later, nana.id), vec![vec![e.id]]);
+    assert!(queued_for(&later, aunt.id).contains(&vec![e.id]));
+}

@@ -238,6 +238,7 @@ fn bench_mail_against_smtp_source() {
         password: None,
         timeout: Duration::from_secs(30),
         hello: "bench.localdomain".into(),
+        ca_file: None,
     };
     let run_client = || {
         let mut client = smtp::Client::new(cfg.clone()).unwrap();

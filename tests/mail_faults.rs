@@ -244,13 +244,22 @@ fn after_data_permanent(code: &str) {
         "a failed delivery is not retried by itself"
     );
     assert_complete(&gp, &received(&[&server]), 0, &[target.as_str()]);
-    // After the teacher fixes the address and asks for a retry, it goes.
+    // Once the teacher corrects the address, what the server refused is queued again by
+    // itself (no `mail retry` needed) and goes to the new address.
     let f = gp.find_contact(&target).unwrap();
+    let fixed = target.replace('@', "+fixed@");
+    let failed: Vec<i64> = outbox::list(gp.store().conn(), false)
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.contact_id == f.id && d.status == outbox::Status::Failed)
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(failed.len(), 1);
     gp.edit_contact(
         f.id,
         &goalpost::class::ContactInput {
             name: None,
-            email: Some(target.replace('@', "+fixed@")),
+            email: Some(fixed.clone()),
             language: None,
             channel: None,
         },
@@ -261,9 +270,31 @@ fn after_data_permanent(code: &str) {
         .unwrap()
         .email_error
         .is_none());
-    assert_eq!(gp.mail_retry(&[]).unwrap(), 1);
+    let row = outbox::get(gp.store().conn(), failed[0]).unwrap().unwrap();
+    assert_eq!(
+        row.status,
+        outbox::Status::Queued,
+        "queued again by the fix"
+    );
+    assert_eq!(
+        gp.mail_retry(&[]).unwrap(),
+        0,
+        "nothing left to retry by hand"
+    );
+    let before = server.received().len();
     let s3 = send(&gp);
-    assert_eq!(s3.sent + s3.digests, 1);
+    assert_eq!(s3.sent + s3.digests, 1, "{s3:?}");
+    let row = outbox::get(gp.store().conn(), failed[0]).unwrap().unwrap();
+    assert_eq!(row.status, outbox::Status::Sent);
+    assert_eq!(row.address.as_deref(), Some(fixed.as_str()));
+    let all = received(&[&server]);
+    assert_eq!(all.len(), before + 1);
+    let (rcpt, m) = all.last().unwrap();
+    assert_eq!(rcpt, &fixed, "sent to the corrected address");
+    assert_eq!(m["message_id"].as_str(), Some(row.message_id.as_str()));
+    // Running again sends nothing more.
+    let s4 = send(&gp);
+    assert_eq!(s4.sent + s4.digests, 0);
 }
 
 #[test]

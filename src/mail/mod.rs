@@ -9,7 +9,9 @@
 //!    approved evidence for contacts on `email`; one digest per ISO week (in the class's
 //!    time zone, on or after `mail.weekly_day`) for contacts on `weekly`; one slip per
 //!    evidence for contacts on `paper`. An evidence already covered by any delivery to a
-//!    contact is never queued for them again, so running this twice changes nothing.
+//!    contact is never queued for them again, so running this twice changes nothing. A
+//!    contact is only told about evidence approved at most [`BACK_CATALOGUE_DAYS`] days
+//!    before they were linked to the student: no back catalogue for a new contact.
 //! 2. **Slips.** Queued slips are written into `<data>/print/slips-DATE.html` and marked
 //!    sent.
 //! 3. **Deliver.** Each due email row is marked `sending` (committed), handed to the
@@ -48,6 +50,23 @@ use crate::Goalpost;
 
 use compose::{Languages, Letter, LetterKind, Photo, Renderer};
 use smtp::Failure;
+
+/// A contact hears about evidence approved from this many days before they were linked to
+/// the student onwards: a new grandparent gets last week's news, not the whole year's.
+pub const BACK_CATALOGUE_DAYS: i64 = 7;
+
+/// Whether `item` is recent enough for `contact` (see [`BACK_CATALOGUE_DAYS`]).
+fn within_link_window(contact: &Contact, item: &FamilyItem) -> bool {
+    contact
+        .students
+        .iter()
+        .find(|l| l.student_id == item.student_id)
+        .is_some_and(|l| {
+            l.linked_at.is_none_or(|at| {
+                item.approved_at >= at - chrono::Duration::days(BACK_CATALOGUE_DAYS)
+            })
+        })
+}
 
 /// Transient failures are retried for this long after the first attempt, then the
 /// delivery is marked failed and shown to the teacher.
@@ -471,15 +490,17 @@ impl Goalpost {
             .trim_end_matches(']')
             .to_string();
         let tls = u.scheme() == "smtps";
+        let user = (!u.username().is_empty()).then(|| percent_decode(u.username()));
+        // Plain SMTP only to this computer, and never with a login: a password is only
+        // ever sent over TLS.
         let security = if tls {
             smtp::Security::Tls
-        } else if smtp::is_loopback(&host) {
+        } else if smtp::is_loopback(&host) && user.is_none() {
             smtp::Security::Plain
         } else {
             smtp::Security::StartTls
         };
         let port = u.port().unwrap_or(if tls { 465 } else { 587 });
-        let user = (!u.username().is_empty()).then(|| percent_decode(u.username()));
         let (password, source) = match &user {
             Some(user) => {
                 let (p, s) = secret::password(user, &host)?;
@@ -500,6 +521,7 @@ impl Goalpost {
                 password,
                 timeout: Duration::from_secs(timeout),
                 hello: hello_name(),
+                ca_file: self.setting("smtp.ca_file")?.map(PathBuf::from),
             }),
             source,
         ))
@@ -613,6 +635,7 @@ impl Goalpost {
                 .items
                 .iter()
                 .filter(|i| !done.is_some_and(|d| d.contains(&i.evidence_id)))
+                .filter(|i| within_link_window(c, i))
                 .collect();
             if new.is_empty() {
                 continue;

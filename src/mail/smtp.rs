@@ -14,9 +14,12 @@
 //!   on which it sent an unsolicited 421) is dropped and a new one opened, and a message
 //!   that failed on a stale connection before any of it was sent is tried once on a fresh
 //!   one;
-//! - TLS through rustls (ring provider, Mozilla's roots plus the system's): STARTTLS on
-//!   `smtp://` (required unless the server is on a loopback address) or TLS from the first
-//!   byte on `smtps://`.
+//! - TLS through rustls (ring provider, Mozilla's roots plus the system's, plus the
+//!   certificates of `smtp.ca_file` for a school that runs its own certificate authority):
+//!   STARTTLS on `smtp://` (required unless the server is on a loopback address and no
+//!   login is configured) or TLS from the first byte on `smtps://`;
+//! - the password is only ever sent over TLS: a server that does not offer STARTTLS when
+//!   we need it is refused before AUTH, not logged in to in the clear.
 //!
 //! Every failure is classified for the outbox: [`Failure::Transient`] (try later: 4xx,
 //! refused or dropped connection before the message was sent, timeouts before it),
@@ -28,6 +31,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,6 +60,9 @@ pub struct Config {
     pub timeout: Duration,
     /// The name we give in EHLO.
     pub hello: String,
+    /// A PEM file of certificate authorities to trust besides the built-in and system ones
+    /// (`smtp.ca_file`).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -67,6 +74,7 @@ impl std::fmt::Debug for Config {
             .field("security", &self.security)
             .field("user", &self.user)
             .field("timeout", &self.timeout)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -132,6 +140,10 @@ enum Stream {
 }
 
 impl Stream {
+    fn is_tls(&self) -> bool {
+        matches!(self, Stream::Tls(_))
+    }
+
     fn tcp(&self) -> &TcpStream {
         match self {
             Stream::Plain(s) => s,
@@ -302,12 +314,51 @@ pub fn is_loopback(host: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn tls_config() -> Result<Arc<rustls::ClientConfig>, Failure> {
+/// Reads the certificates of a PEM file (`smtp.ca_file`). Errors name the file and the fix.
+pub fn read_ca_file(
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let bytes = std::fs::read(path).map_err(|e| {
+        format!(
+            "smtp.ca_file {} could not be read ({e}): give the full path of the school's certificate authority file (PEM), or unset smtp.ca_file",
+            path.display()
+        )
+    })?;
+    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            format!(
+                "smtp.ca_file {} is not a PEM certificate file ({e:?}): it should hold lines like -----BEGIN CERTIFICATE-----",
+                path.display()
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "smtp.ca_file {} holds no certificate: it should hold lines like -----BEGIN CERTIFICATE-----",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+fn tls_config(ca_file: Option<&std::path::Path>) -> Result<Arc<rustls::ClientConfig>, Failure> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     // The system's certificates too: a school may run its own certificate authority.
+    // (rustls-native-certs reads SSL_CERT_FILE / SSL_CERT_DIR instead when they are set.)
     for cert in rustls_native_certs::load_native_certs().certs {
         let _ = roots.add(cert);
+    }
+    if let Some(path) = ca_file {
+        for cert in read_ca_file(path).map_err(Failure::Config)? {
+            roots.add(cert).map_err(|e| {
+                Failure::Config(format!(
+                    "smtp.ca_file {}: a certificate in it cannot be used as an authority ({e}): give the certificate authority's certificate, not the server's key",
+                    path.display()
+                ))
+            })?;
+        }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let cfg = rustls::ClientConfig::builder_with_provider(provider)
@@ -316,6 +367,45 @@ fn tls_config() -> Result<Arc<rustls::ClientConfig>, Failure> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(cfg))
+}
+
+/// Explains a failed TLS handshake in words that name the fix.
+fn handshake_failure(where_: &str, e: &io::Error) -> Failure {
+    let tls = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    match tls {
+        Some(rustls::Error::InvalidCertificate(c)) => {
+            use rustls::CertificateError as C;
+            let why = match c {
+                C::UnknownIssuer | C::BadSignature => format!(
+                    "its certificate is not signed by an authority this computer trusts ({c:?}). If the school runs its own certificate authority, save its certificate (PEM) and `goalpost config set smtp.ca_file /full/path/ca.pem` (or set SSL_CERT_FILE); otherwise ask the school's IT for the server's proper name"
+                ),
+                C::NotValidForName | C::NotValidForNameContext { .. } => "its certificate is for a different name: put the name the certificate is for in smtp.url (ask the school's IT which one)".to_string(),
+                C::Expired | C::ExpiredContext { .. } => "its certificate has expired: ask the school's IT to renew it (and check this computer's clock)".to_string(),
+                C::NotValidYet | C::NotValidYetContext { .. } => "its certificate is not valid yet: check this computer's date and time".to_string(),
+                C::Revoked => "its certificate was revoked: ask the school's IT".to_string(),
+                other => format!("its certificate was refused ({other:?}): ask the school's IT, or set smtp.ca_file if the school runs its own certificate authority"),
+            };
+            Failure::Config(format!(
+                "the mail server {where_} cannot be trusted: {why}. Nothing was sent"
+            ))
+        }
+        Some(other) => Failure::Config(format!(
+            "the TLS handshake with {where_} failed: {other}. Check the server name and port (587 for smtp://, 465 for smtps://)"
+        )),
+        None => {
+            let msg = format!(
+                "the TLS handshake with {where_} failed: {}. Check the server name and port (587 for smtp://, 465 for smtps://)",
+                io_text(e)
+            );
+            if e.kind() == io::ErrorKind::InvalidData {
+                Failure::Config(msg)
+            } else {
+                Failure::Transient(msg)
+            }
+        }
+    }
 }
 
 fn dot_stuff(message: &[u8]) -> Vec<u8> {
@@ -363,7 +453,7 @@ impl Client {
         }
         let tls = match cfg.security {
             Security::Plain => None,
-            _ => Some(tls_config()?),
+            _ => Some(tls_config(cfg.ca_file.as_deref())?),
         };
         Ok(Client {
             cfg,
@@ -440,15 +530,14 @@ impl Client {
         }
         self.ehlo(&mut conn)?;
         if self.cfg.security == Security::StartTls {
+            // STARTTLS was asked for (every smtp:// server not on this computer, and one on
+            // this computer when we log in): without it we stop here, before the password.
             if !conn.caps.starttls {
-                if is_loopback(&self.cfg.host) {
-                    // A test or relay server on this computer without TLS is fine.
-                } else {
-                    return Err(Failure::Config(format!(
-                        "the mail server {} does not offer STARTTLS: use smtps:// or ask the school's IT for the right address",
-                        self.where_()
-                    )));
-                }
+                let _ = conn.stream.tcp().shutdown(Shutdown::Both);
+                return Err(Failure::Config(format!(
+                    "the mail server {} does not offer STARTTLS, so Goalpost did not log in or send anything (the password and children's data are never sent unencrypted): use smtps:// if the server takes TLS on port 465, or ask the school's IT for the right address",
+                    self.where_()
+                )));
             } else {
                 let r = conn
                     .command("STARTTLS")
@@ -496,17 +585,8 @@ impl Client {
             .map_err(|e| Failure::Config(format!("TLS could not start: {e}")))?;
         let mut tcp = tcp;
         while c.is_handshaking() {
-            c.complete_io(&mut tcp).map_err(|e| {
-                let msg = format!(
-                    "the TLS handshake with {} failed: {e}. Check the server name and port (587 for smtp://, 465 for smtps://)",
-                    self.where_()
-                );
-                if e.kind() == io::ErrorKind::InvalidData {
-                    Failure::Config(msg)
-                } else {
-                    Failure::Transient(msg)
-                }
-            })?;
+            c.complete_io(&mut tcp)
+                .map_err(|e| handshake_failure(&self.where_(), &e))?;
         }
         Ok(rustls::StreamOwned::new(c, tcp))
     }
@@ -547,6 +627,13 @@ impl Client {
     }
 
     fn auth(&self, conn: &mut Conn, user: &str) -> Result<(), Failure> {
+        if !conn.stream.is_tls() {
+            // Only reachable with a loopback server and plain SMTP: still never in the clear.
+            return Err(Failure::Config(format!(
+                "the mail server {} would get the password for {user} unencrypted: use smtps://, or a server that offers STARTTLS",
+                self.where_()
+            )));
+        }
         let Some(password) = self.cfg.password.as_deref() else {
             return Err(Failure::Config(format!(
                 "the mail server address names the user {user} but no password was found: store it with `goalpost mail password` or set GOALPOST_SMTP_PASSWORD"
@@ -827,6 +914,7 @@ mod tests {
             password: None,
             timeout: Duration::from_secs(1),
             hello: "goalpost".into(),
+            ca_file: None,
         };
         assert!(matches!(Client::new(cfg), Err(Failure::Config(_))));
     }

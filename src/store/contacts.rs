@@ -32,7 +32,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Contact>> {
     let mut links: HashMap<ContactId, Vec<ContactLink>> = HashMap::new();
     {
         let mut stmt = conn.prepare(
-            "SELECT contact_id, student_id, relationship FROM student_contacts ORDER BY contact_id, student_id",
+            "SELECT contact_id, student_id, relationship, linked_at FROM student_contacts ORDER BY contact_id, student_id",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -41,6 +41,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Contact>> {
                 student_id: sid,
                 display_name: names.get(&sid).cloned().unwrap_or_default(),
                 relationship: r.get(2)?,
+                linked_at: r.get(3)?,
             });
         }
     }
@@ -116,18 +117,20 @@ pub fn set_email_error(conn: &Connection, id: ContactId, error: Option<&str>) ->
     Ok(())
 }
 
-/// Links a contact to a student, or updates the relationship. Returns whether anything changed.
+/// Links a contact to a student from `now` on, or updates the relationship of an existing
+/// link (which keeps its time). Returns whether anything changed.
 pub fn link(
     conn: &Connection,
     contact: ContactId,
     student: StudentId,
     relationship: &str,
+    now: DateTime<Utc>,
 ) -> Result<bool> {
     Ok(conn.execute(
-        "INSERT INTO student_contacts (student_id, contact_id, relationship) VALUES (?1, ?2, ?3)
+        "INSERT INTO student_contacts (student_id, contact_id, relationship, linked_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (student_id, contact_id) DO UPDATE SET relationship = excluded.relationship
          WHERE relationship IS NOT excluded.relationship",
-        params![student, contact, relationship],
+        params![student, contact, relationship, now],
     )? > 0)
 }
 

@@ -36,6 +36,7 @@ pub const APPLICATION_ID: i32 = 0x4750_5354;
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_mail.sql")),
+    M::up(include_str!("../../migrations/0003_contact_links.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

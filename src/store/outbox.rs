@@ -340,3 +340,15 @@ pub fn requeue_failed(conn: &Connection, ids: &[i64], now: DateTime<Utc>) -> Res
     }
     Ok(n)
 }
+
+/// Queues again, due at once, a contact's emails that failed because the server refused
+/// their address (after the teacher corrected it). Returns how many.
+pub fn requeue_refused(conn: &Connection, contact: ContactId, now: DateTime<Utc>) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, first_attempt_at = NULL,
+             last_error = 'queued again for the corrected address; before: ' || coalesce(last_error, '')
+         WHERE contact_id = ?1 AND status = 'failed' AND error_kind = 'permanent'
+           AND kind IN ('evidence', 'digest')",
+        params![contact, now],
+    )?)
+}

@@ -102,6 +102,11 @@ pub struct Fault<'a> {
 
 impl Server {
     pub fn start(f: Fault<'_>) -> Server {
+        Server::start_with(f, &[])
+    }
+
+    /// With more arguments for smtp_server.py (TLS, login, byte log: see its docstring).
+    pub fn start_with(f: Fault<'_>, extra: &[&std::ffi::OsStr]) -> Server {
         require_aiosmtpd();
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("received");
@@ -113,6 +118,7 @@ impl Server {
             .args(["--times", &f.times.max(1).to_string()])
             .args(["--delay", &f.delay_s.to_string()])
             .args(["--max-seconds", "120"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         if !f.only_rcpt.is_empty() {

@@ -16,6 +16,17 @@ limits it to one recipient):
   silent       accept TCP connections and never greet (no SMTP at all)
   none         behave
 
+TLS and login (tests/mail_tls.rs):
+  --tls starttls   offer STARTTLS and require it before MAIL (--cert, --key)
+  --tls implicit   TLS from the first byte, as on port 465 (--cert, --key)
+  --auth USER:PASSWORD
+                   require a login (AUTH PLAIN or LOGIN); each attempt is appended to
+                   auth.jsonl in --dir as {"login": ..., "ok": ...} (never the password).
+                   Without --tls the server offers AUTH in the clear, as a misconfigured
+                   server would, to prove the client never logs in unencrypted.
+  --log-bytes FILE append every byte received before TLS starts (all of them without
+                   --tls) to FILE, to check what crossed the wire in the clear
+
 Prints "READY <port>" when listening; exits by itself after --max-seconds.
 Install: python3 -m pip install aiosmtpd
 """
@@ -26,7 +37,7 @@ import os
 import sys
 
 try:
-    from aiosmtpd.smtp import SMTP
+    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 except ImportError:  # pragma: no cover
     print("aiosmtpd is missing: install it with `python3 -m pip install aiosmtpd`", file=sys.stderr)
     sys.exit(3)
@@ -99,6 +110,37 @@ class Handler:
         return "250 OK"
 
 
+class LoggingSMTP(SMTP):
+    """Appends every byte received in the clear to --log-bytes."""
+
+    log_path = None
+    implicit = False
+
+    def data_received(self, data):
+        if self.log_path and not self.implicit and self._tls_protocol is None:
+            with open(self.log_path, "ab") as f:
+                f.write(data)
+        super().data_received(data)
+
+
+def make_authenticator(args):
+    user, _, password = args.auth.partition(":")
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == user.encode()
+            and auth_data.password == password.encode()
+        )
+        login = auth_data.login.decode("utf-8", "replace") if isinstance(auth_data, LoginPassword) else None
+        with open(os.path.join(args.dir, "auth.jsonl"), "a") as f:
+            f.write(json.dumps({"mechanism": mechanism, "login": login, "ok": ok}) + "\n")
+        # handled=False: aiosmtpd then answers a refusal with 535 itself.
+        return AuthResult(success=ok, handled=False)
+
+    return authenticator
+
+
 async def silent(reader, writer):
     try:
         await reader.read()  # until the client gives up
@@ -115,6 +157,11 @@ async def main():
     p.add_argument("--only-rcpt", default="")
     p.add_argument("--delay", type=float, default=5.0)
     p.add_argument("--max-seconds", type=float, default=120.0)
+    p.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
+    p.add_argument("--cert", default="")
+    p.add_argument("--key", default="")
+    p.add_argument("--auth", default="")
+    p.add_argument("--log-bytes", default="")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     loop = asyncio.get_running_loop()
@@ -122,10 +169,30 @@ async def main():
         server = await asyncio.start_server(silent, "127.0.0.1", args.port)
     else:
         handler = Handler(args)
+        ctx = None
+        if args.tls != "none":
+            import ssl
+
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(args.cert, args.key)
+        LoggingSMTP.log_path = args.log_bytes or None
+        LoggingSMTP.implicit = args.tls == "implicit"
+        kw = dict(hostname="sink.test", decode_data=False, enable_SMTPUTF8=False)
+        if args.tls == "starttls":
+            kw.update(tls_context=ctx, require_starttls=True)
+        if args.auth:
+            kw.update(
+                authenticator=make_authenticator(args),
+                auth_required=True,
+                # On implicit TLS the whole connection is encrypted; without --tls the
+                # server deliberately offers AUTH in the clear (see --auth above).
+                auth_require_tls=args.tls == "starttls",
+            )
         server = await loop.create_server(
-            lambda: SMTP(handler, hostname="sink.test", decode_data=False, enable_SMTPUTF8=False),
+            lambda: LoggingSMTP(handler, **kw),
             "127.0.0.1",
             args.port,
+            ssl=ctx if args.tls == "implicit" else None,
         )
     port = server.sockets[0].getsockname()[1]
     print(f"READY {port}", flush=True)
