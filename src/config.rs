@@ -22,7 +22,7 @@ pub struct Key {
 pub const KEYS: &[Key] = &[
     Key {
         name: "smtp.url",
-        help: "The school's mail server: smtp://127.0.0.1:2525 (plain, loopback only), smtp://user@host:587 (STARTTLS) or smtps://user@host (TLS). Unset: messages are written to the outbox folder. The password is never stored here: it comes from the OS keyring or GOALPOST_SMTP_PASSWORD.",
+        help: "The school's mail server: smtp://127.0.0.1:2525 (plain: this computer only, no login), smtp://user@host:587 (STARTTLS, required whenever a user is named) or smtps://user@host (TLS). Unset: messages are written to the outbox folder. The password is never stored here: it comes from the OS keyring or GOALPOST_SMTP_PASSWORD.",
         default: None,
         check: check_smtp_url,
     },

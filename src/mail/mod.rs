@@ -757,6 +757,9 @@ impl Goalpost {
         };
         let total = due.len();
         let mut done = 0;
+        // Each answer is still committed as soon as it comes; the disk flush is once for
+        // the run (see `Store::batch_sync` for why that cannot lose a message).
+        let _flush_at_end = self.store().batch_sync()?;
         for chunk in due.chunks(BATCH) {
             if summary.stopped.is_some() {
                 break;

@@ -411,14 +411,13 @@ fn handshake_failure(where_: &str, e: &io::Error) -> Failure {
 fn dot_stuff(message: &[u8]) -> Vec<u8> {
     // One buffer holding the whole DATA payload and its final ".", so it goes out in one
     // write. Lines starting with "." get another "." (RFC 5321 4.5.2).
+    // Copied a line at a time (not a byte at a time): a 300 KB message is ~4,000 lines.
     let mut out = Vec::with_capacity(message.len() + message.len() / 512 + 8);
-    let mut at_line_start = true;
-    for &b in message {
-        if at_line_start && b == b'.' {
+    for line in message.split_inclusive(|b| *b == b'\n') {
+        if line.first() == Some(&b'.') {
             out.push(b'.');
         }
-        out.push(b);
-        at_line_start = b == b'\n';
+        out.extend_from_slice(line);
     }
     if !out.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
@@ -898,6 +897,8 @@ mod tests {
     fn dot_stuffing_and_final_dot() {
         assert_eq!(dot_stuff(b"a\r\n.b\r\n"), b"a\r\n..b\r\n.\r\n");
         assert_eq!(dot_stuff(b".x"), b"..x\r\n.\r\n");
+        assert_eq!(dot_stuff(b"a.\r\n\r\n..\r\n"), b"a.\r\n\r\n...\r\n.\r\n");
+        assert_eq!(dot_stuff(b""), b"\r\n.\r\n");
     }
 
     #[test]

@@ -102,12 +102,39 @@ impl Store {
         migrate(&mut self.conn, &self.path)
     }
 
+    /// Until the guard is dropped, commits on this connection reach the operating system
+    /// (they survive the program being killed) but are not flushed to the disk one by one;
+    /// dropping the guard flushes them all (a checkpoint syncs the WAL first) and restores
+    /// `synchronous = FULL`. For the mail loop, which commits each server answer on its
+    /// own: a power cut during the run can only forget that a message was sent, which the
+    /// outbox treats as an unknown outcome (sent again with the same Message-ID), never
+    /// lose one.
+    pub fn batch_sync(&self) -> Result<BatchSync<'_>> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(BatchSync { conn: &self.conn })
+    }
+
     /// Runs `f` in one write transaction: everything or nothing.
     pub fn in_tx<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let tx = self.write()?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+}
+
+/// See [`Store::batch_sync`].
+pub struct BatchSync<'a> {
+    conn: &'a Connection,
+}
+
+impl Drop for BatchSync<'_> {
+    fn drop(&mut self) {
+        // Best effort: if either fails, the next commit (FULL again) syncs the WAL anyway.
+        let _ = self.conn.pragma_update(None, "synchronous", "FULL");
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     }
 }
 
