@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import traceback
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
@@ -73,16 +74,20 @@ def main():
     suite.Env.shots = os.path.abspath("artifacts/screenshots")
     suite.Env.tmp = tempfile.mkdtemp(prefix="goalpost-bench-")
     driver, suite.Env.driver_url = suite.start_driver()
-    launch, launch_wd, submit, submit_wd = [], [], [], []
+    launch, launch_wd, submit, submit_wd, failures = [], [], [], [], []
     try:
         d = suite.make_class("bench", students=12, pin=suite.PIN)
         # Launch to the teacher's class screen: unlocked only without a PIN, so use a
         # second class without one.
         d_open = suite.make_class("bench-open", students=12)
-        for _ in range(a.runs):
+        for i in range(a.runs):
             t0 = time.time() * 1000
-            s = Session(suite.Env.driver_url, {"alwaysMatch": {"browserName": "wry",
-                        "tauri:options": {"application": suite.Env.app, "args": ["--data-dir", d_open]}}})
+            try:
+                s = Session(suite.Env.driver_url, {"alwaysMatch": {"browserName": "wry",
+                            "tauri:options": {"application": suite.Env.app, "args": ["--data-dir", d_open]}}})
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"launch run {i}: {e}")
+                continue
             try:
                 ready = ready_epoch_ms(s)
                 s.wait("[data-testid=students] tbody tr")
@@ -90,31 +95,60 @@ def main():
                 if pid:
                     launch.append(ready - process_start_ms(pid))
                 launch_wd.append(ready - t0)
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"launch run {i}: {type(e).__name__}: {e}")
             finally:
-                s.quit()
+                try:
+                    s.quit()
+                except Exception:  # noqa: BLE001
+                    pass
             time.sleep(0.5)
+        print(f"launch -> class screen, runs (ms): {[round(x) for x in launch]}", flush=True)
+        # The station flow's screenshots are not part of the figure, and WebKitWebDriver
+        # sometimes stalls on them on a loaded machine: the benchmark takes none.
+        suite.shot = lambda *_: None
         for i in range(a.runs):
-            s = suite.open_app(d, station=True)
+            try:
+                s = suite.open_app(d, station=True)
+            except Exception as e:  # noqa: BLE001 - a failed run is reported, not fatal
+                failures.append(f"submit run {i}: open: {e}")
+                continue
             try:
                 s.wait(".name-tile")
                 s.execute(IN_PAGE_SUBMIT_TIMER)
-                suite.submit_at_station(s, student_index=i % 4)
-                submit_wd.append(suite.Env.timings["submit_to_confirmation_ms"])
+                suite.Env.timings.pop("submit_to_confirmation_ms", None)
+                try:
+                    suite.submit_at_station(s, student_index=i % 4)
+                except AssertionError as e:
+                    # The suite's own checks after the confirmation (e.g. the name shown)
+                    # are the e2e tests' business; the time is still a real one.
+                    failures.append(f"submit run {i}: timed, but the e2e check failed: {e}")
                 submit.append(s.wait_until("window.__benchSubmitMs || 0", 10))
+                if suite.Env.timings.get("submit_to_confirmation_ms"):
+                    submit_wd.append(suite.Env.timings["submit_to_confirmation_ms"])
+            except Exception as e:  # noqa: BLE001
+                failures.append(f"submit run {i}: {type(e).__name__}: {e}")
+                traceback.print_exc()
             finally:
-                s.quit()
+                try:
+                    s.quit()
+                except Exception:  # noqa: BLE001
+                    pass
     finally:
         driver.terminate()
     result = {
         "launch_to_class_screen_ms": {"median": statistics.median(launch) if launch else None,
                                       "runs": [round(x) for x in launch]},
-        "launch_including_webdriver_ms": {"median": statistics.median(launch_wd),
+        "launch_including_webdriver_ms": {"median": statistics.median(launch_wd) if launch_wd else None,
                                           "runs": [round(x) for x in launch_wd]},
-        "submit_to_confirmation_ms": {"median": statistics.median(submit),
+        "submit_to_confirmation_ms": {"median": statistics.median(submit) if submit else None,
                                       "runs": [round(x, 1) for x in submit]},
-        "submit_including_webdriver_click_ms": {"median": statistics.median(submit_wd),
+        "submit_including_webdriver_click_ms": {"median": statistics.median(submit_wd) if submit_wd else None,
                                                 "runs": [round(x, 1) for x in submit_wd]},
         "targets_ms": {"launch": 2000, "submit": 300},
+        "failed_runs": failures,
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
         "app": suite.Env.app,
     }
     os.makedirs("artifacts", exist_ok=True)
@@ -122,12 +156,12 @@ def main():
         json.dump(result, f, indent=2)
     print(json.dumps(result, indent=2))
     med = result["launch_to_class_screen_ms"]["median"]
-    print(f"launch -> class screen:        median {med or float('nan'):7.0f} ms  (target < 2000 ms;"
-          f" {a.runs} runs, {os.path.basename(a.app)})")
-    print(f"station submit -> confirmation: median {result['submit_to_confirmation_ms']['median']:7.1f} ms"
-          f"  (target < 300 ms; {a.runs} runs)")
-    ok = (result["launch_to_class_screen_ms"]["median"] or 1e9) < 2000 and \
-        result["submit_to_confirmation_ms"]["median"] < 300
+    sub = result["submit_to_confirmation_ms"]["median"]
+    print(f"launch -> class screen:         median {med or float('nan'):7.0f} ms  (target < 2000 ms;"
+          f" {len(launch)} of {a.runs} runs)")
+    print(f"station submit -> confirmation: median {sub or float('nan'):7.1f} ms  (target < 300 ms;"
+          f" {len(submit)} of {a.runs} runs)")
+    ok = (med or 1e9) < 2000 and (sub or 1e9) < 300
     print("within targets" if ok else "OUTSIDE targets")
     return 0
 
