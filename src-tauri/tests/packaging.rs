@@ -25,7 +25,10 @@ fn every_platform_has_its_package() {
         assert!(targets.contains(&t), "{t} missing from {targets:?}");
     }
     assert_eq!(c["bundle"]["active"], true);
-    assert_eq!(c["mainBinaryName"], "goalpost-desktop", "the name docs and schedules use");
+    assert_eq!(
+        c["mainBinaryName"], "goalpost-desktop",
+        "the name docs and schedules use"
+    );
 }
 
 #[test]
@@ -55,7 +58,9 @@ fn macos_asks_for_the_camera_with_a_reason() {
         .unwrap_or("");
     assert!(reason.len() > 20, "a real sentence, not {reason:?}");
 
-    let entitlements = c["bundle"]["macOS"]["entitlements"].as_str().expect("entitlements");
+    let entitlements = c["bundle"]["macOS"]["entitlements"]
+        .as_str()
+        .expect("entitlements");
     let path = format!("{}/{entitlements}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("the entitlements file exists");
     assert!(text.contains("com.apple.security.device.camera"));
