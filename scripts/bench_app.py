@@ -45,6 +45,35 @@ def app_pid(app):
     return int(out.stdout.strip()) if out.stdout.strip() else None
 
 
+def descendants(pid):
+    """The ids of every process below `pid` (children first found through pgrep -P)."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    found = [int(p) for p in out]
+    for child in list(found):
+        found += descendants(child)
+    return found
+
+
+def restart_driver(driver):
+    """WebKitWebDriver allows one session; after a dropped connection the old session may
+    still hold it. Ends this benchmark's tauri-driver, the WebKitWebDriver and app it
+    started (by process id), and starts a fresh one."""
+    below = descendants(driver.pid)
+    driver.terminate()
+    try:
+        driver.wait(10)
+    except subprocess.TimeoutExpired:
+        driver.kill()
+    for pid in below:
+        try:
+            os.kill(pid, 15)
+        except ProcessLookupError:
+            pass
+    time.sleep(1)
+    driver, suite.Env.driver_url = suite.start_driver()
+    return driver
+
+
 def ready_epoch_ms(s):
     return s.wait_until(
         "(() => { const m = performance.getEntriesByName('goalpost-ready')[0];"
@@ -87,6 +116,7 @@ def main():
                             "tauri:options": {"application": suite.Env.app, "args": ["--data-dir", d_open]}}})
             except Exception as e:  # noqa: BLE001
                 failures.append(f"launch run {i}: {e}")
+                driver = restart_driver(driver)
                 continue
             try:
                 ready = ready_epoch_ms(s)
@@ -101,7 +131,7 @@ def main():
                 try:
                     s.quit()
                 except Exception:  # noqa: BLE001
-                    pass
+                    driver = restart_driver(driver)
             time.sleep(0.5)
         print(f"launch -> class screen, runs (ms): {[round(x) for x in launch]}", flush=True)
         # The station flow's screenshots are not part of the figure, and WebKitWebDriver
@@ -112,6 +142,7 @@ def main():
                 s = suite.open_app(d, station=True)
             except Exception as e:  # noqa: BLE001 - a failed run is reported, not fatal
                 failures.append(f"submit run {i}: open: {e}")
+                driver = restart_driver(driver)
                 continue
             try:
                 s.wait(".name-tile")
@@ -133,7 +164,7 @@ def main():
                 try:
                     s.quit()
                 except Exception:  # noqa: BLE001
-                    pass
+                    driver = restart_driver(driver)
     finally:
         driver.terminate()
     result = {
