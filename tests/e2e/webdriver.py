@@ -22,6 +22,8 @@ class Session:
         self.url = url.rstrip("/")
         value = self._request("POST", "/session", {"capabilities": capabilities})
         self.id = value["sessionId"]
+        # axe-core on a busy machine can take longer than the default 30 s.
+        self.cmd("POST", "/timeouts", {"script": 110_000})
 
     def _request(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
@@ -52,7 +54,7 @@ class Session:
         found = self.cmd("POST", "/elements", {"using": "css selector", "value": css})
         return [Element(self, e[ELEMENT]) for e in found]
 
-    def wait(self, css, timeout=20, visible=True):
+    def wait(self, css, timeout=60, visible=True):
         """The first element matching `css` (and displayed), waiting up to `timeout` s."""
         deadline = time.monotonic() + timeout
         while True:
@@ -63,7 +65,7 @@ class Session:
                 raise WebDriverError(f"no {'visible ' if visible else ''}element matches {css!r}")
             time.sleep(0.1)
 
-    def wait_until(self, script, timeout=20, *args):
+    def wait_until(self, script, timeout=60, *args):
         """Waits until the JavaScript expression `script` returns a truthy value."""
         deadline = time.monotonic() + timeout
         while True:
