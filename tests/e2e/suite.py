@@ -9,6 +9,7 @@ Run through tests/e2e/run (it builds the app and starts Xvfb). Standard library 
 """
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -79,15 +80,23 @@ def png_file(path, w=64, h=48, rgb=(30, 120, 200)):
 
 
 def open_app(data_dir, station=False):
+    """Starts the app on `data_dir` in a new WebDriver session. A session whose first
+    command does not answer (a start-up race seen now and then under Xvfb) is replaced."""
     args = ["--data-dir", data_dir] + (["--station"] if station else [])
-    s = Session(Env.driver_url, {
-        "alwaysMatch": {
-            "browserName": "wry",
-            "tauri:options": {"application": Env.app, "args": args},
-        }
-    })
-    s.set_window_rect(1280, 800)
-    return s
+    for attempt in range(3):
+        s = Session(Env.driver_url, {
+            "alwaysMatch": {
+                "browserName": "wry",
+                "tauri:options": {"application": Env.app, "args": args},
+            }
+        })
+        try:
+            s.cmd("GET", "/title", timeout=30)
+            return s
+        except (OSError, WebDriverError):
+            print(f"  (the app did not answer; starting it again, attempt {attempt + 2})", flush=True)
+            s.quit()
+    raise AssertionError("the app did not start in three tries")
 
 
 def shot(s, name):
@@ -382,7 +391,9 @@ def free_port():
 
 def start_driver():
     port, native = free_port(), free_port()
-    env = dict(os.environ, GOALPOST_MOCK_CAMERA="1")
+    # The file fallback is the default: scripts that run while WebKit's mock camera is
+    # streaming sometimes stall WebKitWebDriver under Xvfb. E2E_MOCK_CAMERA=1 uses it.
+    env = dict(os.environ, GOALPOST_MOCK_CAMERA=os.environ.get("E2E_MOCK_CAMERA", "0"))
     log = open(os.path.join(Env.shots, "..", "tauri-driver.log"), "w")
     p = subprocess.Popen(
         ["tauri-driver", "--port", str(port), "--native-port", str(native)],
@@ -416,9 +427,17 @@ def main():
         for name, fn in tests:
             t0 = time.monotonic()
             try:
-                fn()
+                try:
+                    fn()
+                except (OSError, http.client.HTTPException, WebDriverError) as e:
+                    # WebKitWebDriver under Xvfb now and then drops a connection or stops
+                    # answering (not the app: see docs/desktop.md). Such a test runs once
+                    # more with a new app; a wrong result (AssertionError) never does.
+                    print(f"RETRY {name}: the WebDriver connection failed ({type(e).__name__}: {e})", flush=True)
+                    fn()
                 passed += 1
                 print(f"PASS {name} ({time.monotonic() - t0:.1f}s)", flush=True)
+                time.sleep(1)  # let the previous app and its WebKit processes exit
             except Skip as e:
                 skipped += 1
                 print(f"SKIP {name}: {e}", flush=True)

@@ -25,14 +25,14 @@ class Session:
         # axe-core on a busy machine can take longer than the default 30 s.
         self.cmd("POST", "/timeouts", {"script": 110_000})
 
-    def _request(self, method, path, body=None):
+    def _request(self, method, path, body=None, timeout=120):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
             self.url + path, data=data, method=method,
             headers={"Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(req, timeout=120) as resp:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 payload = json.loads(resp.read() or b"{}")
         except urllib.error.HTTPError as e:
             payload = json.loads(e.read() or b"{}")
@@ -40,12 +40,12 @@ class Session:
             raise WebDriverError(f"{method} {path}: {v.get('error')}: {v.get('message')}") from None
         return payload.get("value")
 
-    def cmd(self, method, path, body=None):
-        return self._request(method, f"/session/{self.id}{path}", body)
+    def cmd(self, method, path, body=None, timeout=120):
+        return self._request(method, f"/session/{self.id}{path}", body, timeout)
 
     def quit(self):
         try:
-            self._request("DELETE", f"/session/{self.id}")
+            self._request("DELETE", f"/session/{self.id}", timeout=30)
         except (WebDriverError, OSError):
             pass
 
