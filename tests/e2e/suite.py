@@ -434,10 +434,10 @@ def main():
                     # answering (not the app: see docs/desktop.md). Such a test runs once
                     # more with a new app; a wrong result (AssertionError) never does.
                     print(f"RETRY {name}: the WebDriver connection failed ({type(e).__name__}: {e})", flush=True)
+                    time.sleep(2)
                     fn()
                 passed += 1
                 print(f"PASS {name} ({time.monotonic() - t0:.1f}s)", flush=True)
-                time.sleep(1)  # let the previous app and its WebKit processes exit
             except Skip as e:
                 skipped += 1
                 print(f"SKIP {name}: {e}", flush=True)
@@ -445,6 +445,8 @@ def main():
                 failed += 1
                 print(f"FAIL {name}", flush=True)
                 traceback.print_exc()
+            finally:
+                time.sleep(1)  # let the previous app and its WebKit processes exit
     finally:
         driver.terminate()
         try:
