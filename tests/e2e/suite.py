@@ -53,6 +53,7 @@ def cli_json(data_dir, *args):
 
 def make_class(name, students=6, pin=None):
     d = os.path.join(Env.tmp, name)
+    shutil.rmtree(d, ignore_errors=True)  # a retried test starts from a fresh class
     cli(d, "demo", "--students", str(students))
     if pin:
         out = subprocess.run(
