@@ -57,6 +57,12 @@ pub const KEYS: &[Key] = &[
         check: check_weekday,
     },
     Key {
+        name: "smtp.timeout",
+        help: "Seconds to wait for the mail server to connect or answer, 1 to 600. A reply that does not come in time after a message was sent counts as an unknown outcome: the message is sent again later with the same Message-ID.",
+        default: Some("30"),
+        check: check_timeout,
+    },
+    Key {
         name: "photo.quality",
         help: "JPEG quality of the web copies of photos, 40 to 95.",
         default: Some("80"),
@@ -219,6 +225,15 @@ fn check_weekday(v: &str) -> Result<String> {
         .find(|d| **d == t || (t.len() >= 3 && d.starts_with(&t)))
         .map(|d| d.to_string())
         .ok_or_else(|| Error::invalid(format!("{v:?} is not a day: use monday ... sunday")))
+}
+
+fn check_timeout(v: &str) -> Result<String> {
+    match v.trim().parse::<u16>() {
+        Ok(s) if (1..=600).contains(&s) => Ok(s.to_string()),
+        _ => Err(Error::invalid(format!(
+            "{v:?} is not a number of seconds from 1 to 600: 30 is a good choice"
+        ))),
+    }
 }
 
 fn check_quality(v: &str) -> Result<String> {

@@ -386,3 +386,12 @@ fn hsv(h: f32, s: f32, v: f32) -> [f32; 3] {
     };
     [r + m, g + m, b + m]
 }
+
+/// A six-student demo class in a temporary folder, for the core's unit tests.
+#[cfg(test)]
+pub(crate) fn test_demo() -> (tempfile::TempDir, Goalpost) {
+    let dir = tempfile::tempdir().unwrap();
+    let gp = Goalpost::create(dir.path()).unwrap();
+    gp.create_demo(6).unwrap();
+    (dir, gp)
+}

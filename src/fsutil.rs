@@ -1,40 +1,188 @@
 //! Writing files safely: a reader sees the old file or the new one, never half of either.
+//!
+//! Every temporary file Goalpost makes starts with [`TEMP_PREFIX`], so that one left behind
+//! by a killed process can be recognised as ours and removed ([`remove_leftover_temps`]),
+//! while files that other people put beside ours are never touched.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
+/// The name prefix of every temporary file Goalpost writes next to a destination.
+pub const TEMP_PREFIX: &str = ".goalpost-tmp-";
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".goalpost-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("write into", dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("write", path, e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("replace", path, e.error))?;
-    Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    stage(path, bytes, true)?.commit()
 }
 
 /// Like [`write_atomic`], but leaves the file alone (and its modification time) when it
 /// already holds exactly these bytes. Returns whether it wrote.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.len() == bytes.len() as u64 {
-            if let Ok(old) = std::fs::read(path) {
-                if old == bytes {
-                    return Ok(false);
-                }
-            }
-        }
+    if same_bytes(path, bytes) {
+        return Ok(false);
     }
     write_atomic(path, bytes)?;
     Ok(true)
+}
+
+/// Whether the file at `path` exists and holds exactly `bytes` (its length is checked
+/// first, so a changed file is usually told apart without reading it).
+pub fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+            std::fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
+}
+
+/// A new file written under a temporary name beside its destination, not yet in place.
+/// Dropping it deletes the temporary file; [`Staged::commit`] renames it into place.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: tempfile::TempPath,
+    dest: PathBuf,
+}
+
+impl Staged {
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Makes the file readable by everyone (0644 on Unix; temporary files start private).
+    /// For a hard-linked copy this applies to its source too, which is a web copy made to
+    /// be published.
+    pub fn readable_by_all(self) -> Result<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&self.tmp, std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| Error::io("set the permissions of", &self.dest, e))?;
+        }
+        Ok(self)
+    }
+
+    /// Puts the file in place with one rename: readers see the old file or the new one.
+    pub fn commit(self) -> Result<()> {
+        let dest = self.dest;
+        self.tmp
+            .persist(&dest)
+            .map_err(|e| Error::io("replace", &dest, e.error))
+    }
+}
+
+fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("write into", dir, e))
+}
+
+/// Writes `bytes` to a temporary file beside `dest`. With `sync`, the bytes reach the disk
+/// before [`Staged::commit`] can run (for files that cannot be made again, such as the
+/// database's companions); without it, the file is as safe as any other program's output
+/// (for files that are rebuilt from the database anyway, such as the blog).
+pub fn stage(dest: &Path, bytes: &[u8], sync: bool) -> Result<Staged> {
+    let mut tmp = temp_in(parent_of(dest))?;
+    tmp.write_all(bytes)
+        .and_then(|_| {
+            if sync {
+                tmp.as_file().sync_all()
+            } else {
+                Ok(())
+            }
+        })
+        .map_err(|e| Error::io("write", dest, e))?;
+    Ok(Staged {
+        tmp: tmp.into_temp_path(),
+        dest: dest.to_path_buf(),
+    })
+}
+
+/// Stages a copy of the file `src` for `dest`: a hard link when both are on the same
+/// file system (no bytes copied; the source must then only ever be replaced by rename,
+/// never edited in place), else a byte copy.
+pub fn stage_link_or_copy(src: &Path, dest: &Path) -> Result<Staged> {
+    let dir = parent_of(dest);
+    let tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .make_in(dir, |candidate| match std::fs::hard_link(src, candidate) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                std::fs::copy(src, candidate).map(|_| ())
+            }
+            other => other,
+        })
+        .map_err(|e| Error::io("copy", src, e))?
+        .into_temp_path();
+    Ok(Staged {
+        tmp,
+        dest: dest.to_path_buf(),
+    })
+}
+
+/// Removes the temporary files a killed Goalpost left in `dir` (not in sub-folders).
+/// Returns how many it removed; a missing folder has none.
+pub fn remove_leftover_temps(dir: &Path) -> Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut n = 0;
+    for entry in entries.flatten() {
+        let is_temp = entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX);
+        if is_temp && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let p = entry.path();
+            std::fs::remove_file(&p).map_err(|e| Error::io("remove", &p, e))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_files_appear_only_on_commit_and_vanish_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("a.txt");
+        let s = stage(&dest, b"one", false).unwrap();
+        assert!(!dest.exists());
+        drop(s);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        stage(&dest, b"two", false).unwrap().commit().unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"two");
+        assert!(same_bytes(&dest, b"two"));
+        assert!(!same_bytes(&dest, b"tw0"));
+        assert!(!write_if_changed(&dest, b"two").unwrap());
+    }
+
+    #[test]
+    fn leftover_temps_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src.bin");
+        std::fs::write(&src, b"photo").unwrap();
+        let linked = stage_link_or_copy(&src, &dir.path().join("copy.bin")).unwrap();
+        // A killed process would leave this behind.
+        std::mem::forget(linked);
+        std::fs::write(dir.path().join(".goalpost-manifest"), b"mine").unwrap();
+        assert_eq!(remove_leftover_temps(dir.path()).unwrap(), 1);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".goalpost-manifest", "src.bin"]);
+    }
 }

@@ -9,19 +9,25 @@ use chrono::{DateTime, Utc};
 
 pub mod auth;
 pub mod backup;
+pub mod blog;
 pub mod class;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod fsutil;
+pub mod i18n;
 pub mod learning;
+pub mod lock;
+pub mod mail;
 pub mod model;
 pub mod photo;
 pub mod plan;
+pub mod publish;
 pub mod roster;
 pub mod station;
 pub mod store;
+pub mod sync;
 pub mod teacher;
 pub mod validate;
 
@@ -147,6 +153,10 @@ impl Goalpost {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -39,13 +39,35 @@ pub struct PublicPost {
     pub student: PublicStudent,
     pub goal_title: String,
     pub subject: String,
+    /// The subject page's slug: see [`subject_slug`].
+    pub subject_slug: String,
     pub words: String,
     pub approved_at: DateTime<Utc>,
     /// The day of approval in the class's time zone.
     pub day: NaiveDate,
+    /// The month of `day` as `YYYY-MM`: the month archive page's slug.
+    pub month: String,
     /// The photo's content hash, only with photo consent.
     pub photo_hash: Option<String>,
     pub next_goal: Option<String>,
+}
+
+/// A subject as the blog shows it: the teacher's word for it and a slug for its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicSubject {
+    pub name: String,
+    pub slug: String,
+}
+
+/// The slug of a subject's page: `t` and the first 10 hex digits of the SHA-256 of the
+/// subject as the teacher wrote it. Subjects are free text a teacher types, so their words
+/// never go into a file name (a subject could be "Mia's reading group"); a hash keeps the
+/// slug stable from build to build without a table of subject ids.
+pub fn subject_slug(subject: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(subject.trim().as_bytes());
+    let hex: String = d.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    format!("t{hex}")
 }
 
 /// Everything the blog may show.
@@ -61,6 +83,8 @@ pub struct BlogPlan {
     pub posts: Vec<PublicPost>,
     /// Named students who have at least one post, by display name.
     pub students: Vec<PublicStudent>,
+    /// Subjects that have at least one post, by name.
+    pub subjects: Vec<PublicSubject>,
     pub sharing_times: Vec<SharingTime>,
 }
 
@@ -153,6 +177,21 @@ impl Goalpost {
                 .cmp(&b.display_name.as_deref().unwrap_or("").to_lowercase())
                 .then(a.id.cmp(&b.id))
         });
+        let mut subjects: Vec<PublicSubject> = Vec::new();
+        for p in &posts {
+            if !subjects.iter().any(|s| s.slug == p.subject_slug) {
+                subjects.push(PublicSubject {
+                    name: p.subject.clone(),
+                    slug: p.subject_slug.clone(),
+                });
+            }
+        }
+        subjects.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then(a.slug.cmp(&b.slug))
+        });
         Ok(BlogPlan {
             school: l.class.school.clone(),
             class_name: l.class.class_name.clone(),
@@ -162,6 +201,7 @@ impl Goalpost {
             timezone: l.class.timezone.clone(),
             posts,
             students,
+            subjects,
             sharing_times: self.upcoming_sharing_times()?,
         })
     }
@@ -213,6 +253,7 @@ fn public_post(l: &Loaded, e: &Evidence) -> Option<PublicPost> {
     let g = l.goals.get(&e.goal_id)?;
     let named = allows(l, s.id, Purpose::NameOnBlog);
     let at = approved_at(e);
+    let day = at.with_timezone(&l.tz).date_naive();
     Some(PublicPost {
         evidence_id: e.id,
         slug: format!("e{}", e.id),
@@ -223,9 +264,11 @@ fn public_post(l: &Loaded, e: &Evidence) -> Option<PublicPost> {
         },
         goal_title: g.title.clone(),
         subject: g.subject.clone(),
+        subject_slug: subject_slug(&g.subject),
         words: e.words.clone(),
         approved_at: at,
-        day: at.with_timezone(&l.tz).date_naive(),
+        day,
+        month: day.format("%Y-%m").to_string(),
         photo_hash: e
             .photo_hash
             .clone()
@@ -255,4 +298,117 @@ fn family_item(l: &Loaded, e: &Evidence) -> Option<FamilyItem> {
         next_goal: next_goal(l, g),
         blog_slug: allows(l, s.id, Purpose::Blog).then(|| format!("e{}", e.id)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_slugs_are_stable_and_carry_no_words() {
+        let a = subject_slug("Mia's reading group");
+        assert_eq!(a, subject_slug("  Mia's reading group "));
+        assert_ne!(a, subject_slug("Maths"));
+        assert_eq!(a.len(), 11);
+        assert!(a.starts_with('t'));
+        assert!(a[1..].chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(!a.to_lowercase().contains("mia"));
+    }
+}
+
+/// One goal on a student's printable goal sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SheetGoal {
+    pub title: String,
+    pub subject: String,
+    /// The day it was achieved, in the class's time zone.
+    pub achieved_on: Option<NaiveDate>,
+    pub next_goal: Option<String>,
+}
+
+/// What a student's goal sheet, sent home on paper, may show: their display name and their
+/// own goals. Nothing about other students, no last name, no contacts.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalSheet {
+    pub student_id: StudentId,
+    pub display_name: String,
+    pub current: Vec<SheetGoal>,
+    /// Oldest first.
+    pub achieved: Vec<SheetGoal>,
+    /// The languages of this student's contacts, for the sheet's words.
+    pub contact_languages: Vec<String>,
+}
+
+impl Goalpost {
+    /// The goal sheet of one student, for their own family.
+    pub fn goal_sheet(&self, student: StudentId) -> Result<GoalSheet> {
+        let l = self.load_for_plan()?;
+        let s = l
+            .students
+            .get(&student)
+            .ok_or_else(|| Error::not_found(format!("there is no student with id {student}")))?;
+        let mut own: Vec<&Goal> = l.goals.values().filter(|g| g.student_id == s.id).collect();
+        own.sort_by_key(|g| (g.achieved_at, g.id));
+        let line = |g: &Goal| SheetGoal {
+            title: g.title.clone(),
+            subject: g.subject.clone(),
+            achieved_on: g.achieved_at.map(|a| a.with_timezone(&l.tz).date_naive()),
+            next_goal: next_goal(&l, g),
+        };
+        let mut langs: Vec<String> = Vec::new();
+        for c in self.contacts()? {
+            if c.students.iter().any(|x| x.student_id == s.id) && !langs.contains(&c.language) {
+                langs.push(c.language);
+            }
+        }
+        Ok(GoalSheet {
+            student_id: s.id,
+            display_name: s.display_name.clone(),
+            current: own
+                .iter()
+                .filter(|g| g.status == GoalStatus::Current)
+                .map(|g| line(g))
+                .collect(),
+            achieved: own
+                .iter()
+                .filter(|g| g.status == GoalStatus::Achieved)
+                .map(|g| line(g))
+                .collect(),
+            contact_languages: langs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod goal_sheet_tests {
+    use crate::Goalpost;
+
+    #[test]
+    fn a_goal_sheet_holds_only_that_students_goals() {
+        let dir = tempfile::tempdir().unwrap();
+        let gp = Goalpost::create(dir.path()).unwrap();
+        gp.create_demo(4).unwrap();
+        let students = gp.students().unwrap();
+        let sheet = gp.goal_sheet(students[0].id).unwrap();
+        let own: Vec<String> = gp
+            .goals(Some(students[0].id))
+            .unwrap()
+            .into_iter()
+            .map(|g| g.title)
+            .collect();
+        assert!(!sheet.current.is_empty() || !sheet.achieved.is_empty());
+        for g in sheet.current.iter().chain(&sheet.achieved) {
+            assert!(
+                own.contains(&g.title),
+                "{} is not this student's goal",
+                g.title
+            );
+        }
+        assert_eq!(sheet.display_name, students[0].display_name);
+        let json = serde_json::to_string(&sheet).unwrap();
+        assert!(
+            !json.contains(&students[0].last_name),
+            "no last name on a goal sheet"
+        );
+    }
 }

@@ -195,12 +195,7 @@ mod tests {
     use super::*;
     use base64::Engine;
 
-    fn demo() -> (tempfile::TempDir, Goalpost) {
-        let dir = tempfile::tempdir().unwrap();
-        let gp = Goalpost::create(dir.path()).unwrap();
-        gp.create_demo(6).unwrap();
-        (dir, gp)
-    }
+    use crate::demo::test_demo as demo;
 
     fn png() -> Vec<u8> {
         let img = image::RgbImage::from_pixel(8, 6, image::Rgb([200, 40, 40]));

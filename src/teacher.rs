@@ -257,14 +257,8 @@ impl Goalpost {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
-    fn demo() -> (tempfile::TempDir, Goalpost) {
-        let dir = tempfile::tempdir().unwrap();
-        let gp = Goalpost::create(dir.path()).unwrap();
-        gp.create_demo(6).unwrap();
-        (dir, gp)
-    }
+    use crate::demo::test_demo as demo;
 
     #[test]
     fn the_overview_has_every_student_with_all_four_consents() {

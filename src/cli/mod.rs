@@ -62,6 +62,9 @@ pub enum Command {
     /// Review evidence: list what waits, approve, return.
     #[command(subcommand)]
     Review(ReviewCmd),
+    /// Photos: make the web copies of approved photos.
+    #[command(subcommand)]
+    Photo(PhotoCmd),
     /// Plan sharing times when families can come in and see the learning.
     #[command(subcommand)]
     Sharing(SharingCmd),
@@ -74,6 +77,21 @@ pub enum Command {
     /// Show and change settings (mail server, blog folder, ...).
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Family email: send what is due, test the mail server, look at the outbox.
+    #[command(subcommand)]
+    Mail(MailCmd),
+    /// Printable pages to send home.
+    #[command(subcommand)]
+    Print(PrintCmd),
+    /// Build the class blog: a folder of plain HTML and a feed that families can follow.
+    #[command(subcommand)]
+    Blog(BlogCmd),
+    /// Bring the blog and every family up to date: photo copies, blog, email, slips.
+    Sync {
+        /// Show what each family would receive and what the blog would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write a consistent copy of the class database to FILE (safe while the app runs).
     Backup {
         /// Where to write the backup.
@@ -285,6 +303,13 @@ pub enum EvidenceCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PhotoCmd {
+    /// Make the missing web copies (web, email, thumbnail) of every approved photo; a sync
+    /// does this too.
+    Copies,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ReviewCmd {
     /// List evidence waiting for review.
     List {
@@ -337,6 +362,15 @@ pub enum SharingCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BlogCmd {
+    /// Write the blog folder from the database: only changed files are written, files
+    /// that should no longer exist are removed, and other files are never touched.
+    Build,
+    /// Print the blog folder (setting blog.dir, else <data folder>/blog).
+    Path,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
     /// List every setting with its value and what it does.
     List,
@@ -344,6 +378,44 @@ pub enum ConfigCmd {
     Get { key: String },
     /// Check and store a setting; an empty VALUE returns it to its default.
     Set { key: String, value: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Queue what is due (emails, weekly digests, paper slips) and deliver it. Without a
+    /// mail server (smtp.url), messages are written as .eml files to <data folder>/outbox/.
+    Send,
+    /// Send a test message to ADDRESS through the configured mail server.
+    Test { address: String },
+    /// List deliveries: waiting, failed and sent.
+    Outbox {
+        /// Also list deliveries already sent.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Store the mail server's password in the OS keyring, read from standard input.
+    Password,
+    /// Queue failed deliveries again (after fixing an address, for example).
+    Retry {
+        /// Delivery ids from `goalpost mail outbox`.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<i64>,
+        /// Every failed delivery.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrintCmd {
+    /// Write a printable goal sheet for a student into <data folder>/print/.
+    GoalSheet {
+        /// The student's id or unique name.
+        student: String,
+        /// The language of the sheet. Default: the family's.
+        #[arg(long)]
+        language: Option<String>,
+    },
 }
 
 /// Runs the CLI with the process's arguments.
@@ -432,9 +504,25 @@ fn run(cli: Cli) -> Result<()> {
         Command::Goal(c) => goal(&ctx, c),
         Command::Evidence(c) => evidence(&ctx, c),
         Command::Review(c) => review(&ctx, c),
+        Command::Photo(c) => photo(&ctx, c),
         Command::Sharing(c) => sharing(&ctx, c),
         Command::Demo { students } => demo(&ctx, students),
         Command::Config(c) => config(&ctx, c),
+        Command::Sync { dry_run } => sync(&ctx, dry_run),
+        Command::Blog(c) => blog(&ctx, c),
+        Command::Mail(c) => mail(&ctx, c),
+        Command::Print(PrintCmd::GoalSheet { student, language }) => {
+            let gp = ctx.class()?;
+            let s = gp.find_student(&student)?;
+            let path = gp.print_goal_sheet(s.id, language.as_deref())?;
+            ctx.print(&serde_json::json!({ "file": path }), || {
+                format!(
+                    "Wrote {}'s goal sheet to {}",
+                    s.display_name,
+                    path.display()
+                )
+            })
+        }
         Command::Backup { file } => {
             ctx.class()?.backup(&file)?;
             ctx.print(&serde_json::json!({ "backup": file }), || {
@@ -840,6 +928,23 @@ fn evidence(ctx: &Ctx, c: EvidenceCmd) -> Result<()> {
     }
 }
 
+fn photo(ctx: &Ctx, c: PhotoCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        PhotoCmd::Copies => {
+            let list = gp.copies_for_approved()?;
+            let dir = crate::photo::copies_dir(gp.data_dir());
+            ctx.print(&list, || {
+                format!(
+                    "Web copies of {} approved photos are ready in {}.",
+                    list.len(),
+                    dir.display()
+                )
+            })
+        }
+    }
+}
+
 fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
     let gp = ctx.class()?;
     match c {
@@ -990,4 +1095,294 @@ fn config(ctx: &Ctx, c: ConfigCmd) -> Result<()> {
             })
         }
     }
+}
+
+fn mail(ctx: &Ctx, c: MailCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        MailCmd::Send => {
+            let json = ctx.json;
+            let s = gp.mail_send(&mut |p| {
+                if !json {
+                    if let crate::mail::Progress::Sending { done, total } = p {
+                        if done % 25 == 0 && total > 25 {
+                            eprintln!("sending {done}/{total}...");
+                        }
+                    }
+                }
+            })?;
+            ctx.print(&s, || mail_summary_text(&s))?;
+            match s.stopped {
+                Some(why) => Err(Error::Mail(format!(
+                    "sending stopped: {why}. Nothing is lost: what was not sent stays queued for the next run."
+                ))),
+                None => Ok(()),
+            }
+        }
+        MailCmd::Test { address } => {
+            let r = gp.mail_test(&address)?;
+            ctx.print(&r, || match &r.file {
+                Some(f) => format!(
+                    "No mail server is set (smtp.url): the test message was written to {}. Open it with a mail program.",
+                    f.display()
+                ),
+                None => format!("The mail server {} accepted a test message to {}.", r.transport, r.to),
+            })
+        }
+        MailCmd::Outbox { all } => {
+            let list = gp.mail_outbox(!all)?;
+            ctx.print(&list, || {
+                let mut t = Table::new([
+                    "id",
+                    "contact",
+                    "kind",
+                    "status",
+                    "tries",
+                    "next try",
+                    "last error",
+                ]);
+                for e in &list {
+                    let d = &e.delivery;
+                    t.row([
+                        d.id.to_string(),
+                        e.contact.clone(),
+                        d.kind.as_str().into(),
+                        d.status.as_str().into(),
+                        d.attempts.to_string(),
+                        d.next_attempt_at
+                            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                            .unwrap_or_default(),
+                        d.last_error.clone().unwrap_or_default(),
+                    ]);
+                }
+                t.render_or(if all {
+                    "The outbox is empty."
+                } else {
+                    "Nothing waits and nothing failed."
+                })
+            })
+        }
+        MailCmd::Password => {
+            let mut pw = String::new();
+            std::io::stdin()
+                .read_line(&mut pw)
+                .map_err(|e| Error::io("read the password from", "standard input", e))?;
+            let who = gp.mail_store_password(pw.trim_end_matches(['\r', '\n']))?;
+            ctx.print(&serde_json::json!({ "stored_for": who }), || {
+                format!("Stored the password for {who} in the OS keyring.")
+            })
+        }
+        MailCmd::Retry { ids, all } => {
+            let n = gp.mail_retry(if all { &[] } else { &ids })?;
+            ctx.print(&serde_json::json!({ "queued": n }), || {
+                format!("Queued {n} deliveries again; `goalpost mail send` sends them.")
+            })
+        }
+    }
+}
+
+fn mail_summary_text(s: &crate::mail::MailSummary) -> String {
+    let mut out = format!(
+        "Queued {} emails, {} weekly digests and {} slips.\nSent {} emails and {} digests via {}; wrote {} slips.",
+        s.queued.emails, s.queued.digests, s.queued.slips, s.sent, s.digests, s.transport, s.slips
+    );
+    for f in &s.print_files {
+        out.push_str(&format!("\nSlips to print: {}", f.display()));
+    }
+    if s.retries_waiting > 0 {
+        out.push_str(&format!(
+            "\n{} waiting to be tried again ({} with an unknown outcome, to be resent with the same Message-ID).",
+            s.retries_waiting, s.unknown_outcomes
+        ));
+    }
+    if s.interrupted > 0 {
+        out.push_str(&format!(
+            "\n{} were interrupted by an earlier run and were sent again.",
+            s.interrupted
+        ));
+    }
+    if s.waiting_for_photos > 0 {
+        out.push_str(&format!(
+            "\n{} wait for photo copies (a sync makes them).",
+            s.waiting_for_photos
+        ));
+    }
+    for f in &s.failures {
+        out.push_str(&format!("\nFAILED for {}: {}", f.contact, f.reason));
+    }
+    for u in &s.unreachable {
+        out.push_str(&format!("\nCannot reach {}: {}", u.contact, u.reason));
+    }
+    for f in &s.language_fallbacks {
+        out.push_str(&format!(
+            "\n{} reads {}, which has no catalog yet: sent in {}. Add <data folder>/i18n/{}/mail.ftl to fix.",
+            f.contact, f.wanted, f.used, f.wanted
+        ));
+    }
+    out
+}
+
+fn blog(ctx: &Ctx, c: BlogCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        BlogCmd::Build => {
+            let r = crate::blog::Site::load(&gp, |h| gp.ensure_copies(h))?.build()?;
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
+            }
+            #[derive(Serialize)]
+            struct Summary<'a> {
+                dir: &'a std::path::Path,
+                pages: usize,
+                media: usize,
+                written: usize,
+                unchanged: usize,
+                removed: usize,
+                written_files: &'a [String],
+                removed_files: &'a [String],
+                warnings: &'a [String],
+            }
+            let summary = Summary {
+                dir: &r.dir,
+                pages: r.pages,
+                media: r.media,
+                written: r.written.len(),
+                unchanged: r.unchanged,
+                removed: r.removed.len(),
+                written_files: &r.written,
+                removed_files: &r.removed,
+                warnings: &r.warnings,
+            };
+            ctx.print(&summary, || {
+                format!(
+                    "Built the class blog in {}: {} written, {} unchanged, {} removed.\nOpen {} in a browser to see it.",
+                    r.dir.display(),
+                    r.written.len(),
+                    r.unchanged,
+                    r.removed.len(),
+                    r.dir.join("index.html").display()
+                )
+            })
+        }
+        BlogCmd::Path => {
+            let dir = gp.blog_dir()?;
+            ctx.print(&serde_json::json!({ "dir": dir }), || {
+                dir.display().to_string()
+            })
+        }
+    }
+}
+
+fn sync(ctx: &Ctx, dry_run: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    let gp = ctx.class()?;
+    let bar = (!ctx.json && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(6);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let quiet = ctx.json;
+    let s = gp.sync(dry_run, &mut |e| match (&bar, e) {
+        (Some(b), crate::sync::Event::Step { step, index, .. }) => {
+            b.set_position(index as u64 - 1);
+            b.set_message(step.label());
+        }
+        (Some(b), crate::sync::Event::Sending { done, total }) => {
+            b.set_message(format!("Sending to families {done}/{total}"));
+        }
+        (None, crate::sync::Event::Step { step, index, of }) if !quiet => {
+            eprintln!("[{index}/{of}] {}", step.label());
+        }
+        _ => {}
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    ctx.print(&s, || sync_summary_text(&s))?;
+    if let Some(why) = s.mail.as_ref().and_then(|m| m.stopped.clone()) {
+        return Err(Error::Mail(format!(
+            "sending stopped: {why}. Nothing is lost: what was not sent stays queued for the next sync."
+        )));
+    }
+    match &s.publish {
+        Some(p) if !p.ok => Err(Error::invalid(format!(
+            "the blog was built but the publish command failed (exit {}): check blog.publish_command; the next sync runs it again",
+            p.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "by a signal".into())
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn sync_summary_text(s: &crate::sync::SyncSummary) -> String {
+    let b = &s.blog;
+    let mut out = if s.dry_run {
+        format!(
+            "Dry run: nothing was changed.\nThe blog would get {} new posts: {} files written, {} removed ({}).",
+            s.new_posts,
+            b.written.len(),
+            b.removed.len(),
+            b.dir.display()
+        )
+    } else {
+        format!(
+            "Blog: {} new posts, {} files written, {} unchanged, {} removed ({}).",
+            s.new_posts,
+            b.written.len(),
+            b.unchanged,
+            b.removed.len(),
+            b.dir.display()
+        )
+    };
+    if let Some(p) = &s.publish {
+        out.push_str(&format!(
+            "\nPublished with `{}`: {}",
+            p.command,
+            if p.ok {
+                "ok".to_string()
+            } else {
+                format!("FAILED (exit {:?}): {}", p.exit_code, p.output.trim())
+            }
+        ));
+    }
+    if let Some(m) = &s.mail {
+        out.push('\n');
+        out.push_str(&mail_summary_text(m));
+    }
+    for f in &s.families {
+        out.push_str(&format!(
+            "\n{} ({}, {}{}):",
+            f.contact,
+            f.channel,
+            f.language_used,
+            if f.language_used != f.language {
+                format!(", asked for {}", f.language)
+            } else {
+                String::new()
+            }
+        ));
+        for d in &f.deliveries {
+            let items: Vec<String> = d
+                .items
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}: {}{}",
+                        i.student,
+                        i.goal,
+                        if i.with_photo { " (photo)" } else { "" }
+                    )
+                })
+                .collect();
+            out.push_str(&format!("\n  {} - {}", d.kind, items.join("; ")));
+        }
+    }
+    if s.dry_run {
+        for u in &s.unreachable {
+            out.push_str(&format!("\nCannot reach {}: {}", u.contact, u.reason));
+        }
+    }
+    out
 }

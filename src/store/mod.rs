@@ -16,13 +16,16 @@ use crate::error::{Error, Result};
 
 pub mod class;
 pub mod consent;
+pub mod contact_log;
 pub mod contacts;
 pub mod evidence;
 pub mod goals;
+pub mod outbox;
 pub mod photos;
 pub mod settings;
 pub mod sharing;
 pub mod students;
+pub mod sync_runs;
 
 pub const DB_FILE: &str = "goalpost.sqlite3";
 
@@ -30,7 +33,10 @@ pub const DB_FILE: &str = "goalpost.sqlite3";
 /// any other SQLite file ("GPST").
 pub const APPLICATION_ID: i32 = 0x4750_5354;
 
-const MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_init.sql"))];
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_init.sql")),
+    M::up(include_str!("../../migrations/0002_mail.sql")),
+];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATION_LIST)
@@ -40,9 +46,6 @@ pub fn migrations() -> Migrations<'static> {
 pub fn latest_version() -> usize {
     MIGRATION_LIST.len()
 }
-
-/// Pages per backup step that copy the whole database in one step, as one snapshot.
-const ALL_PAGES: std::os::raw::c_int = std::os::raw::c_int::MAX;
 
 pub struct Store {
     conn: Connection,
@@ -86,11 +89,7 @@ impl Store {
     /// is one consistent snapshot even while other connections write (WAL lets them go on).
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         let mut out = Connection::open(dest)?;
-        {
-            let b = rusqlite::backup::Backup::new(&self.conn, &mut out)?;
-            // All pages in one step (rusqlite 0.40 panics on SQLite's -1 for "all").
-            b.run_to_completion(ALL_PAGES, Duration::ZERO, None)?;
-        }
+        copy_all(&self.conn, &mut out)?;
         out.pragma_update(None, "journal_mode", "DELETE")?;
         Ok(())
     }
@@ -98,10 +97,7 @@ impl Store {
     /// Replaces this database's content with the database at `src`, which the caller has
     /// already checked, then brings its schema up to date.
     pub fn restore_from(&mut self, src: &Connection) -> Result<()> {
-        {
-            let b = rusqlite::backup::Backup::new(src, &mut self.conn)?;
-            b.run_to_completion(ALL_PAGES, Duration::from_millis(50), None)?;
-        }
+        copy_all(src, &mut self.conn)?;
         migrate(&mut self.conn, &self.path)
     }
 
@@ -112,6 +108,22 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Copies every page in one step (one consistent snapshot), waiting out brief locks.
+fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
+    use rusqlite::backup::{Backup, StepResult};
+    let b = Backup::new(from, to)?;
+    for _ in 0..100 {
+        match b.step(-1)? {
+            StepResult::Done => return Ok(()),
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    Err(crate::error::Error::Busy(
+        "the database stayed locked for 5 seconds: close other programs using it and try again"
+            .into(),
+    ))
 }
 
 /// Settings every connection needs; they are per connection, so never in a migration.

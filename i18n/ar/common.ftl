@@ -1,0 +1,5 @@
+a-student = طالب
+class-at-school = { $class } في { $school }
+goal-achieved = تم تحقيق الهدف
+next-goal = الهدف التالي
+in-their-words = بكلماتهم الخاصة

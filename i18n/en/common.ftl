@@ -1,0 +1,10 @@
+# Words shared by the blog, family messages and slips.
+# A teacher can correct any of these by copying this file to
+# <data folder>/i18n/en/common.ftl and editing it there.
+
+# Shown instead of a child's name when the family has not agreed to the name being published.
+a-student = A student
+class-at-school = { $class } at { $school }
+goal-achieved = Goal achieved
+next-goal = Next goal
+in-their-words = In their own words

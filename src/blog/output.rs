@@ -1,0 +1,334 @@
+//! Putting a rendered site in place without ever showing a broken one.
+//!
+//! The folder's manifest ([`MANIFEST`]) lists every file the last build generated; only
+//! those are ever replaced or removed, so a teacher's own files (a `CNAME`, a `.git`, a
+//! logo) are never touched. A build goes in steps, each of which can be interrupted:
+//!
+//! 1. the manifest is rewritten to list the old files and the new ones (a journal: if the
+//!    process is killed at any later point, the next build still knows every file that
+//!    may exist, and removes those it no longer needs);
+//! 2. every changed file is written beside its destination under a temporary name; if
+//!    any write fails, the temporary files are deleted and the previous site is intact;
+//! 3. each temporary file is renamed over its destination (readers see the old page or
+//!    the new one, never half of one); generated files that should no longer exist are
+//!    removed;
+//! 4. the manifest is rewritten to list exactly the new files.
+//!
+//! Temporary files left by a killed build carry [`fsutil::TEMP_PREFIX`] and are removed
+//! by the next build. Unchanged files are left alone, modification time included.
+//!
+//! No file is flushed to disk one by one: the blog is rebuilt from the database at every
+//! sync, so after a power cut the next build repairs whatever the disk lost, and a build
+//! that flushed each of its thousands of files would be many times slower.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::fsutil::{self, Staged};
+
+/// The file, in the blog folder, that lists what Goalpost generated there.
+pub const MANIFEST: &str = ".goalpost-manifest";
+
+const MANIFEST_HEADER: &str = "# Files Goalpost generated in this folder, one per line. Goalpost replaces and removes\n# only these; it never touches other files. Do not edit: it is rewritten at every build.\n";
+
+/// Where a generated file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Rendered in memory.
+    Bytes(Vec<u8>),
+    /// A file to link or copy as it is (a photo's web copy, named by content hash).
+    File(PathBuf),
+}
+
+/// One file of the site: its path relative to the blog folder (with `/`) and its bytes.
+#[derive(Debug, Clone)]
+pub struct OutFile {
+    pub path: String,
+    pub source: Source,
+}
+
+/// What [`write_site`] did.
+#[derive(Debug, Clone, Default)]
+pub struct WriteReport {
+    pub written: Vec<String>,
+    pub unchanged: usize,
+    pub removed: Vec<String>,
+}
+
+/// What [`write_site`] would do with `files`, without touching the folder (for a dry run).
+pub fn preview_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
+    let old = if dir.join(MANIFEST).is_file() {
+        read_manifest(dir)?
+    } else {
+        BTreeSet::new()
+    };
+    let new: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut written: Vec<String> = files
+        .par_iter()
+        .filter(|f| !is_unchanged(&dir.join(&f.path), &f.source))
+        .map(|f| f.path.clone())
+        .collect();
+    written.sort();
+    let removed: Vec<String> = old
+        .iter()
+        .filter(|p| !new.contains(p.as_str()) && dir.join(p).exists())
+        .cloned()
+        .collect();
+    Ok(WriteReport {
+        unchanged: files.len() - written.len(),
+        written,
+        removed,
+    })
+}
+
+/// Makes the folder `dir` hold exactly `files` among the files Goalpost generates there.
+pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
+    for f in files {
+        check_rel_path(&f.path)?;
+    }
+    let mut seen = HashSet::new();
+    if let Some(dup) = files.iter().find(|f| !seen.insert(f.path.as_str())) {
+        return Err(Error::invalid(format!(
+            "the blog would write {} twice: this is a bug in Goalpost, please report it",
+            dup.path
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create the blog folder", dir, e))?;
+    let old = read_manifest(dir)?;
+    let new: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+
+    // Temporary files a killed build left behind, in every folder we write to.
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    dirs.insert(dir.to_path_buf());
+    for p in old.iter().chain(new.iter()) {
+        if let Some(parent) = dir.join(p).parent() {
+            dirs.insert(parent.to_path_buf());
+        }
+    }
+    for d in &dirs {
+        fsutil::remove_leftover_temps(d)?;
+    }
+
+    // 1. The journal: every file that may exist from now until step 4. Written first, so
+    //    that a build killed at any later point leaves a manifest naming all it made.
+    let journal: BTreeSet<String> = old.union(&new).cloned().collect();
+    if journal != old || !dir.join(MANIFEST).exists() {
+        write_manifest(dir, &journal)?;
+    }
+
+    // 2. Stage what changed. Nothing in the folder changes until every file is staged.
+    let changed: Vec<&OutFile> = files
+        .par_iter()
+        .filter(|f| !is_unchanged(&dir.join(&f.path), &f.source))
+        .collect();
+    let staged = stage_all(dir, &changed).inspect_err(|_| {
+        // Best effort: the files are as before, so the manifest may say so again.
+        let _ = write_manifest(dir, &old);
+    })?;
+
+    // 3. Put the new files in place, then remove what should no longer exist.
+    staged.into_par_iter().try_for_each(Staged::commit)?;
+    let mut removed = Vec::new();
+    for p in old.difference(&new) {
+        let path = dir.join(p);
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(p.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("remove", &path, e)),
+        }
+        remove_empty_parents(dir, &path);
+    }
+
+    // 4. The manifest lists exactly what is there now.
+    if journal != new {
+        write_manifest(dir, &new)?;
+    }
+    let mut written: Vec<String> = changed.iter().map(|f| f.path.clone()).collect();
+    written.sort();
+    Ok(WriteReport {
+        unchanged: files.len() - written.len(),
+        written,
+        removed,
+    })
+}
+
+fn stage_all(dir: &Path, changed: &[&OutFile]) -> Result<Vec<Staged>> {
+    let mut made_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    for f in changed {
+        if let Some(parent) = dir.join(&f.path).parent() {
+            if made_dirs.insert(parent.to_path_buf()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io("create the folder", parent, e))?;
+            }
+        }
+    }
+    changed
+        .par_iter()
+        .map(|f| {
+            let dest = dir.join(&f.path);
+            let staged = match &f.source {
+                Source::Bytes(b) => fsutil::stage(&dest, b, false),
+                Source::File(src) => fsutil::stage_link_or_copy(src, &dest),
+            }?;
+            // The blog is published as it is: a web server must be able to read it.
+            staged.readable_by_all()
+        })
+        .collect()
+}
+
+/// Whether `dest` already holds what `source` would put there. A photo copy's name comes
+/// from its content, so the same name and length (or the very same file, linked) means the
+/// same photo; a rendered file is compared byte for byte.
+fn is_unchanged(dest: &Path, source: &Source) -> bool {
+    match source {
+        Source::Bytes(b) => fsutil::same_bytes(dest, b),
+        Source::File(src) => {
+            let (Ok(d), Ok(s)) = (std::fs::metadata(dest), std::fs::metadata(src)) else {
+                return false;
+            };
+            if !d.is_file() {
+                return false;
+            }
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                if d.dev() == s.dev() && d.ino() == s.ino() {
+                    return true;
+                }
+            }
+            d.len() == s.len()
+        }
+    }
+}
+
+/// A generated path must stay inside the folder and never be one of our own hidden files.
+fn check_rel_path(p: &str) -> Result<()> {
+    let ok = !p.is_empty()
+        && !p.starts_with('/')
+        && !p.contains('\\')
+        && p.split('/')
+            .all(|c| !c.is_empty() && c != "." && c != ".." && !c.starts_with('.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "the blog would write to {p:?}, outside its folder or over a hidden file: this is a bug in Goalpost, please report it"
+        )))
+    }
+}
+
+/// The files the last build generated. A folder without a manifest must hold nothing but
+/// hidden files (a `.git`, say): Goalpost does not write into someone else's folder.
+fn read_manifest(dir: &Path) -> Result<BTreeSet<String>> {
+    let path = dir.join(MANIFEST);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter(|l| check_rel_path(l).is_ok())
+            .map(str::to_string)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let entries = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
+            let foreign: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .take(3)
+                .collect();
+            if foreign.is_empty() {
+                Ok(BTreeSet::new())
+            } else {
+                Err(Error::Conflict(format!(
+                    "the blog folder {} already holds files Goalpost did not write ({}{}): choose an empty or new folder with `goalpost config set blog.dir /full/path`, or empty this one",
+                    dir.display(),
+                    foreign.join(", "),
+                    if foreign.len() == 3 { ", ..." } else { "" }
+                )))
+            }
+        }
+        Err(e) => Err(Error::io("read", path, e)),
+    }
+}
+
+fn write_manifest(dir: &Path, files: &BTreeSet<String>) -> Result<()> {
+    let mut text = String::from(MANIFEST_HEADER);
+    for f in files {
+        text.push_str(f);
+        text.push('\n');
+    }
+    fsutil::write_if_changed(&dir.join(MANIFEST), text.as_bytes())?;
+    Ok(())
+}
+
+/// Removes the folders a removed file leaves empty, up to (not including) the blog folder.
+fn remove_empty_parents(root: &Path, file: &Path) {
+    let mut cur = file.parent();
+    while let Some(d) = cur {
+        if d == root || !d.starts_with(root) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        cur = d.parent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(path: &str, text: &str) -> OutFile {
+        OutFile {
+            path: path.into(),
+            source: Source::Bytes(text.as_bytes().to_vec()),
+        }
+    }
+
+    #[test]
+    fn paths_stay_inside_and_off_hidden_files() {
+        for bad in [
+            "",
+            "/etc/x",
+            "../x",
+            "a/../../x",
+            ".goalpost-manifest",
+            "a//b",
+            "a\\b",
+        ] {
+            assert!(check_rel_path(bad).is_err(), "{bad}");
+        }
+        assert!(check_rel_path("posts/e1.html").is_ok());
+    }
+
+    #[test]
+    fn writes_changes_removes_stale_and_keeps_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("blog");
+        let r = write_site(&d, &[page("index.html", "a"), page("posts/e1.html", "1")]).unwrap();
+        assert_eq!(r.written, ["index.html", "posts/e1.html"]);
+        std::fs::write(d.join("posts/mine.html"), "teacher's").unwrap();
+        let r = write_site(&d, &[page("index.html", "b")]).unwrap();
+        assert_eq!(
+            (r.written.len(), r.removed.clone()),
+            (1, vec!["posts/e1.html".to_string()])
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.join("posts/mine.html")).unwrap(),
+            "teacher's"
+        );
+        let r = write_site(&d, &[page("index.html", "b")]).unwrap();
+        assert_eq!((r.written.len(), r.unchanged), (0, 1));
+    }
+
+    #[test]
+    fn refuses_a_folder_that_holds_someone_elses_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("thesis.docx"), "mine").unwrap();
+        let e = write_site(dir.path(), &[page("index.html", "a")]).unwrap_err();
+        assert!(e.to_string().contains("thesis.docx"), "{e}");
+        assert!(!dir.path().join("index.html").exists());
+    }
+}

@@ -1,0 +1,648 @@
+//! One build of the blog: [`Site::load`] gathers what it needs, [`Site::render`] makes every
+//! file in memory, one `render_*` step per kind of page, and [`Site::build`] puts them in
+//! place through [`super::output`].
+//!
+//! Page numbering is chosen so that old pages stay stable: numbered pages (`page/1.html`
+//! holds the 20 oldest achievements, `page/2.html` the next 20, ...) never change once
+//! full, and the home page holds the newest ones (20 to 39 of them). One new achievement
+//! therefore rewrites the home page, its own page, its student's, subject's and month's
+//! pages, the feed and the page of the achievement before it (for its "newer" link), and
+//! nothing else; a new numbered page appears once every 20 achievements.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use minijinja::{context, Value};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::output::{self, OutFile, Source};
+use super::templates::{theme_dir, Theme};
+use super::view::{self, clean, LinkView, PostView, Words};
+use super::BuildReport;
+use crate::error::{Error, Result};
+use crate::photo::{self, Copies};
+use crate::plan::BlogPlan;
+use crate::Goalpost;
+
+/// Achievements per numbered page (the home page holds 20 to 39).
+pub const PAGE_SIZE: usize = 20;
+/// Entries in the Atom feed, newest first.
+pub const FEED_ENTRIES: usize = 30;
+
+/// Everything one build needs, gathered before anything is rendered.
+pub struct Site {
+    dir: PathBuf,
+    copies_dir: PathBuf,
+    plan: BlogPlan,
+    site_url: Option<String>,
+    theme: Theme,
+    words: Words,
+    /// Copies of the photos the plan allows, by photo hash.
+    copies: HashMap<String, Copies>,
+    warnings: Vec<String>,
+}
+
+/// The views every page shares, converted to template values once.
+struct Shared {
+    posts: Vec<PostView>,
+    post_values: Vec<Value>,
+    site: Value,
+    t: Value,
+}
+
+impl Site {
+    /// Gathers the plan, the words, the theme and the photo copies. `copies_for` is given
+    /// the hashes of the photos the plan allows and returns their web copies; the blog
+    /// asks for nothing else and publishes nothing else.
+    pub fn load(
+        gp: &Goalpost,
+        copies_for: impl FnOnce(&[String]) -> Result<Vec<Copies>>,
+    ) -> Result<Site> {
+        let plan = gp.blog_plan()?;
+        let hashes = photo_hashes(&plan);
+        let mut warnings = Vec::new();
+        let copies_dir = photo::copies_dir(gp.data_dir());
+        let mut copies = HashMap::new();
+        for mut c in copies_for(&hashes)? {
+            if !hashes.contains(&c.hash) {
+                continue; // Not allowed on the blog: never published.
+            }
+            c.copies.retain(|i| {
+                let plain = !i.file_name.contains(['/', '\\']) && !i.file_name.starts_with('.');
+                plain && i.width > 0 && i.height > 0 && copies_dir.join(&i.file_name).is_file()
+            });
+            if !c.copies.is_empty() {
+                copies.insert(c.hash.clone(), c);
+            }
+        }
+        for p in &plan.posts {
+            if let Some(h) = &p.photo_hash {
+                if !copies.contains_key(h) {
+                    warnings.push(format!(
+                        "the photo of evidence {} has no web copies yet, so its page shows no photo: the next sync makes them",
+                        p.evidence_id
+                    ));
+                }
+            }
+        }
+        Ok(Site {
+            dir: gp.blog_dir()?,
+            site_url: gp.setting("blog.site_url")?,
+            theme: Theme::load(&theme_dir(gp.data_dir()))?,
+            words: Words::new(gp.data_dir(), &plan.language)?,
+            copies_dir,
+            plan,
+            copies,
+            warnings,
+        })
+    }
+
+    /// Renders and writes the site, then reports what changed.
+    pub fn build(self) -> Result<BuildReport> {
+        self.render_and(output::write_site)
+    }
+
+    /// What [`Site::build`] would change, without writing anything (for a dry run).
+    pub fn preview(self) -> Result<BuildReport> {
+        self.render_and(output::preview_site)
+    }
+
+    fn render_and(
+        self,
+        apply: fn(&Path, &[OutFile]) -> Result<output::WriteReport>,
+    ) -> Result<BuildReport> {
+        let files = self.render()?;
+        let media = files
+            .iter()
+            .filter(|f| f.path.starts_with("media/"))
+            .count();
+        let w = apply(&self.dir, &files)?;
+        Ok(BuildReport {
+            dir: self.dir,
+            pages: files.len() - media,
+            media,
+            written: w.written,
+            unchanged: w.unchanged,
+            removed: w.removed,
+            warnings: self.warnings,
+        })
+    }
+
+    /// Every file of the site, in memory. Nothing is written.
+    pub fn render(&self) -> Result<Vec<OutFile>> {
+        let shared = self.shared()?;
+        let mut files = Vec::new();
+        files.extend(self.render_home(&shared)?);
+        files.extend(self.render_posts(&shared)?);
+        files.extend(self.render_students(&shared)?);
+        files.extend(self.render_subjects(&shared)?);
+        files.extend(self.render_months(&shared)?);
+        files.push(self.render_archive(&shared)?);
+        files.push(self.render_about(&shared)?);
+        files.push(self.render_feed(&shared)?);
+        files.push(self.render_style());
+        files.extend(self.copy_media());
+        Ok(files)
+    }
+
+    fn shared(&self) -> Result<Shared> {
+        let by_hash: HashMap<&str, &Copies> =
+            self.copies.iter().map(|(h, c)| (h.as_str(), c)).collect();
+        let mut month_labels = HashMap::new();
+        for p in &self.plan.posts {
+            if !month_labels.contains_key(&p.month) {
+                month_labels.insert(p.month.clone(), self.words.month(&p.month));
+            }
+        }
+        let posts: Vec<PostView> = self
+            .plan
+            .posts
+            .par_iter()
+            .map(|p| view::post_view(p, &self.words, &month_labels, &by_hash))
+            .collect();
+        let post_values = posts.iter().map(sv).collect();
+        let class_name = clean(&self.plan.class_name);
+        let school = clean(&self.plan.school);
+        let lang = html_lang(&self.plan.language);
+        let site = sv(serde_json::json!({
+            "title": self.words.t("class-at-school", &[("class", &class_name), ("school", &school)]),
+            "class_name": class_name,
+            "school": school,
+            "teacher": clean(&self.plan.teacher),
+            "lang": lang,
+            "dir": crate::i18n::direction(&lang).as_str(),
+        }));
+        Ok(Shared {
+            posts,
+            post_values,
+            site,
+            t: sv(&self.words.map),
+        })
+    }
+
+    fn page(&self, path: &str, template: &str, s: &Shared, extra: Value) -> Result<OutFile> {
+        let root = "../".repeat(path.matches('/').count());
+        let ctx = context! { site => s.site.clone(), t => s.t.clone(), root => root, ..extra };
+        let html = self.theme.render(template, ctx)?;
+        Ok(OutFile {
+            path: path.to_string(),
+            source: Source::Bytes(html.into_bytes()),
+        })
+    }
+
+    /// The home page (the newest 20 to 39 achievements and the coming sharing times) and
+    /// the numbered pages of older ones.
+    fn render_home(&self, s: &Shared) -> Result<Vec<OutFile>> {
+        let n = s.posts.len();
+        let chunks = n.saturating_sub(PAGE_SIZE) / PAGE_SIZE;
+        let home_len = n - chunks * PAGE_SIZE;
+        let page_url = |k: usize| format!("page/{k}.html");
+        let range_label = |r: std::ops::Range<usize>| {
+            let newest = &s.posts[r.start];
+            let oldest = &s.posts[r.end - 1];
+            self.words.t(
+                "page-heading",
+                &[("from", &oldest.date_label), ("to", &newest.date_label)],
+            )
+        };
+        let sharing: Vec<serde_json::Value> = self.sharing_views()?;
+        let mut out = vec![self.page(
+            "index.html",
+            "home.html",
+            s,
+            context! {
+                section => "home",
+                is_home => true,
+                posts => s.post_values[..home_len].to_vec(),
+                sharing => sv(&sharing),
+                older => (chunks > 0).then(|| sv(LinkView {
+                    url: page_url(chunks),
+                    label: range_label(n - chunks * PAGE_SIZE..n - (chunks - 1) * PAGE_SIZE),
+                })),
+                newer => Value::from(()),
+                heading => self.words.s("home-heading"),
+            },
+        )?];
+        let pages: Vec<OutFile> = (1..=chunks)
+            .into_par_iter()
+            .map(|k| {
+                let r = n - k * PAGE_SIZE..n - (k - 1) * PAGE_SIZE;
+                let older = (k > 1).then(|| LinkView {
+                    url: page_url(k - 1),
+                    label: range_label(n - (k - 1) * PAGE_SIZE..n - (k - 2) * PAGE_SIZE),
+                });
+                let newer = if k == chunks {
+                    LinkView {
+                        url: "index.html".into(),
+                        label: self.words.s("home-heading"),
+                    }
+                } else {
+                    LinkView {
+                        url: page_url(k + 1),
+                        label: range_label(n - (k + 1) * PAGE_SIZE..n - k * PAGE_SIZE),
+                    }
+                };
+                self.page(
+                    &page_url(k),
+                    "home.html",
+                    s,
+                    context! {
+                        section => "page",
+                        is_home => false,
+                        posts => s.post_values[r.clone()].to_vec(),
+                        sharing => Value::from(Vec::<Value>::new()),
+                        older => older.map(sv),
+                        newer => sv(newer),
+                        heading => range_label(r),
+                    },
+                )
+            })
+            .collect::<Result<_>>()?;
+        out.extend(pages);
+        Ok(out)
+    }
+
+    /// One page per achievement, with links to the one before and after it.
+    fn render_posts(&self, s: &Shared) -> Result<Vec<OutFile>> {
+        let link = |i: usize| {
+            let p = &s.posts[i];
+            LinkView {
+                url: p.url.clone(),
+                label: format!("{}: {}", p.name, p.goal),
+            }
+        };
+        (0..s.posts.len())
+            .into_par_iter()
+            .map(|i| {
+                let p = &s.posts[i];
+                self.page(
+                    &p.url,
+                    "post.html",
+                    s,
+                    context! {
+                        section => "post",
+                        post => s.post_values[i].clone(),
+                        newer => (i > 0).then(|| sv(link(i - 1))),
+                        older => (i + 1 < s.posts.len()).then(|| sv(link(i + 1))),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Lists of achievements grouped by `key` (student, subject, month), one page each.
+    fn render_groups(
+        &self,
+        s: &Shared,
+        section: &str,
+        groups: Vec<(String, String, String)>,
+        key: impl Fn(&PostView) -> &str + Sync,
+    ) -> Result<Vec<OutFile>> {
+        groups
+            .into_par_iter()
+            .map(|(url, heading, intro)| {
+                let posts: Vec<Value> = s
+                    .posts
+                    .iter()
+                    .zip(&s.post_values)
+                    .filter(|(p, _)| key(p) == url)
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                self.page(
+                    &url,
+                    "list.html",
+                    s,
+                    context! { section => section, heading => heading, intro => intro, posts => posts },
+                )
+            })
+            .collect()
+    }
+
+    /// One page per named student (a student shown under the neutral label has none).
+    fn render_students(&self, s: &Shared) -> Result<Vec<OutFile>> {
+        let groups = self
+            .plan
+            .students
+            .iter()
+            .filter_map(|st| {
+                let slug = st.slug.as_ref()?;
+                let name = clean(st.display_name.as_deref()?);
+                Some((
+                    format!("students/{slug}.html"),
+                    name.clone(),
+                    self.words.t("student-intro", &[("name", &name)]),
+                ))
+            })
+            .collect();
+        self.render_groups(s, "student", groups, |p| {
+            p.student_url.as_deref().unwrap_or("")
+        })
+    }
+
+    fn render_subjects(&self, s: &Shared) -> Result<Vec<OutFile>> {
+        let groups = self
+            .plan
+            .subjects
+            .iter()
+            .map(|sub| {
+                let name = view::subject_label(&self.words, &sub.name);
+                (
+                    format!("subjects/{}.html", sub.slug),
+                    name.clone(),
+                    self.words.t("subject-intro", &[("subject", &name)]),
+                )
+            })
+            .collect();
+        self.render_groups(s, "subject", groups, |p| p.subject_url.as_str())
+    }
+
+    fn render_months(&self, s: &Shared) -> Result<Vec<OutFile>> {
+        let groups = self
+            .months(s)
+            .into_iter()
+            .map(|m| {
+                let intro = self.words.t("month-intro", &[("month", &m.label)]);
+                (m.url, m.label, intro)
+            })
+            .collect();
+        self.render_groups(s, "month", groups, |p| p.month_url.as_str())
+    }
+
+    /// Months with achievements, newest first.
+    fn months(&self, s: &Shared) -> Vec<LinkView> {
+        let mut months: Vec<LinkView> = Vec::new();
+        for p in &s.posts {
+            if !months.iter().any(|m| m.url == p.month_url) {
+                months.push(LinkView {
+                    url: p.month_url.clone(),
+                    label: p.month_label.clone(),
+                });
+            }
+        }
+        months.sort_by(|a, b| b.url.cmp(&a.url));
+        months
+    }
+
+    /// The archive: months, students and subjects. No counts, so that it changes only
+    /// when a month, a student or a subject appears or goes.
+    fn render_archive(&self, s: &Shared) -> Result<OutFile> {
+        let students: Vec<LinkView> = self
+            .plan
+            .students
+            .iter()
+            .filter_map(|st| {
+                Some(LinkView {
+                    url: format!("students/{}.html", st.slug.as_ref()?),
+                    label: clean(st.display_name.as_deref()?),
+                })
+            })
+            .collect();
+        let subjects: Vec<LinkView> = self
+            .plan
+            .subjects
+            .iter()
+            .map(|sub| LinkView {
+                url: format!("subjects/{}.html", sub.slug),
+                label: view::subject_label(&self.words, &sub.name),
+            })
+            .collect();
+        self.page(
+            "archive/index.html",
+            "archive.html",
+            s,
+            context! {
+                section => "archive",
+                months => sv(self.months(s)),
+                students => sv(students),
+                subjects => sv(subjects),
+            },
+        )
+    }
+
+    fn render_about(&self, s: &Shared) -> Result<OutFile> {
+        let w = &self.words;
+        let class = clean(&self.plan.class_name);
+        let school = clean(&self.plan.school);
+        let teacher = clean(&self.plan.teacher);
+        let about = w.t(
+            "about-text",
+            &[
+                ("class", &class),
+                ("school", &school),
+                ("teacher", &teacher),
+            ],
+        );
+        let follow_email = w.t("follow-email", &[("teacher", &teacher)]);
+        self.page(
+            "about.html",
+            "about.html",
+            s,
+            context! {
+                section => "about",
+                about => about,
+                follow_email => follow_email,
+                feed_url => self.site_url.as_ref().map(|u| format!("{u}feed.xml")),
+            },
+        )
+    }
+
+    /// The Atom feed: the newest achievements, each as escaped HTML. Links are absolute
+    /// when `blog.site_url` is set; otherwise relative to the feed.
+    fn render_feed(&self, s: &Shared) -> Result<OutFile> {
+        let base = self.site_url.clone().unwrap_or_default();
+        let site_key = format!(
+            "goalpost-blog\n{}\n{}",
+            self.plan.school, self.plan.class_name
+        );
+        let entries: Vec<Value> = self
+            .plan
+            .posts
+            .iter()
+            .zip(&s.posts)
+            .zip(&s.post_values)
+            .take(FEED_ENTRIES)
+            .map(|((plan_post, p), v)| {
+                let content = self.theme.render(
+                    "feed_entry.html",
+                    context! { t => s.t.clone(), base => base.clone(), post => v.clone() },
+                )?;
+                let id = match &self.site_url {
+                    Some(u) => format!("{u}{}", p.url),
+                    None => uuid_urn(&site_key, &p.slug),
+                };
+                let at = plan_post
+                    .approved_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                Ok(context! {
+                    id => id,
+                    title => format!("{}: {}", p.name, p.goal),
+                    url => format!("{base}{}", p.url),
+                    updated => at,
+                    subject => p.subject.clone(),
+                    content => content,
+                })
+            })
+            .collect::<Result<_>>()?;
+        // The newest achievement's time, not the build's: the same database, the same feed.
+        let updated = self
+            .plan
+            .posts
+            .first()
+            .map(|p| {
+                p.approved_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            })
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+        let xml = self.theme.render(
+            "feed.xml",
+            context! {
+                site => s.site.clone(),
+                t => s.t.clone(),
+                base => base,
+                site_url => self.site_url.clone(),
+                feed_id => match &self.site_url {
+                    Some(u) => u.clone(),
+                    None => uuid_urn(&site_key, "feed"),
+                },
+                subtitle => self.words.s("feed-subtitle"),
+                updated => updated,
+                entries => entries,
+            },
+        )?;
+        Ok(OutFile {
+            path: "feed.xml".into(),
+            source: Source::Bytes(xml.into_bytes()),
+        })
+    }
+
+    fn render_style(&self) -> OutFile {
+        OutFile {
+            path: "style.css".into(),
+            source: Source::Bytes(self.theme.style_css.clone().into_bytes()),
+        }
+    }
+
+    /// The web copies of the photos shown, linked or copied from the copy cache. Only
+    /// copies are ever published, never an original.
+    fn copy_media(&self) -> Vec<OutFile> {
+        let mut names: BTreeMap<&str, ()> = BTreeMap::new();
+        for p in &self.plan.posts {
+            if let Some(c) = p.photo_hash.as_ref().and_then(|h| self.copies.get(h)) {
+                for i in &c.copies {
+                    names.insert(&i.file_name, ());
+                }
+            }
+        }
+        names
+            .into_keys()
+            .map(|n| OutFile {
+                path: format!("media/{n}"),
+                source: Source::File(self.copies_dir.join(n)),
+            })
+            .collect()
+    }
+
+    fn sharing_views(&self) -> Result<Vec<serde_json::Value>> {
+        let tz: chrono_tz::Tz = self.plan.timezone.parse().map_err(|_| {
+            Error::invalid(format!(
+                "the class time zone {:?} is not valid: fix it with `goalpost init`",
+                self.plan.timezone
+            ))
+        })?;
+        Ok(self
+            .plan
+            .sharing_times
+            .iter()
+            .map(|st| {
+                let start = st.starts_at.with_timezone(&tz);
+                let day = self.words.date(start.date_naive());
+                let from = start.format("%H:%M").to_string();
+                let when = match st.ends_at {
+                    Some(e) => {
+                        let to = e.with_timezone(&tz).format("%H:%M").to_string();
+                        self.words.t(
+                            "sharing-when-range",
+                            &[("day", &day), ("from", &from), ("to", &to)],
+                        )
+                    }
+                    None => self
+                        .words
+                        .t("sharing-when", &[("day", &day), ("from", &from)]),
+                };
+                serde_json::json!({
+                    "title": clean(&st.title),
+                    "place": clean(&st.place),
+                    "when": when,
+                    "iso": start.format("%Y-%m-%dT%H:%M").to_string(),
+                })
+            })
+            .collect())
+    }
+}
+
+/// A serialisable value as a template value.
+fn sv<T: serde::Serialize>(x: T) -> Value {
+    Value::from(minijinja::value::Serde(x))
+}
+
+/// The hashes of the photos the plan allows on the blog, sorted and without repeats.
+pub fn photo_hashes(plan: &BlogPlan) -> Vec<String> {
+    let mut h: Vec<String> = plan
+        .posts
+        .iter()
+        .filter_map(|p| p.photo_hash.clone())
+        .collect();
+    h.sort();
+    h.dedup();
+    h
+}
+
+/// The `lang` attribute: the class's language tag, or `en` if it holds anything but
+/// letters, digits and hyphens.
+fn html_lang(tag: &str) -> String {
+    let ok = !tag.is_empty() && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        tag.to_string()
+    } else {
+        "en".into()
+    }
+}
+
+/// A stable `urn:uuid:` for an Atom id when the blog has no address of its own.
+fn uuid_urn(site_key: &str, name: &str) -> String {
+    let d = Sha256::digest(format!("{site_key}\n{name}").as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_stable_and_well_formed() {
+        let a = uuid_urn("k", "e1");
+        assert_eq!(a, uuid_urn("k", "e1"));
+        assert_ne!(a, uuid_urn("k", "e2"));
+        assert_eq!(a.len(), "urn:uuid:".len() + 36);
+        assert_eq!(&a[23..24], "5");
+    }
+
+    #[test]
+    fn lang_attribute_is_a_plain_tag() {
+        assert_eq!(html_lang("es-419"), "es-419");
+        assert_eq!(html_lang("en\" onload=\"x"), "en");
+    }
+}

@@ -1,0 +1,549 @@
+//! Composing family messages: words from Fluent, layout from templates, MIME from lettre.
+//!
+//! A message is built from one [`FamilyView`](crate::plan::FamilyView)'s contact and items
+//! only: the caller hands over that contact's own items and nothing else exists here to
+//! leak. Shape (ARCHITECTURE.md practice 8):
+//!
+//! ```text
+//! multipart/mixed
+//! └─ multipart/alternative
+//!    ├─ text/plain                         (always)
+//!    └─ multipart/related                  (only with photos; else the bare text/html)
+//!       ├─ text/html                       <img src="cid:photo-e12@goalpost">
+//!       └─ image/jpeg  inline, Content-ID <photo-e12@goalpost>, name photo-e12.jpg
+//! ```
+//!
+//! Content-IDs and file names are ASCII and made from evidence ids (lettre issue 626; and
+//! no child's name ever names a file). Boundaries come from the Message-ID, so the same
+//! message at the same `Date` is the same bytes. A message stays under [`MAX_BYTES`]: photos
+//! that would push it over are left out, with a line saying so.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use fluent_bundle::FluentValue;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, MultiPartKind, SinglePart};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::i18n::Localizer;
+use crate::model::{ClassInfo, Contact, SharingTime};
+use crate::plan::FamilyItem;
+
+/// The most a message may weigh, all encodings included.
+pub const MAX_BYTES: usize = 1_000_000;
+
+/// Whether a message is about one evidence or a week of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LetterKind {
+    Evidence,
+    Digest,
+}
+
+/// Everything a message is made from.
+pub struct Letter<'a> {
+    pub class: &'a ClassInfo,
+    pub tz: chrono_tz::Tz,
+    pub contact: &'a Contact,
+    /// This contact's own items, oldest first.
+    pub items: &'a [&'a FamilyItem],
+    pub kind: LetterKind,
+    pub message_id: &'a str,
+    pub date: DateTime<Utc>,
+    /// The configured sender address (`smtp.from`, else the teacher's).
+    pub from: &'a str,
+    /// `blog.site_url`, when set.
+    pub site_url: Option<&'a str>,
+    pub sharing: Option<&'a SharingTime>,
+}
+
+/// A composed message.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    pub bytes: Vec<u8>,
+    pub subject: String,
+    pub to: String,
+    /// The language actually used.
+    pub lang: String,
+    pub photos_left_out: usize,
+}
+
+/// An email-size photo copy, read by the caller.
+pub struct Photo {
+    pub bytes: Vec<u8>,
+}
+
+const HTML: &str = include_str!("templates/message.html");
+const TEXT: &str = include_str!("templates/message.txt");
+const SLIPS: &str = include_str!("templates/slips.html");
+const SHEET: &str = include_str!("templates/goal_sheet.html");
+
+/// The templates, loaded once per run. HTML templates escape everything they insert.
+pub struct Renderer {
+    env: minijinja::Environment<'static>,
+}
+
+impl Renderer {
+    pub fn new() -> Result<Renderer> {
+        let mut env = minijinja::Environment::new();
+        for (name, src) in [
+            ("message.html", HTML),
+            ("message.txt", TEXT),
+            ("slips.html", SLIPS),
+            ("goal_sheet.html", SHEET),
+        ] {
+            env.add_template(name, src)
+                .map_err(|e| Error::Mail(format!("the built-in template {name} is broken: {e}")))?;
+        }
+        Ok(Renderer { env })
+    }
+
+    pub fn render<S: Serialize>(&self, name: &str, ctx: &S) -> Result<String> {
+        let t = self
+            .env
+            .get_template(name)
+            .map_err(|e| Error::Mail(format!("template {name}: {e}")))?;
+        t.render(minijinja::value::Serde(ctx))
+            .map_err(|e| Error::Mail(format!("could not render {name}: {e}")))
+    }
+}
+
+/// Localizers by wanted language, made once per run.
+pub struct Languages<'a> {
+    data_dir: &'a Path,
+    class_lang: String,
+    cache: HashMap<String, Localizer>,
+}
+
+impl<'a> Languages<'a> {
+    pub fn new(data_dir: &'a Path, class_lang: &str) -> Self {
+        Languages {
+            data_dir,
+            class_lang: class_lang.to_string(),
+            cache: HashMap::new(),
+        }
+    }
+
+    pub fn get(&mut self, wanted: &str) -> Result<&Localizer> {
+        if !self.cache.contains_key(wanted) {
+            let l = Localizer::new(Some(self.data_dir), "mail", wanted, &self.class_lang)?;
+            self.cache.insert(wanted.to_string(), l);
+        }
+        self.cache
+            .get(wanted)
+            .ok_or_else(|| Error::Mail("language cache".into()))
+    }
+}
+
+/// A date in the reader's words: "Thursday 26 November".
+pub fn long_date(l: &Localizer, d: chrono::NaiveDate) -> String {
+    l.t(
+        "date-long",
+        &[
+            (
+                "weekday",
+                FluentValue::from(l.s(&format!("weekday-{}", d.weekday().number_from_monday()))),
+            ),
+            ("day", FluentValue::from(d.day().to_string())),
+            (
+                "month",
+                FluentValue::from(l.s(&format!("month-{}", d.month()))),
+            ),
+        ],
+    )
+}
+
+fn when(l: &Localizer, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    let local = at.with_timezone(&tz);
+    l.t(
+        "date-time",
+        &[
+            ("date", FluentValue::from(long_date(l, local.date_naive()))),
+            (
+                "time",
+                FluentValue::from(format!("{:02}:{:02}", local.hour(), local.minute())),
+            ),
+        ],
+    )
+}
+
+/// The blog page of a post: `<site_url><slug>/` (the blog writes `<slug>/index.html`).
+pub fn blog_post_url(site_url: &str, slug: &str) -> String {
+    format!("{site_url}{}", crate::blog::post_path(slug))
+}
+
+/// The Content-ID of an evidence's photo (ASCII, from the id only).
+pub fn photo_cid(evidence_id: i64) -> String {
+    format!("photo-e{evidence_id}@goalpost")
+}
+
+#[derive(Serialize)]
+struct ItemView {
+    name: String,
+    goal: String,
+    area: String,
+    goal_achieved: String,
+    words_label: String,
+    words: String,
+    photo_cid: Option<String>,
+    photo_alt: String,
+    photo_left_out: Option<String>,
+    message_label: String,
+    message: String,
+    next_label: String,
+    next_goal: Option<String>,
+    ask_label: String,
+    question: String,
+    blog_url: Option<String>,
+    blog_label: String,
+}
+
+#[derive(Serialize)]
+struct MessageView {
+    lang: String,
+    dir: &'static str,
+    subject: String,
+    greeting: String,
+    intro: String,
+    items: Vec<ItemView>,
+    sharing: Option<String>,
+    sharing_place: Option<String>,
+    reply_hint: String,
+    footer: String,
+}
+
+fn names_of(items: &[&FamilyItem]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for i in items {
+        if !names.contains(&i.display_name.as_str()) {
+            names.push(&i.display_name);
+        }
+    }
+    names.join(", ")
+}
+
+fn student_count(items: &[&FamilyItem]) -> usize {
+    let mut ids: Vec<i64> = items.iter().map(|i| i.student_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
+}
+
+/// The question for the family, varied by evidence so a family does not get the same one
+/// every time.
+pub fn question(l: &Localizer, item: &FamilyItem) -> String {
+    let n = if item.next_goal.is_some() { 3 } else { 2 };
+    l.s(&format!("question-{}", item.evidence_id.rem_euclid(n) + 1))
+}
+
+fn item_view(
+    l: &Localizer,
+    i: &FamilyItem,
+    photo: bool,
+    left_out: bool,
+    site_url: Option<&str>,
+) -> ItemView {
+    let name = || ("name", FluentValue::from(i.display_name.clone()));
+    ItemView {
+        name: i.display_name.clone(),
+        goal: i.goal_title.clone(),
+        area: i.subject.clone(),
+        goal_achieved: l.s("goal-achieved"),
+        words_label: l.t("in-own-words", &[name()]),
+        words: i.words.trim().to_string(),
+        photo_cid: photo.then(|| photo_cid(i.evidence_id)),
+        photo_alt: l.t("photo-alt", &[name()]),
+        photo_left_out: left_out.then(|| l.s("photo-left-out")),
+        message_label: l.t("message-from", &[name()]),
+        message: i.family_message.trim().to_string(),
+        next_label: l.s("next-goal"),
+        next_goal: i.next_goal.clone(),
+        ask_label: l.t("ask-tonight", &[name()]),
+        question: question(l, i),
+        blog_url: match (site_url, &i.blog_slug) {
+            (Some(u), Some(s)) => Some(blog_post_url(u, s)),
+            _ => None,
+        },
+        blog_label: l.s("blog-link"),
+    }
+}
+
+/// Hex digits derived from the Message-ID, for MIME boundaries.
+fn boundary_seed(message_id: &str) -> String {
+    let h = Sha256::digest(message_id.as_bytes());
+    h.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+fn mailbox(name: &str, address: &str, what: &str) -> Result<Mailbox> {
+    let addr: lettre::Address = address.trim().parse().map_err(|e| {
+        Error::Mail(format!(
+            "{what} {address:?} is not a valid email address ({e})"
+        ))
+    })?;
+    // Display names are checked when entered; strip control characters again here because
+    // lettre panics on a line break in a display name.
+    let clean: String = name.chars().filter(|c| !c.is_control()).collect();
+    Ok(Mailbox::new(
+        (!clean.trim().is_empty()).then(|| clean.trim().to_string()),
+        addr,
+    ))
+}
+
+/// Builds one message. `photos` holds the email-size copy of each item's photo that the
+/// caller could read, by photo hash.
+pub fn compose(
+    letter: &Letter<'_>,
+    l: &Localizer,
+    r: &Renderer,
+    photos: &HashMap<String, Photo>,
+) -> Result<Composed> {
+    let to_addr = letter.contact.email.as_deref().ok_or_else(|| {
+        Error::Mail(format!(
+            "{} has no email address: add one or choose the paper channel",
+            letter.contact.name
+        ))
+    })?;
+    // Photos in order; drop from the end until the message fits.
+    let wanted: Vec<(i64, &str)> = letter
+        .items
+        .iter()
+        .filter_map(|i| i.photo_hash.as_deref().map(|h| (i.evidence_id, h)))
+        .filter(|(_, h)| photos.contains_key(*h))
+        .collect();
+    let mut keep = wanted.len();
+    loop {
+        let kept: Vec<(i64, &str)> = wanted[..keep].to_vec();
+        let left_out: Vec<i64> = wanted[keep..].iter().map(|(e, _)| *e).collect();
+        let c = build(letter, l, r, photos, &kept, &left_out, to_addr)?;
+        if c.bytes.len() <= MAX_BYTES || keep == 0 {
+            if c.bytes.len() > MAX_BYTES {
+                return Err(Error::Mail(format!(
+                    "the message to {} is {} KB even without photos: shorten the student's words",
+                    letter.contact.name,
+                    c.bytes.len() / 1024
+                )));
+            }
+            return Ok(c);
+        }
+        keep -= 1;
+    }
+}
+
+fn build(
+    letter: &Letter<'_>,
+    l: &Localizer,
+    r: &Renderer,
+    photos: &HashMap<String, Photo>,
+    kept: &[(i64, &str)],
+    left_out: &[i64],
+    to_addr: &str,
+) -> Result<Composed> {
+    let class = letter.class;
+    let items = letter.items;
+    let first = items
+        .first()
+        .ok_or_else(|| Error::Mail("a message about nothing".into()))?;
+    let subject = match letter.kind {
+        LetterKind::Evidence => l.t(
+            "subject-evidence",
+            &[
+                ("name", FluentValue::from(first.display_name.clone())),
+                ("goal", FluentValue::from(first.goal_title.clone())),
+            ],
+        ),
+        LetterKind::Digest => l.t(
+            "subject-digest",
+            &[
+                ("class", FluentValue::from(class.class_name.clone())),
+                ("names", FluentValue::from(names_of(items))),
+            ],
+        ),
+    };
+    // Subjects are one line, whatever a goal title holds.
+    let subject: String = subject
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let intro = match letter.kind {
+        LetterKind::Evidence => l.t(
+            "intro-evidence",
+            &[("name", FluentValue::from(first.display_name.clone()))],
+        ),
+        LetterKind::Digest => l.t(
+            "intro-digest",
+            &[
+                ("names", FluentValue::from(names_of(items))),
+                ("count", FluentValue::from(student_count(items))),
+            ],
+        ),
+    };
+    let view = MessageView {
+        lang: l.lang.clone(),
+        dir: l.dir.as_str(),
+        subject: subject.clone(),
+        greeting: l.t(
+            "greeting",
+            &[("contact", FluentValue::from(letter.contact.name.clone()))],
+        ),
+        intro,
+        items: items
+            .iter()
+            .map(|i| {
+                item_view(
+                    l,
+                    i,
+                    kept.iter().any(|(e, _)| *e == i.evidence_id),
+                    left_out.contains(&i.evidence_id),
+                    letter.site_url,
+                )
+            })
+            .collect(),
+        sharing: letter.sharing.map(|s| {
+            l.t(
+                "sharing-invite",
+                &[
+                    ("title", FluentValue::from(s.title.clone())),
+                    ("when", FluentValue::from(when(l, s.starts_at, letter.tz))),
+                ],
+            )
+        }),
+        sharing_place: letter
+            .sharing
+            .filter(|s| !s.place.trim().is_empty())
+            .map(|s| {
+                l.t(
+                    "sharing-place",
+                    &[("place", FluentValue::from(s.place.clone()))],
+                )
+            }),
+        reply_hint: l.t(
+            "reply-hint",
+            &[("teacher", FluentValue::from(class.teacher.clone()))],
+        ),
+        footer: l.t(
+            "footer",
+            &[
+                ("class", FluentValue::from(class.class_name.clone())),
+                ("school", FluentValue::from(class.school.clone())),
+            ],
+        ),
+    };
+    let html = r.render("message.html", &view)?;
+    let text = r.render("message.txt", &view)?;
+
+    let seed = boundary_seed(letter.message_id);
+    let html_part = SinglePart::html(html);
+    let body = if kept.is_empty() {
+        MultiPart::builder()
+            .kind(MultiPartKind::Alternative)
+            .boundary(format!("gp-alt-{seed}"))
+            .singlepart(SinglePart::plain(text))
+            .singlepart(html_part)
+    } else {
+        let mut related = MultiPart::builder()
+            .kind(MultiPartKind::Related)
+            .boundary(format!("gp-rel-{seed}"))
+            .singlepart(html_part);
+        for (eid, hash) in kept {
+            if let Some(p) = photos.get(*hash) {
+                related = related.singlepart(
+                    Attachment::new_inline_with_name(photo_cid(*eid), format!("photo-e{eid}.jpg"))
+                        .body(
+                            p.bytes.clone(),
+                            ContentType::parse("image/jpeg")
+                                .map_err(|e| Error::Mail(e.to_string()))?,
+                        ),
+                );
+            }
+        }
+        MultiPart::builder()
+            .kind(MultiPartKind::Alternative)
+            .boundary(format!("gp-alt-{seed}"))
+            .singlepart(SinglePart::plain(text))
+            .multipart(related)
+    };
+    let mixed = MultiPart::builder()
+        .kind(MultiPartKind::Mixed)
+        .boundary(format!("gp-mix-{seed}"))
+        .multipart(body);
+
+    let msg = class_builder(class, letter.from)?
+        .to(mailbox(&letter.contact.name, to_addr, "the address of")?)
+        .subject(subject.clone())
+        .message_id(Some(letter.message_id.to_string()))
+        .date(SystemTime::from(letter.date))
+        .raw_header(content_language(&l.lang)?)
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".into(),
+        ))
+        .multipart(mixed)
+        .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
+    Ok(Composed {
+        bytes: msg.formatted(),
+        subject,
+        to: to_addr.to_string(),
+        lang: l.lang.clone(),
+        photos_left_out: left_out.len(),
+    })
+}
+
+fn content_language(lang: &str) -> Result<HeaderValue> {
+    let tag: String = lang
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    Ok(HeaderValue::new(
+        HeaderName::new_from_ascii_str("Content-Language"),
+        if tag.is_empty() { "en".into() } else { tag },
+    ))
+}
+
+/// A short message that proves the settings work (`goalpost mail test`).
+pub fn compose_test(
+    class: &ClassInfo,
+    l: &Localizer,
+    from: &str,
+    to: &str,
+    message_id: &str,
+    date: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let subject = l.t(
+        "subject-test",
+        &[("class", FluentValue::from(class.class_name.clone()))],
+    );
+    let body = l.t(
+        "test-body",
+        &[("class", FluentValue::from(class.class_name.clone()))],
+    );
+    let msg = class_builder(class, from)?
+        .to(mailbox("", to, "the test address")?)
+        .subject(subject)
+        .message_id(Some(message_id.to_string()))
+        .date(SystemTime::from(date))
+        .raw_header(content_language(&l.lang)?)
+        .singlepart(SinglePart::plain(body))
+        .map_err(|e| Error::Mail(format!("could not build the test message: {e}")))?;
+    Ok(msg.formatted())
+}
+
+/// A message from the class (`From` the sending address with the class's name, `Reply-To`
+/// the teacher): what every message Goalpost sends starts with.
+fn class_builder(class: &ClassInfo, from: &str) -> Result<lettre::message::MessageBuilder> {
+    let sender_name = format!("{} · {}", class.class_name, class.school);
+    Ok(lettre::Message::builder()
+        .from(mailbox(
+            &sender_name,
+            from,
+            "the sender address (smtp.from)",
+        )?)
+        .reply_to(mailbox(
+            &class.teacher,
+            &class.teacher_email,
+            "the teacher's email",
+        )?))
+}

@@ -1,0 +1,329 @@
+//! Paper: printable slips for families best reached on paper, and goal sheets.
+//!
+//! Slips are HTML pages with a print style, four to a page (two by two, sized to fit both
+//! A4 and Letter), each slip in its family's language and direction, with the email-size
+//! photo copy embedded so the page is one self-contained file. Every slip delivery queued
+//! on the same day (class time zone) goes on `print/slips-YYYY-MM-DD.html`; the page is
+//! rewritten only when its content changes. A slip delivery is marked sent once it is on a
+//! written page.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, Utc};
+use fluent_bundle::FluentValue;
+use serde::Serialize;
+
+use super::compose::{self, Languages, Renderer};
+use super::{print_dir, Fallback, MailSummary};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::plan::{FamilyItem, FamilyView};
+use crate::store::{self, outbox};
+use crate::{photo, Goalpost};
+
+pub(super) struct SlipRun<'a> {
+    pub class: &'a ClassInfo,
+    pub tz: chrono_tz::Tz,
+    pub now: DateTime<Utc>,
+    pub views: &'a HashMap<ContactId, &'a FamilyView>,
+    pub sharing: Option<&'a SharingTime>,
+    pub renderer: &'a Renderer,
+}
+
+#[derive(Serialize)]
+struct SlipView {
+    lang: String,
+    dir: &'static str,
+    title: String,
+    to: String,
+    item: SlipItem,
+    photo: Option<String>,
+    sharing: Option<String>,
+    footer: String,
+    date: String,
+}
+
+#[derive(Serialize)]
+struct SlipItem {
+    name: String,
+    goal: String,
+    words_label: String,
+    words: String,
+    photo_alt: String,
+    message_label: String,
+    message: String,
+    next_label: String,
+    next_goal: Option<String>,
+    ask_label: String,
+    question: String,
+}
+
+#[derive(Serialize)]
+struct SlipsPage {
+    class_lang: String,
+    title: String,
+    note: String,
+    slips: Vec<SlipView>,
+}
+
+fn data_uri(data_dir: &std::path::Path, hash: &str) -> Result<String> {
+    let p = photo::copy_path(data_dir, hash, photo::Size::Email);
+    match std::fs::read(&p) {
+        Ok(bytes) => Ok(format!(
+            "data:image/jpeg;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Photo(format!(
+            "photo copies not made yet ({} is missing): run a sync, which makes them, then print again",
+            p.display()
+        ))),
+        Err(e) => Err(Error::io("read the photo copy", p, e)),
+    }
+}
+
+fn slip(
+    run: &SlipRun<'_>,
+    langs: &mut Languages<'_>,
+    contact: &Contact,
+    item: &FamilyItem,
+    photo: Option<String>,
+    day: NaiveDate,
+) -> Result<(SlipView, Option<Fallback>)> {
+    let l = langs.get(&contact.language)?;
+    let name = || ("name", FluentValue::from(item.display_name.clone()));
+    let fallback = l.fell_back.then(|| Fallback {
+        contact_id: contact.id,
+        contact: contact.name.clone(),
+        wanted: contact.language.clone(),
+        used: l.lang.clone(),
+    });
+    let view = SlipView {
+        lang: l.lang.clone(),
+        dir: l.dir.as_str(),
+        title: l.t(
+            "slip-title",
+            &[("class", FluentValue::from(run.class.class_name.clone()))],
+        ),
+        to: l
+            .t(
+                "greeting",
+                &[("contact", FluentValue::from(contact.name.clone()))],
+            )
+            .trim_end_matches([',', ':', '،'])
+            .to_string(),
+        item: SlipItem {
+            name: item.display_name.clone(),
+            goal: item.goal_title.clone(),
+            words_label: l.t("in-own-words", &[name()]),
+            words: item.words.trim().to_string(),
+            photo_alt: l.t("photo-alt", &[name()]),
+            message_label: l.t("message-from", &[name()]),
+            message: item.family_message.trim().to_string(),
+            next_label: l.s("next-goal"),
+            next_goal: item.next_goal.clone(),
+            ask_label: l.t("ask-tonight", &[name()]),
+            question: compose::question(l, item),
+        },
+        photo,
+        sharing: run.sharing.map(|s| {
+            l.t(
+                "sharing-invite",
+                &[
+                    ("title", FluentValue::from(s.title.clone())),
+                    (
+                        "when",
+                        FluentValue::from(compose::long_date(
+                            l,
+                            s.starts_at.with_timezone(&run.tz).date_naive(),
+                        )),
+                    ),
+                ],
+            )
+        }),
+        footer: l.t(
+            "footer",
+            &[
+                ("class", FluentValue::from(run.class.class_name.clone())),
+                ("school", FluentValue::from(run.class.school.clone())),
+            ],
+        ),
+        date: compose::long_date(l, day),
+    };
+    Ok((view, fallback))
+}
+
+/// Writes the slip pages that queued slips belong on, and marks those slips sent.
+pub(super) fn write_slips(
+    gp: &Goalpost,
+    run: SlipRun<'_>,
+    langs: &mut Languages<'_>,
+    summary: &mut MailSummary,
+) -> Result<()> {
+    let rows = outbox::slips(gp.store().conn())?;
+    let day_of = |d: &outbox::Delivery| d.created_at.with_timezone(&run.tz).date_naive();
+    let days: BTreeSet<NaiveDate> = rows
+        .iter()
+        .filter(|d| d.status == outbox::Status::Queued)
+        .map(day_of)
+        .collect();
+    if days.is_empty() {
+        return Ok(());
+    }
+    let dir = print_dir(gp.data_dir());
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the print folder", &dir, e))?;
+    let class_l = langs.get(&run.class.language)?;
+    let page_title = class_l.t(
+        "slip-title",
+        &[("class", FluentValue::from(run.class.class_name.clone()))],
+    );
+    let note = class_l.s("slip-cut");
+    let class_lang = class_l.lang.clone();
+    for day in days {
+        let mut slips = Vec::new();
+        let mut placed = Vec::new();
+        for d in rows.iter().filter(|d| day_of(d) == day) {
+            if d.status == outbox::Status::Failed {
+                continue;
+            }
+            let found = run.views.get(&d.contact_id).and_then(|v| {
+                v.items
+                    .iter()
+                    .find(|i| d.evidence_ids.contains(&i.evidence_id))
+                    .map(|i| (&v.contact, i))
+            });
+            let Some((contact, item)) = found else {
+                // Erased or withdrawn: it leaves the page; an unsent slip leaves the outbox.
+                gp.store()
+                    .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
+                continue;
+            };
+            let photo = match item.photo_hash.as_deref() {
+                Some(h) => match data_uri(gp.data_dir(), h) {
+                    Ok(u) => Some(u),
+                    Err(e) => {
+                        if d.status == outbox::Status::Queued {
+                            gp.store().in_tx(|tx| {
+                                outbox::note_waiting(tx, d.id, "content", &e.to_string())
+                            })?;
+                            summary.waiting_for_photos += 1;
+                        }
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let (view, fb) = slip(&run, langs, contact, item, photo, day)?;
+            summary.language_fallbacks.extend(fb);
+            slips.push(view);
+            if d.status == outbox::Status::Queued {
+                placed.push((d.id, contact.id));
+            }
+        }
+        let path = dir.join(format!("slips-{day}.html"));
+        if slips.is_empty() {
+            continue;
+        }
+        let html = run.renderer.render(
+            "slips.html",
+            &SlipsPage {
+                class_lang: class_lang.clone(),
+                title: page_title.clone(),
+                note: note.clone(),
+                slips,
+            },
+        )?;
+        crate::fsutil::write_if_changed(&path, html.as_bytes())?;
+        let note = format!("slip on {}", path.display());
+        gp.store().in_tx(|tx| {
+            for (id, contact) in &placed {
+                outbox::mark_sent(tx, *id, run.now)?;
+                store::contact_log::insert(tx, *contact, run.now, "paper", &note, Some(*id))?;
+            }
+            Ok(())
+        })?;
+        summary.slips += placed.len();
+        if !placed.is_empty() {
+            summary.print_files.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct SheetLine {
+    title: String,
+    area: String,
+    when: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SheetView {
+    lang: String,
+    dir: &'static str,
+    title: String,
+    footer: String,
+    date: String,
+    current_label: String,
+    achieved_label: String,
+    next_label: String,
+    none: String,
+    current: Vec<SheetLine>,
+    achieved: Vec<SheetLine>,
+}
+
+impl Goalpost {
+    /// Writes a printable goal sheet for one student into the print folder, in `language`
+    /// (default: their first contact's language, else the class's). Returns the file.
+    pub fn print_goal_sheet(&self, student: StudentId, language: Option<&str>) -> Result<PathBuf> {
+        let class = self.class()?;
+        let tz: chrono_tz::Tz = class.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let sheet = self.goal_sheet(student)?;
+        let wanted = language
+            .map(str::to_string)
+            .or_else(|| sheet.contact_languages.first().cloned())
+            .unwrap_or_else(|| class.language.clone());
+        let l =
+            crate::i18n::Localizer::new(Some(self.data_dir()), "mail", &wanted, &class.language)?;
+        let name = || ("name", FluentValue::from(sheet.display_name.clone()));
+        let line = |g: &crate::plan::SheetGoal| SheetLine {
+            title: g.title.clone(),
+            area: g.subject.clone(),
+            when: g.achieved_on.map(|d| {
+                l.t(
+                    "goal-sheet-on",
+                    &[("date", FluentValue::from(compose::long_date(&l, d)))],
+                )
+            }),
+            next: g.next_goal.clone(),
+        };
+        let view = SheetView {
+            lang: l.lang.clone(),
+            dir: l.dir.as_str(),
+            title: l.t("goal-sheet-title", &[name()]),
+            footer: l.t(
+                "footer",
+                &[
+                    ("class", FluentValue::from(class.class_name.clone())),
+                    ("school", FluentValue::from(class.school.clone())),
+                ],
+            ),
+            date: compose::long_date(&l, self.now().with_timezone(&tz).date_naive()),
+            current_label: l.s("goal-sheet-current"),
+            achieved_label: l.s("goal-sheet-achieved"),
+            next_label: l.s("goal-sheet-next"),
+            none: l.s("goal-sheet-none"),
+            current: sheet.current.iter().map(line).collect(),
+            achieved: sheet.achieved.iter().map(line).collect(),
+        };
+        let html = Renderer::new()?.render("goal_sheet.html", &view)?;
+        let dir = print_dir(self.data_dir());
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the print folder", &dir, e))?;
+        // Named by id and language, never by the child's name.
+        let path = dir.join(format!("goal-sheet-s{}-{}.html", sheet.student_id, l.lang));
+        crate::fsutil::write_if_changed(&path, html.as_bytes())?;
+        Ok(path)
+    }
+}

@@ -1,0 +1,311 @@
+//! Photos: taking in camera files, keeping the originals private, and making the web copies
+//! that are the only form in which a photo ever leaves the PC.
+//!
+//! An original is checked (see [`decode`]: every limit holds before a large allocation),
+//! then stored under `<data>/photos/originals/<sha256>` (the same photo twice is stored
+//! once) and recorded in the `photos` table. Originals never leave the PC as they are.
+//! Approved photos get three re-encoded copies (see [`copies`]) under
+//! `<data>/photos/copies/`, named from the content hash and size, cached, and made on all
+//! cores. This module never decides who may see a photo: consent is applied by the plan.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+pub mod copies;
+pub mod decode;
+
+pub use copies::{copy_dims, make_copies};
+pub use decode::{Format, MAX_DECODE_BYTES};
+
+use crate::error::{Error, Result};
+use crate::model::PhotoRecord;
+use crate::{store, Goalpost};
+
+/// Files larger than this are refused before they are read whole.
+pub const MAX_FILE_BYTES: u64 = 40 * 1024 * 1024;
+/// Neither side may be longer than this.
+pub const MAX_SIDE: u32 = 12_000;
+/// Nor may the picture hold more pixels than this.
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+pub fn originals_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("photos").join("originals")
+}
+
+pub fn original_path(data_dir: &Path, hash: &str) -> PathBuf {
+    originals_dir(data_dir).join(hash)
+}
+
+/// Deletes a private original (after an erasure); a file already gone is fine.
+pub fn delete_original(data_dir: &Path, hash: &str) -> Result<()> {
+    let p = original_path(data_dir, hash);
+    match std::fs::remove_file(&p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("delete the photo", p, e)),
+    }
+}
+
+impl Goalpost {
+    /// Checks a photo file and stores it privately; see [`Goalpost::import_photo`].
+    pub fn import_photo_file(&self, path: &Path) -> Result<PhotoRecord> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "the photo".into());
+        let file = std::fs::File::open(path).map_err(|e| Error::io("read the photo", path, e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io("read the photo", path, e))?;
+        if !meta.is_file() {
+            return Err(Error::Photo(format!(
+                "{} is not a file: choose a photo file",
+                path.display()
+            )));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(decode::too_big_file(&name, meta.len()));
+        }
+        // Read at most one byte more than allowed, so a file that grows meanwhile is still
+        // refused by size rather than read whole.
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("read the photo", path, e))?;
+        self.import_photo(&bytes, &name)
+    }
+
+    /// Checks photo bytes and stores them privately, named by their content hash. The same
+    /// photo imported twice is stored once.
+    ///
+    /// The check decodes the whole picture, so that a file that cannot become web copies
+    /// later is refused now, while the student is still at the station. The recorded width
+    /// and height are the upright ones (EXIF orientation applied).
+    pub fn import_photo(&self, bytes: &[u8], name: &str) -> Result<PhotoRecord> {
+        let checked = check(bytes, name)?;
+        let hash = format!("{:x}", Sha256::digest(bytes));
+        let dir = originals_dir(self.data_dir());
+        let dest = dir.join(&hash);
+        if !dest.is_file() {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Error::io("create the photo folder", &dir, e))?;
+            crate::fsutil::write_atomic(&dest, bytes)?;
+        }
+        let rec = PhotoRecord {
+            hash,
+            bytes: bytes.len() as i64,
+            format: checked.format.as_str().to_string(),
+            width: checked.width,
+            height: checked.height,
+        };
+        let now = self.now();
+        self.store()
+            .in_tx(|tx| store::photos::insert(tx, &rec, now))?;
+        Ok(rec)
+    }
+
+    /// Makes the missing web copies of these photos (by content hash), several photos at
+    /// once on all cores, and returns each photo's three copies with their pixel sizes, in
+    /// the order given. A copy already made with the current settings is not made again.
+    pub fn ensure_copies(&self, hashes: &[String]) -> Result<Vec<Copies>> {
+        let quality = self.photo_quality()?;
+        for h in hashes {
+            check_hash(h)?;
+        }
+        let dir = copies_dir(self.data_dir());
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io("create the photo copies folder", &dir, e))?;
+        let data_dir = self.data_dir();
+        hashes
+            .par_iter()
+            .map(|h| match cached(data_dir, h, quality) {
+                Some(c) => Ok(c),
+                None => make_and_store(data_dir, h, quality),
+            })
+            .collect()
+    }
+
+    /// [`Goalpost::ensure_copies`] for every photo of approved evidence.
+    pub fn copies_for_approved(&self) -> Result<Vec<Copies>> {
+        let hashes = store::photos::approved_hashes(self.store().conn())?;
+        self.ensure_copies(&hashes)
+    }
+
+    /// The JPEG quality of the copies, from the setting `photo.quality`.
+    fn photo_quality(&self) -> Result<u8> {
+        match self.setting("photo.quality")? {
+            None => Ok(copies::DEFAULT_QUALITY),
+            Some(v) => v.trim().parse::<u8>().ok().filter(|q| (40..=95).contains(q)).ok_or_else(|| {
+                Error::invalid(format!(
+                    "the setting photo.quality is {v:?}, not a quality from 40 to 95: run `goalpost config set photo.quality 80`"
+                ))
+            }),
+        }
+    }
+}
+
+/// What a checked photo is: its format and its upright size.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub format: Format,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Checks that `bytes` is a photo Goalpost can take: a raster image within the limits that
+/// decodes. Refusals are one line naming the problem and the fix.
+pub fn check(bytes: &[u8], name: &str) -> Result<Checked> {
+    let d = decode::decode(bytes, name)?;
+    let (width, height) = d.upright_size();
+    Ok(Checked {
+        format: d.format,
+        width,
+        height,
+    })
+}
+
+/// A content hash as Goalpost writes them (64 lowercase hex digits); anything else could
+/// name a file outside the photo folders.
+fn check_hash(hash: &str) -> Result<()> {
+    if hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "{hash:?} is not a photo's content hash (64 hex digits)"
+        )))
+    }
+}
+
+/// The small record kept beside a photo's copies: how they were made and their sizes, so
+/// that they can be listed without decoding them.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Sidecar {
+    recipe: u32,
+    quality: u8,
+    copies: Vec<CopyInfo>,
+}
+
+fn sidecar_path(data_dir: &Path, hash: &str) -> PathBuf {
+    copies_dir(data_dir).join(format!("{}.json", &hash[..32]))
+}
+
+/// The copies of a photo if they were all made with the current recipe and quality.
+fn cached(data_dir: &Path, hash: &str, quality: u8) -> Option<Copies> {
+    let text = std::fs::read(sidecar_path(data_dir, hash)).ok()?;
+    let s: Sidecar = serde_json::from_slice(&text).ok()?;
+    let complete = s.recipe == copies::RECIPE
+        && s.quality == quality
+        && s.copies.len() == Size::ALL.len()
+        && Size::ALL.iter().zip(&s.copies).all(|(size, c)| {
+            c.size == *size
+                && c.file_name == copy_file_name(hash, *size)
+                && copy_path(data_dir, hash, *size).is_file()
+        });
+    complete.then(|| Copies {
+        hash: hash.to_string(),
+        copies: s.copies,
+    })
+}
+
+fn make_and_store(data_dir: &Path, hash: &str, quality: u8) -> Result<Copies> {
+    let src = original_path(data_dir, hash);
+    let bytes = match std::fs::read(&src) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::not_found(format!(
+                "the original of photo {} is missing from {}: restore the data folder from a backup, or return that evidence and take the photo again",
+                &hash[..12],
+                originals_dir(data_dir).display()
+            )))
+        }
+        Err(e) => return Err(Error::io("read the photo", src, e)),
+    };
+    let name = format!("photo {}", &hash[..12]);
+    let made = copies::make_copies(&bytes, &name, quality)?;
+    drop(bytes);
+    let mut infos = Vec::with_capacity(made.len());
+    for m in made {
+        crate::fsutil::write_atomic(&copy_path(data_dir, hash, m.size), &m.jpeg)?;
+        infos.push(CopyInfo {
+            size: m.size,
+            file_name: copy_file_name(hash, m.size),
+            width: m.width,
+            height: m.height,
+        });
+    }
+    let sidecar = Sidecar {
+        recipe: copies::RECIPE,
+        quality,
+        copies: infos,
+    };
+    // Written last: its presence says every copy is complete.
+    crate::fsutil::write_atomic(
+        &sidecar_path(data_dir, hash),
+        serde_json::to_string(&sidecar)?.as_bytes(),
+    )?;
+    Ok(Copies {
+        hash: hash.to_string(),
+        copies: sidecar.copies,
+    })
+}
+
+/// The sizes of the web copies made of every approved photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Size {
+    /// 1600 px long edge: the blog's main picture.
+    Web,
+    /// 1024 px long edge: inline in family email.
+    Email,
+    /// 400 px long edge: lists and slips.
+    Thumb,
+}
+
+impl Size {
+    pub const ALL: [Size; 3] = [Size::Web, Size::Email, Size::Thumb];
+
+    /// The longest edge in pixels; a smaller photo is never enlarged.
+    pub fn long_edge(self) -> u32 {
+        match self {
+            Size::Web => 1600,
+            Size::Email => 1024,
+            Size::Thumb => 400,
+        }
+    }
+}
+
+/// Where web copies are kept (a cache: deleting it only costs time).
+pub fn copies_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("photos").join("copies")
+}
+
+/// A copy's file name: from the content hash and the size, never from a person's name.
+pub fn copy_file_name(hash: &str, size: Size) -> String {
+    format!("{}-{}.jpg", &hash[..hash.len().min(32)], size.long_edge())
+}
+
+pub fn copy_path(data_dir: &Path, hash: &str, size: Size) -> PathBuf {
+    copies_dir(data_dir).join(copy_file_name(hash, size))
+}
+
+/// The copies made of one original, with their pixel sizes (for `srcset` and `<img>`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Copies {
+    pub hash: String,
+    pub copies: Vec<CopyInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CopyInfo {
+    pub size: Size,
+    pub file_name: String,
+    pub width: u32,
+    pub height: u32,
+}

@@ -1,0 +1,59 @@
+//! The `contact_log` table: every time a family was reached, automatically or by hand.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::ContactId;
+
+/// How a family was reached (the `method` column).
+pub const METHODS: [&str; 8] = [
+    "email", "digest", "paper", "phone", "notebook", "visit", "meeting", "other",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub contact_id: ContactId,
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub note: String,
+    pub delivery_id: Option<i64>,
+}
+
+pub fn insert(
+    conn: &Connection,
+    contact: ContactId,
+    at: DateTime<Utc>,
+    method: &str,
+    note: &str,
+    delivery: Option<i64>,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO contact_log (contact_id, at, method, note, delivery_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![contact, at, method, note, delivery])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The log of one contact, or of everyone, newest first.
+pub fn list(conn: &Connection, contact: Option<ContactId>) -> Result<Vec<Entry>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, contact_id, at, method, note, delivery_id FROM contact_log
+         WHERE ?1 IS NULL OR contact_id = ?1 ORDER BY at DESC, id DESC",
+    )?;
+    let rows = stmt
+        .query_map([contact], |r| {
+            Ok(Entry {
+                id: r.get(0)?,
+                contact_id: r.get(1)?,
+                at: r.get(2)?,
+                method: r.get(3)?,
+                note: r.get(4)?,
+                delivery_id: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,610 @@
+//! The class blog, as families and the teacher see it: a folder of plain files that is
+//! valid, private, stable and safe to rebuild.
+
+mod blog_support;
+
+use std::collections::BTreeSet;
+
+use blog_support::*;
+use goalpost::{blog, Clock, Goalpost, Purpose};
+
+fn demo() -> (tempfile::TempDir, Goalpost, Vec<goalpost::photo::Copies>) {
+    let dir = tempfile::tempdir().unwrap();
+    let gp = Goalpost::create(dir.path().join("class"))
+        .unwrap()
+        .with_clock(Clock::fixed(now()));
+    gp.create_demo(12).unwrap();
+    let copies = make_copies(&gp, 8);
+    (dir, gp, copies)
+}
+
+#[test]
+fn the_demo_blog_is_valid_html_with_a_readable_feed_and_no_broken_links() {
+    let (_d, gp, copies) = demo();
+    let r = blog::build(&gp, &copies).unwrap();
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    let dir = gp.blog_dir().unwrap();
+    for page in [
+        "index.html",
+        "about.html",
+        "archive/index.html",
+        "feed.xml",
+        "style.css",
+    ] {
+        assert!(dir.join(page).is_file(), "{page} is missing");
+    }
+    assert!(r.media > 0, "the demo has photos with consent");
+    validate_html(&dir);
+    assert!(check_links(&dir) > 50);
+    let feed = parse_feed(&dir.join("feed.xml"));
+    assert_eq!(feed["version"], "atom10");
+    let plan = gp.blog_plan().unwrap();
+    assert_eq!(feed["entries"].as_array().unwrap().len(), plan.posts.len());
+    // Relative links in the feed resolve to the post pages.
+    for e in feed["entries"].as_array().unwrap() {
+        let link = e["link"].as_str().unwrap();
+        assert!(dir.join(link).is_file(), "feed link {link}");
+    }
+    // Every image has alt text and the page its language.
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(index.starts_with("<!DOCTYPE html>\n<html lang=\"en\" dir=\"ltr\">"));
+    for (rel, bytes) in tree(&dir) {
+        if rel.ends_with(".html") {
+            let html = String::from_utf8(bytes).unwrap();
+            assert_eq!(
+                html.matches("<img ").count(),
+                html.matches(" alt=\"").count(),
+                "{rel}"
+            );
+            assert!(!html.contains("alt=\"\""), "{rel} has an empty alt");
+        }
+    }
+}
+
+#[test]
+fn the_consent_matrix_shows_exactly_what_families_allowed() {
+    let (_d, gp) = new_class("en");
+    let mut cases = Vec::new();
+    let firsts = [
+        "Aroha", "Mateo", "Zoë", "Sione", "Priya", "Kofi", "Hana", "Emre",
+    ];
+    let mut k = 0;
+    for blog_ok in [true, false] {
+        for name_ok in [true, false] {
+            for photo_ok in [true, false] {
+                let first = firsts[k];
+                let spec = StudentSpec {
+                    first,
+                    last: &format!("Lastname{k}x"),
+                    blog: blog_ok,
+                    name: name_ok,
+                    photo: photo_ok,
+                };
+                let (sid, eid) =
+                    student_with_evidence(&gp, &spec, &format!("Words of student {k}q"), k as u32);
+                cases.push((first, k, sid, eid, blog_ok, name_ok, photo_ok));
+                k += 1;
+            }
+        }
+    }
+    let copies = make_copies(&gp, 16);
+    blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    let text = all_text(&dir);
+    let files: BTreeSet<String> = tree(&dir).into_keys().collect();
+    let hash_of = |eid| gp.evidence(eid).unwrap().photo_hash.unwrap();
+
+    for (first, k, sid, eid, blog_ok, name_ok, photo_ok) in cases {
+        let post = format!("posts/e{eid}.html");
+        let student_page = format!("students/s{sid}.html");
+        let words = format!("Words of student {k}q");
+        let media: Vec<String> = files
+            .iter()
+            .filter(|f| f.starts_with(&format!("media/{}", &hash_of(eid)[..32])))
+            .cloned()
+            .collect();
+        let case = format!("{first}: blog={blog_ok} name={name_ok} photo={photo_ok}");
+        // Never a last name, whatever the consent.
+        assert!(
+            !text.contains(&format!("Lastname{k}x")),
+            "{case}: last name published"
+        );
+        if !blog_ok {
+            assert!(!files.contains(&post), "{case}: has a post page");
+            assert!(!files.contains(&student_page), "{case}: has a student page");
+            assert!(!text.contains(first), "{case}: name published");
+            assert!(!text.contains(&words), "{case}: words published");
+            assert!(media.is_empty(), "{case}: photo published");
+            continue;
+        }
+        let page = std::fs::read_to_string(dir.join(&post)).unwrap();
+        assert!(page.contains(&words), "{case}: words missing");
+        assert!(
+            text.matches(&format!("posts/e{eid}.html")).count() >= 2,
+            "{case}: not linked"
+        );
+        if name_ok {
+            assert!(page.contains(first), "{case}: name missing");
+            assert!(files.contains(&student_page), "{case}: no student page");
+        } else {
+            assert!(
+                !text.contains(first),
+                "{case}: name published without consent"
+            );
+            assert!(page.contains("A student"), "{case}: no neutral label");
+            assert!(
+                !files.contains(&student_page),
+                "{case}: student page without name consent"
+            );
+        }
+        if photo_ok {
+            assert_eq!(media.len(), 3, "{case}: web copies missing");
+            assert!(page.contains("<img "), "{case}: photo missing");
+        } else {
+            assert!(media.is_empty(), "{case}: photo published without consent");
+            assert!(
+                !page.contains("<img "),
+                "{case}: photo shown without consent"
+            );
+        }
+    }
+    // Nothing private, ever: family messages, contacts, the teacher's address, originals.
+    assert!(!text.contains("private message to family"));
+    assert!(
+        !text.contains("room7@school.example"),
+        "the teacher's address was published"
+    );
+    let html_text: String = text
+        .split("=== ")
+        .filter(|f| !f.starts_with("style.css"))
+        .collect();
+    assert!(!html_text.contains('@'), "an email address was published");
+    assert!(files.iter().all(|f| !f.contains("original")));
+    for f in files.iter().filter(|f| f.starts_with("media/")) {
+        let name = f.trim_start_matches("media/");
+        assert!(
+            name.len() == 32 + 1 + 3 + 4 || name.len() == 32 + 1 + 4 + 4,
+            "{name}"
+        );
+    }
+    validate_html(&dir);
+    check_links(&dir);
+    let feed = parse_feed(&dir.join("feed.xml"));
+    assert_eq!(feed["entries"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn hostile_text_renders_as_text_in_pages_and_feed() {
+    let (_d, gp) = new_class("en");
+    let nasty = "<script>alert(1)</script> ]]> </content> & \"quoted\" 'single' <b>bold</b>";
+    let st = gp.add_student("Ana", "X", Some("<i>Ana</i>")).unwrap();
+    for p in [Purpose::Blog, Purpose::NameOnBlog, Purpose::PhotoOnBlog] {
+        gp.set_consent(st.id, p, true, "form").unwrap();
+    }
+    let g = gp
+        .add_goal(
+            st.id,
+            "I can write <img src=x onerror=alert(1)>",
+            "</title><script>x</script>",
+            None,
+        )
+        .unwrap();
+    gp.add_goal(st.id, "I can </content> next", "", Some(g.id))
+        .unwrap();
+    let e = evidence_with_photo(
+        &gp,
+        st.id,
+        g.id,
+        &format!("{nasty}\nsecond ]]> line"),
+        "",
+        1,
+    );
+    gp.approve(&[e]).unwrap();
+    let copies = make_copies(&gp, 16);
+    blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    for (rel, bytes) in tree(&dir) {
+        if rel.starts_with("media/") || rel.ends_with(".css") {
+            continue;
+        }
+        let s = String::from_utf8(bytes).unwrap();
+        for raw in [
+            "<script",
+            "<img src=x",
+            "<i>Ana",
+            "<b>bold",
+            "</content> &",
+            "</title><",
+        ] {
+            assert!(!s.contains(raw), "{rel} holds raw {raw:?}");
+        }
+    }
+    let post = std::fs::read_to_string(dir.join(format!("posts/e{e}.html"))).unwrap();
+    assert!(post.contains("&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &lt;/content&gt; &amp; &quot;quoted&quot;"), "{post}");
+    validate_html(&dir);
+    // The feed reader sees the child's words as text, not markup.
+    let feed = parse_feed(&dir.join("feed.xml"));
+    let entry = &feed["entries"][0];
+    assert_eq!(
+        entry["title"],
+        "<i>Ana</i>: I can write <img src=x onerror=alert(1)>"
+    );
+    let content = entry["content"].as_str().unwrap();
+    assert!(
+        content.contains("&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &lt;/content&gt;"),
+        "{content}"
+    );
+    assert!(!content.contains("<script"));
+}
+
+#[test]
+fn the_same_database_gives_the_same_bytes_and_a_rebuild_writes_nothing() {
+    let (d, gp, copies) = demo();
+    let r1 = blog::build(&gp, &copies).unwrap();
+    let first = tree(&gp.blog_dir().unwrap());
+    let before = stamps(&gp.blog_dir().unwrap());
+    let r2 = blog::build(&gp, &copies).unwrap();
+    assert_eq!(
+        (r2.written.len(), r2.removed.len()),
+        (0, 0),
+        "{:?}",
+        r2.written
+    );
+    assert_eq!(r2.unchanged, r1.written.len());
+    assert_eq!(
+        stamps(&gp.blog_dir().unwrap()),
+        before,
+        "a rebuild touched files"
+    );
+    // A second folder built from the same database holds the very same bytes.
+    let other = d.path().join("other-blog");
+    gp.set_setting("blog.dir", other.to_str().unwrap()).unwrap();
+    blog::build(&gp, &copies).unwrap();
+    assert_eq!(tree(&other), first);
+}
+
+#[test]
+fn returned_and_erased_evidence_and_withdrawn_consent_vanish_and_other_files_stay() {
+    let (_d, gp) = new_class("en");
+    let spec = |first| StudentSpec {
+        first,
+        last: "L",
+        blog: true,
+        name: true,
+        photo: true,
+    };
+    let (a, ea) = student_with_evidence(&gp, &spec("Aroha"), "aroha words", 1);
+    let (_b, eb) = student_with_evidence(&gp, &spec("Mateo"), "mateo words", 2);
+    let (c, ec) = student_with_evidence(&gp, &spec("Sione"), "sione words", 3);
+    let copies = make_copies(&gp, 16);
+    blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    std::fs::write(dir.join("CNAME"), "room7.school.example").unwrap();
+    std::fs::write(dir.join("posts/teachers-note.html"), "mine").unwrap();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::write(dir.join(".git/HEAD"), "ref").unwrap();
+
+    gp.return_evidence(eb, "please retake the photo").unwrap();
+    gp.set_consent(a, Purpose::PhotoOnBlog, false, "mother, by phone")
+        .unwrap();
+    gp.remove_student(c).unwrap();
+    let r = blog::build(&gp, &copies).unwrap();
+
+    let files: BTreeSet<String> = tree(&dir).into_keys().collect();
+    assert!(!files.contains(&format!("posts/e{eb}.html")));
+    assert!(!files.contains(&format!("posts/e{ec}.html")));
+    assert!(!files.contains(&format!("students/s{c}.html")));
+    assert!(files.contains(&format!("posts/e{ea}.html")));
+    let media: Vec<&String> = files.iter().filter(|f| f.starts_with("media/")).collect();
+    assert!(
+        media.is_empty(),
+        "photos left after consent withdrawn: {media:?}"
+    );
+    assert!(r.removed.len() >= 2 + 1 + 9, "{:?}", r.removed);
+    let text = all_text(&dir);
+    for gone in ["mateo words", "sione words", "Sione", "Mateo"] {
+        assert!(!text.contains(gone), "{gone} is still published");
+    }
+    // The teacher's files are untouched.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("CNAME")).unwrap(),
+        "room7.school.example"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("posts/teachers-note.html")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".git/HEAD")).unwrap(),
+        "ref"
+    );
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
+    let (_d, gp, copies) = demo();
+    blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    let before = tree(&dir);
+
+    // A broken theme template: the build fails, says which file, and changes nothing.
+    let theme = gp.data_dir().join("theme");
+    std::fs::create_dir_all(&theme).unwrap();
+    std::fs::write(
+        theme.join("post.html"),
+        "{% extends \"base.html\" %}{% block main %}{{ post.goal }",
+    )
+    .unwrap();
+    let e = gp.approve_all().unwrap();
+    assert!(!e.is_empty(), "the demo has waiting evidence");
+    let err = blog::build(&gp, &copies).unwrap_err().to_string();
+    assert!(
+        err.contains("theme") && err.contains("post.html") && err.contains("delete it"),
+        "{err}"
+    );
+    assert_eq!(tree(&dir), before, "a failed build changed the site");
+    std::fs::remove_file(theme.join("post.html")).unwrap();
+
+    // A build killed after it wrote its journal and some files: a temporary file and a
+    // page that should no longer exist are left behind. The next build cleans both up.
+    let manifest = dir.join(blog::MANIFEST);
+    let mut m = std::fs::read_to_string(&manifest).unwrap();
+    m.push_str("posts/e999.html\n");
+    std::fs::write(&manifest, m).unwrap();
+    std::fs::write(dir.join("posts/e999.html"), "stale").unwrap();
+    std::fs::write(dir.join("posts/.goalpost-tmp-abc123"), "half").unwrap();
+    let copies = make_copies(&gp, 8);
+    let r = blog::build(&gp, &copies).unwrap();
+    assert!(r.removed.contains(&"posts/e999.html".to_string()));
+    let files: BTreeSet<String> = tree(&dir).into_keys().collect();
+    assert!(
+        !files.iter().any(|f| f.contains(".goalpost-tmp-")),
+        "{files:?}"
+    );
+    assert!(!files.contains("posts/e999.html"));
+    // And it converged: the next build has nothing to do.
+    let r = blog::build(&gp, &copies).unwrap();
+    assert_eq!((r.written.len(), r.removed.len()), (0, 0));
+}
+
+#[test]
+fn the_blog_will_not_write_into_a_folder_of_someone_elses_files() {
+    let (d, gp, copies) = demo();
+    let docs = d.path().join("Documents");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("index.html"), "my own site").unwrap();
+    gp.set_setting("blog.dir", docs.to_str().unwrap()).unwrap();
+    let err = blog::build(&gp, &copies).unwrap_err().to_string();
+    assert!(
+        err.contains("did not write") && err.contains("blog.dir"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(docs.join("index.html")).unwrap(),
+        "my own site"
+    );
+}
+
+#[test]
+fn theme_files_override_templates_and_the_style_sheet() {
+    let (_d, gp, copies) = demo();
+    let theme = gp.data_dir().join("theme");
+    std::fs::create_dir_all(&theme).unwrap();
+    std::fs::write(theme.join("style.css"), "body { color: teal; }\n").unwrap();
+    std::fs::write(
+        theme.join("about.html"),
+        "{% extends \"base.html\" %}{% block main %}<h1>Our own about page for {{ site.class_name }}</h1>{% include \"extra.html\" %}{% endblock %}",
+    )
+    .unwrap();
+    std::fs::write(theme.join("extra.html"), "<p>{{ about }}</p>").unwrap();
+    blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("style.css")).unwrap(),
+        "body { color: teal; }\n"
+    );
+    let about = std::fs::read_to_string(dir.join("about.html")).unwrap();
+    assert!(about.contains("Our own about page for Room 7"), "{about}");
+    assert!(about.contains("This is the class blog of Room 7"));
+}
+
+#[test]
+fn the_class_language_sets_the_words_dates_and_direction() {
+    for (lang, dir_attr, words) in [
+        (
+            "es",
+            "ltr",
+            [
+                "Nuestros últimos logros",
+                "de noviembre de 2026",
+                "Un estudiante",
+            ],
+        ),
+        ("ar", "rtl", ["أحدث إنجازاتنا", "نوفمبر", "طالب"]),
+    ] {
+        let (_d, gp) = new_class(lang);
+        let spec = |first, name| StudentSpec {
+            first,
+            last: "L",
+            blog: true,
+            name,
+            photo: true,
+        };
+        student_with_evidence(&gp, &spec("Ana", true), "palabras", 1);
+        student_with_evidence(&gp, &spec("Eva", false), "otras", 2);
+        let copies = make_copies(&gp, 16);
+        blog::build(&gp, &copies).unwrap();
+        let dir = gp.blog_dir().unwrap();
+        let text = all_text(&dir);
+        let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(
+            index.contains(&format!("<html lang=\"{lang}\" dir=\"{dir_attr}\">")),
+            "{lang}"
+        );
+        for w in words {
+            assert!(text.contains(w), "{lang}: {w} missing");
+        }
+        assert!(
+            parse_feed(&dir.join("feed.xml"))["entries"]
+                .as_array()
+                .unwrap()
+                .len()
+                == 2
+        );
+    }
+}
+
+#[test]
+fn with_a_site_url_the_feed_links_are_absolute() {
+    let (_d, gp, copies) = demo();
+    gp.set_setting("blog.site_url", "https://kowhai.school.example/room-7")
+        .unwrap();
+    blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    let feed = parse_feed(&dir.join("feed.xml"));
+    for e in feed["entries"].as_array().unwrap() {
+        let link = e["link"].as_str().unwrap();
+        assert!(
+            link.starts_with("https://kowhai.school.example/room-7/posts/e"),
+            "{link}"
+        );
+        assert_eq!(e["id"], e["link"]);
+        let content = e["content"].as_str().unwrap();
+        if content.contains("<img") {
+            assert!(
+                content.contains("src=\"https://kowhai.school.example/room-7/media/"),
+                "{content}"
+            );
+        }
+    }
+    // Pages keep relative links, so the folder still works from disk.
+    check_links(&dir);
+}
+
+/// The incremental build: after one new evidence in a 1,200-evidence site, exactly the
+/// pages that show it are rewritten.
+#[test]
+fn one_new_evidence_in_a_year_of_evidence_rewrites_only_the_pages_that_show_it() {
+    let (_d, gp) = new_class("en");
+    let gp = year_class(gp, 30, 1200);
+    let copies = make_copies(&gp, 64);
+    let r = blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    // Home + 59 numbered pages + 1200 posts + 30 students + 6 subjects + 10 months +
+    // archive + about + feed + style.
+    assert_eq!(r.pages, 1 + 59 + 1200 + 30 + 6 + 10 + 4, "{r:?}");
+    assert_eq!(r.media, 3600);
+    let before = stamps(&dir);
+    let newest_before = gp.blog_plan().unwrap().posts[0].slug.clone();
+
+    let gp = gp.with_clock(Clock::fixed("2026-11-20T01:00:00Z".parse().unwrap()));
+    let st = gp.students().unwrap()[4].clone();
+    let g = gp
+        .add_goal(st.id, "I can build a blog", "Science", None)
+        .unwrap();
+    let e = evidence_with_photo(&gp, st.id, g.id, "It has pages!", "", 5000);
+    gp.approve(&[e]).unwrap();
+    let copies = make_copies(&gp, 64);
+    let r = blog::build(&gp, &copies).unwrap();
+    let after = stamps(&dir);
+
+    let rewritten: BTreeSet<String> = after
+        .iter()
+        .filter(|(p, s)| before.get(*p) != Some(s))
+        .map(|(p, _)| p.clone())
+        .collect();
+    let subject = goalpost::plan::subject_slug("Science");
+    let hash = gp.evidence(e).unwrap().photo_hash.unwrap();
+    let mut expected: BTreeSet<String> = [
+        format!("posts/e{e}.html"),
+        format!("posts/{newest_before}.html"),
+        "index.html".into(),
+        format!("students/s{}.html", st.id),
+        format!("subjects/{subject}.html"),
+        "archive/2026-11.html".into(),
+        "feed.xml".into(),
+        blog::MANIFEST.into(),
+    ]
+    .into();
+    for size in goalpost::photo::Size::ALL {
+        expected.insert(format!(
+            "media/{}",
+            goalpost::photo::copy_file_name(&hash, size)
+        ));
+    }
+    assert_eq!(rewritten, expected);
+    assert_eq!(rewritten.len(), 11);
+    assert_eq!(r.written.len(), 10, "{:?}", r.written);
+    assert!(r.removed.is_empty());
+    check_links(&dir);
+}
+
+/// `goalpost blog build` on the demo class, as the teacher runs it.
+#[test]
+fn the_cli_builds_the_demo_blog_and_reports_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("class");
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("goalpost")
+            .unwrap()
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env("GOALPOST_NOW", NOW)
+            .env_remove("GOALPOST_DATA_DIR")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&["demo"]);
+    // The photo pipeline makes the web copies; here the test does.
+    let gp = Goalpost::open(&data).unwrap();
+    make_copies(&gp, 8);
+    let out = run(&["--json", "blog", "build"]);
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(s["written"].as_u64().unwrap() > 10, "{s}");
+    assert_eq!(s["removed"], 0);
+    assert!(s["media"].as_u64().unwrap() > 0, "{s}");
+    assert_eq!(s["warnings"].as_array().unwrap().len(), 0, "{s}");
+    let out = run(&["--json", "blog", "build"]);
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (s["written"].as_u64(), s["removed"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
+    let out = run(&["blog", "path"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        data.join("blog").to_string_lossy()
+    );
+}
+
+/// Not a test: renders the demo class's blog into $GOALPOST_BLOG_DEMO for a look in a
+/// browser (`cargo test --test blog render_demo -- --ignored`).
+#[test]
+#[ignore]
+fn render_demo() {
+    let Ok(out) = std::env::var("GOALPOST_BLOG_DEMO") else {
+        return;
+    };
+    let data = std::path::PathBuf::from(out);
+    let lang = std::env::var("GOALPOST_BLOG_DEMO_LANG").unwrap_or_else(|_| "en".into());
+    let gp = Goalpost::create(&data)
+        .unwrap()
+        .with_clock(Clock::fixed(now()));
+    if gp.students().unwrap().is_empty() {
+        gp.create_demo(30).unwrap();
+        let mut c = gp.class().unwrap();
+        c.language = lang;
+        gp.init_class(&c).unwrap();
+    }
+    let copies = make_copies(&gp, 1);
+    let r = blog::build(&gp, &copies).unwrap();
+    eprintln!("{r:?}");
+}

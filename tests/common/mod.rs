@@ -1,0 +1,102 @@
+//! Shared helpers for the core's integration tests: a temporary class, the CLI against it,
+//! and a dump of the whole database to prove that a refused command changed nothing.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use goalpost::{ClassInfo, Clock, Goalpost};
+
+/// A fixed "now" so that every run writes the same timestamps.
+pub const NOW: &str = "2026-11-20T09:00:00Z";
+
+pub fn clock() -> Clock {
+    Clock::fixed(NOW.parse().unwrap())
+}
+
+pub fn class_info() -> ClassInfo {
+    ClassInfo {
+        school: "Kōwhai Primary".into(),
+        class_name: "Room 7".into(),
+        teacher: "Ms Te Rangi".into(),
+        teacher_email: "room7@school.example".into(),
+        language: "en".into(),
+        timezone: "Pacific/Auckland".into(),
+    }
+}
+
+/// A new class in a temporary data folder.
+pub fn new_class() -> (tempfile::TempDir, Goalpost) {
+    let dir = tempfile::tempdir().unwrap();
+    let gp = Goalpost::create(dir.path().join("class"))
+        .unwrap()
+        .with_clock(clock());
+    gp.init_class(&class_info()).unwrap();
+    (dir, gp)
+}
+
+/// The `goalpost` binary with `--data-dir` set and the clock fixed.
+pub fn cli(data_dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("goalpost").unwrap();
+    c.arg("--data-dir")
+        .arg(data_dir)
+        .env("GOALPOST_NOW", NOW)
+        .env_remove("GOALPOST_DATA_DIR");
+    c
+}
+
+/// Every row of every table, in a stable order: equal dumps mean an unchanged database.
+pub fn dump(data_dir: &Path) -> String {
+    let conn = rusqlite::Connection::open(data_dir.join("goalpost.sqlite3")).unwrap();
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    tables.retain(|t| !t.starts_with("sqlite_"));
+    let mut out = String::new();
+    for t in tables {
+        out.push_str(&format!("## {t}\n"));
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1, 2"))
+            .unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join(" | "))
+            })
+            .unwrap();
+        for row in rows {
+            out.push_str(&row.unwrap());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `shared/fixtures` beside the repository (a sibling of the checkout, or of its parent
+/// when the checkout is a worktree one level deeper).
+pub fn fixtures() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for up in [
+        root.join("../shared/fixtures"),
+        root.join("../../shared/fixtures"),
+    ] {
+        if up.is_dir() {
+            return up;
+        }
+    }
+    panic!(
+        "shared/fixtures not found beside {}: tests need ../shared/fixtures",
+        root.display()
+    )
+}
+
+pub fn photo(rel: &str) -> PathBuf {
+    fixtures().join("photos").join(rel)
+}
