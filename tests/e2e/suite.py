@@ -543,6 +543,8 @@ def screens_speak_spanish(s):
     s.execute("const l = document.getElementById('set-language'); l.value = 'es';")
     s.find("form[aria-labelledby=settings-class] button[type=submit]").click()
     s.wait_until("document.documentElement.lang === 'es'")
+    # Saving redraws the Settings screen; leave it once that is done, as a person would.
+    s.wait_until("(document.querySelector('#screen h2') || {}).textContent === 'Ajustes'")
     show_screen(s, "sync")
     assert s.find("#sync-run").text == "Sincronizar ahora", s.find("#sync-run").text
     shot(s, "teacher-sync-es")
