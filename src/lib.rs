@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod families;
 pub mod fsutil;
 pub mod i18n;
 pub mod learning;

@@ -57,3 +57,37 @@ pub fn list(conn: &Connection, contact: Option<ContactId>) -> Result<Vec<Entry>>
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
+
+/// How often and how lately one contact was reached: one row per contact in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    pub contact_id: ContactId,
+    /// Every entry in the log (emails, digests, slips and contacts made by hand).
+    pub times: usize,
+    pub last_at: DateTime<Utc>,
+    /// The method of the newest entry.
+    pub last_method: String,
+}
+
+/// For every contact in the log: how many times they were reached, when and how last.
+pub fn reach_by_contact(conn: &Connection) -> Result<Vec<Reach>> {
+    let mut stmt = conn.prepare(
+        "SELECT l.contact_id, count(*),
+                (SELECT at FROM contact_log n WHERE n.contact_id = l.contact_id
+                 ORDER BY at DESC, id DESC LIMIT 1),
+                (SELECT method FROM contact_log n WHERE n.contact_id = l.contact_id
+                 ORDER BY at DESC, id DESC LIMIT 1)
+         FROM contact_log l GROUP BY l.contact_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(Reach {
+                contact_id: r.get(0)?,
+                times: r.get::<_, i64>(1)?.try_into().unwrap_or(usize::MAX),
+                last_at: r.get(2)?,
+                last_method: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

@@ -31,6 +31,44 @@ async function call(cmd, args) {
   }
 }
 
+/**
+ * A Tauri channel without the npm package: the Rust side sends `{message, index}` for each
+ * message and `{end: true, index}` when it drops the channel; messages may arrive out of
+ * order and are handed to `onmessage` in the order they were sent.
+ */
+export class Channel {
+  constructor(onmessage) {
+    const ipc = window.__TAURI_INTERNALS__;
+    let next = 0;
+    let end = -1;
+    const early = new Map();
+    const done = () => ipc.unregisterCallback && ipc.unregisterCallback(this.id);
+    this.id = ipc.transformCallback((m) => {
+      if ('end' in m) {
+        if (m.index === next) done();
+        else end = m.index;
+        return;
+      }
+      early.set(m.index, m.message);
+      while (early.has(next)) {
+        const msg = early.get(next);
+        early.delete(next);
+        next += 1;
+        try {
+          onmessage(msg);
+        } catch (e) {
+          queueMicrotask(() => { throw e; });
+        }
+      }
+      if (next === end) done();
+    });
+  }
+
+  toJSON() {
+    return `__CHANNEL__:${this.id}`;
+  }
+}
+
 export const station = {
   home: () => call('station_home'),
   goals: (studentId) => call('station_goals', { studentId }),
@@ -73,6 +111,13 @@ export const teacher = {
   goalAdd: (studentIds, title, subject) => call('goal_add', { studentIds, title, subject }),
   goalSetStatus: (id, status) => call('goal_set_status', { id, status }),
   goalAddNext: (id, title, subject) => call('goal_add_next', { id, title, subject }),
+
+  syncPreview: () => call('sync_preview'),
+  /** Runs the sync; `onEvent` hears its progress ({event: 'step'|'sending', ...}). */
+  syncRun: (onEvent) => call('sync_run', { onProgress: new Channel(onEvent) }),
+
+  familiesList: () => call('families_list'),
+  familyLog: (contactId, method, note) => call('family_log', { contactId, method, note }),
 
   settings: () => call('settings_get'),
   classSave: (cls) => call('class_save', { class: cls }),

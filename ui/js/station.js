@@ -20,7 +20,8 @@ function go(step) {
   for (const s of document.querySelectorAll('.step-screen')) s.hidden = s.dataset.step !== step;
   const n = STEPS[step];
   $('step').textContent = n ? t('station.step', { n: n + 1 }) : '';
-  if (step !== 'photo') stopCamera();
+  // Let the click that moved on finish before the camera is released.
+  if (step !== 'photo') setTimeout(stopCamera, 0);
   if (step === 'names') {
     reset();
     showNames().catch((err) => showError($('fatal'), err));

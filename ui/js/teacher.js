@@ -8,14 +8,15 @@ import * as review from './screens/review.js';
 import * as klass from './screens/class.js';
 import * as goals from './screens/goals.js';
 import * as settings from './screens/settings.js';
-import * as coming from './screens/coming.js';
+import * as sync from './screens/sync.js';
+import * as families from './screens/families.js';
 
 const screens = {
   review,
   class: klass,
   goals,
-  sync: coming.screen('sync.title', 'sync.coming'),
-  families: coming.screen('families.title', 'families.coming'),
+  sync,
+  families,
   settings,
 };
 
@@ -68,7 +69,7 @@ async function render() {
     else a.removeAttribute('aria-current');
   }
   const root = $('screen');
-  root.replaceChildren(h('p', { class: 'muted' }, t('common.loading')));
+  root.replaceChildren(h('p', { class: 'muted', 'data-loading': '' }, t('common.loading')));
   if (name !== 'review') {
     api.reviewList().then((l) => ctx.setReviewCount(l.length)).catch(() => {});
   }

@@ -2,11 +2,13 @@
 //! UI thread, return its result or its `{kind, message}` error. Grouped by screen.
 
 pub mod class;
+pub mod families;
 pub mod goals;
 pub mod review;
 pub mod session;
 pub mod settings;
 pub mod station;
+pub mod sync;
 
 /// What every command returns: core's error serialises as `{kind, message}`.
 pub type Reply<T> = Result<T, goalpost::Error>;

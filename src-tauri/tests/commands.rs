@@ -1,0 +1,567 @@
+//! In-process tests of the commands with `tauri::test`: the real command list, the real
+//! capabilities (`generate_context!`), two mock windows labelled like the app's, and a demo
+//! class in a temporary folder. No display needed.
+
+use base64::Engine;
+use goalpost::{Clock, Goalpost};
+use goalpost_desktop::{AppState, STATION, TEACHER};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+const PIN: &str = "2468";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    _app: App<MockRuntime>,
+    station: WebviewWindow<MockRuntime>,
+    teacher: WebviewWindow<MockRuntime>,
+}
+
+/// A demo class with a teacher PIN, the app over it, and both windows.
+/// `acl`: use the app's real capabilities; without it only the Rust checks stand.
+fn fixture(acl: bool, pin: bool) -> Fixture {
+    fixture_with(acl, pin, |b| b)
+}
+
+/// The same, with something more on the builder (a channel interceptor).
+fn fixture_with(
+    acl: bool,
+    pin: bool,
+    more: impl FnOnce(tauri::Builder<MockRuntime>) -> tauri::Builder<MockRuntime>,
+) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("class");
+    let gp = Goalpost::create(&data).unwrap();
+    gp.create_demo(6).unwrap();
+    if pin {
+        gp.set_teacher_pin(PIN).unwrap();
+    }
+    drop(gp);
+    let state = AppState::new(data.clone(), Clock::system());
+    let builder = more(goalpost_desktop::builder(mock_builder(), state));
+    let app = if acl {
+        builder.build(goalpost_desktop::context()).unwrap()
+    } else {
+        builder.build(mock_context(noop_assets())).unwrap()
+    };
+    let station = WebviewWindowBuilder::new(&app, STATION, Default::default())
+        .build()
+        .unwrap();
+    let teacher = WebviewWindowBuilder::new(&app, TEACHER, Default::default())
+        .build()
+        .unwrap();
+    Fixture {
+        _dir: dir,
+        data,
+        _app: app,
+        station,
+        teacher,
+    }
+}
+
+fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap_or(Value::Null))
+}
+
+fn kind(e: &Value) -> &str {
+    e.get("kind").and_then(Value::as_str).unwrap_or("")
+}
+
+fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(16, 12, image::Rgb([10, 150, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn first_student_with_a_goal(f: &Fixture) -> (i64, i64) {
+    let home = invoke(&f.station, "station_home", json!({})).unwrap();
+    for s in home["students"].as_array().unwrap() {
+        let id = s["id"].as_i64().unwrap();
+        let goals = invoke(&f.station, "station_goals", json!({ "studentId": id })).unwrap();
+        if let Some(g) = goals.as_array().unwrap().first() {
+            return (id, g["id"].as_i64().unwrap());
+        }
+    }
+    panic!("the demo class has no current goal");
+}
+
+#[test]
+fn the_station_sees_the_class_and_display_names_only() {
+    let f = fixture(true, true);
+    let home = invoke(&f.station, "station_home", json!({})).unwrap();
+    assert_eq!(home["class_name"], "Room 7");
+    assert_eq!(home["students"].as_array().unwrap().len(), 6);
+    let text = home.to_string();
+    let gp = Goalpost::open(&f.data).unwrap();
+    for s in gp.students().unwrap() {
+        if !s.last_name.is_empty() {
+            assert!(!text.contains(&s.last_name), "{} leaked", s.last_name);
+        }
+    }
+}
+
+#[test]
+fn a_station_submission_waits_for_review_and_the_teacher_approves_it() {
+    let f = fixture(true, true);
+    let (student, goal) = first_student_with_a_goal(&f);
+    let photo = png();
+    let receipt = invoke(
+        &f.station,
+        "station_submit",
+        json!({ "submission": {
+            "student_id": student, "goal_id": goal,
+            "photo": format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&photo)),
+            "words": "I can now count by 5s 🎉", "family_message": "Come and see!"
+        }}),
+    )
+    .unwrap();
+    let id = receipt["evidence_id"].as_i64().unwrap();
+
+    // Locked: the teacher window must unlock first.
+    let e = invoke(&f.teacher, "review_list", json!({})).unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "{e}");
+    let e = invoke(&f.teacher, "teacher_unlock", json!({ "pin": "1111" })).unwrap_err();
+    assert_eq!(kind(&e), "forbidden");
+    let st = invoke(&f.teacher, "teacher_unlock", json!({ "pin": PIN })).unwrap();
+    assert_eq!(st["unlocked"], true);
+
+    let waiting = invoke(&f.teacher, "review_list", json!({})).unwrap();
+    let mine = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .expect("the submission waits for review");
+    assert_eq!(mine["words"], "I can now count by 5s 🎉");
+    assert_eq!(mine["status"], "waiting");
+
+    // The photo comes back to the teacher byte for byte.
+    let got = get_ipc_response(
+        &f.teacher,
+        InvokeRequest {
+            cmd: "evidence_photo".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(json!({ "id": id })),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .unwrap();
+    match got {
+        tauri::ipc::InvokeResponseBody::Raw(bytes) => assert_eq!(bytes, photo),
+        other => panic!("expected raw bytes, got {other:?}"),
+    }
+
+    invoke(
+        &f.teacher,
+        "evidence_edit",
+        json!({ "id": id, "words": "I can count by 5s to 100", "familyMessage": null }),
+    )
+    .unwrap();
+    let approved = invoke(&f.teacher, "evidence_approve", json!({ "ids": [id] })).unwrap();
+    assert_eq!(approved[0]["status"], "approved");
+    assert_eq!(approved[0]["words"], "I can count by 5s to 100");
+}
+
+#[test]
+fn the_capabilities_keep_the_station_away_from_teacher_commands() {
+    let f = fixture(true, true);
+    for (cmd, args) in [
+        ("review_list", json!({})),
+        ("evidence_approve_all", json!({})),
+        ("class_overview", json!({})),
+        ("teacher_unlock", json!({ "pin": PIN })),
+        ("setting_set", json!({ "key": "blog.dir", "value": "/tmp" })),
+        ("backup_restore", json!({ "name": "x.sqlite3" })),
+        ("sync_preview", json!({})),
+        ("sync_run", json!({ "onProgress": "__CHANNEL__:7" })),
+        ("families_list", json!({})),
+        (
+            "family_log",
+            json!({ "contactId": 1, "method": "phone", "note": "" }),
+        ),
+    ] {
+        let e = invoke(&f.station, cmd, args).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("not allowed"), "{cmd}: {text}");
+    }
+}
+
+#[test]
+fn without_capabilities_the_rust_checks_still_refuse_the_station() {
+    // Defence in depth: even if a capability were too broad, each command checks the window.
+    let f = fixture(false, true);
+    for cmd in [
+        "review_list",
+        "evidence_approve_all",
+        "class_overview",
+        "settings_get",
+        "sync_preview",
+        "families_list",
+    ] {
+        let e = invoke(&f.station, cmd, json!({})).unwrap_err();
+        assert_eq!(kind(&e), "forbidden", "{cmd}: {e}");
+    }
+    let e = invoke(&f.station, "teacher_unlock", json!({ "pin": PIN })).unwrap_err();
+    assert_eq!(kind(&e), "forbidden");
+    let e = invoke(
+        &f.station,
+        "sync_run",
+        json!({ "onProgress": "__CHANNEL__:7" }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "{e}");
+    let e = invoke(
+        &f.station,
+        "family_log",
+        json!({ "contactId": 1, "method": "phone", "note": "" }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "{e}");
+    // And the teacher window may not pose as the station.
+    let e = invoke(&f.teacher, "station_home", json!({})).unwrap_err();
+    assert_eq!(kind(&e), "forbidden");
+}
+
+#[test]
+fn without_a_pin_the_teacher_is_in_but_cannot_open_the_station_until_choosing_one() {
+    let f = fixture(false, false);
+    let st = invoke(&f.teacher, "teacher_status", json!({})).unwrap();
+    assert_eq!(st["pin_set"], false);
+    assert_eq!(st["unlocked"], true);
+    assert_eq!(st["class_name"], "Room 7");
+    let e = invoke(&f.teacher, "open_station", json!({})).unwrap_err();
+    assert_eq!(kind(&e), "invalid");
+    let st = invoke(
+        &f.teacher,
+        "teacher_set_pin",
+        json!({ "current": null, "pin": PIN }),
+    )
+    .unwrap();
+    assert_eq!(st["pin_set"], true);
+    // Replacing the PIN needs the current one.
+    let e = invoke(
+        &f.teacher,
+        "teacher_set_pin",
+        json!({ "current": "0000", "pin": "9999" }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "forbidden");
+    let gp = Goalpost::open(&f.data).unwrap();
+    assert!(gp.verify_teacher_pin(PIN).unwrap());
+}
+
+#[test]
+fn a_bad_roster_row_comes_back_with_its_line_and_nothing_is_imported() {
+    let f = fixture(false, false);
+    let before = invoke(&f.teacher, "class_overview", json!({})).unwrap()["students"]
+        .as_array()
+        .unwrap()
+        .len();
+    let csv = "student_first_name,student_last_name,contact_name,contact_email,contact_language,contact_channel,contact_relationship,photo_consent,name_consent,blog_consent\n\
+               Rangi,Parata,Hine Parata,hine@example.org,mi,email,mother,yes,yes,yes\n\
+               ,Nobody,X,not-an-email,en,email,aunt,maybe,yes,yes\n";
+    let e = invoke(
+        &f.teacher,
+        "roster_import",
+        json!({ "csv": csv, "fileName": "room7.csv" }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "invalid");
+    let msg = e["message"].as_str().unwrap();
+    assert!(msg.contains("line 3"), "{msg}");
+    let after = invoke(&f.teacher, "class_overview", json!({})).unwrap()["students"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn errors_cross_as_kind_and_message() {
+    let f = fixture(false, false);
+    let e = invoke(&f.station, "station_goals", json!({ "studentId": 999_999 })).unwrap_err();
+    assert_eq!(kind(&e), "not_found");
+    assert!(e["message"].as_str().unwrap().contains("999999"));
+}
+
+/// Files under `dir` whose names end with `ext`, recursively.
+fn files_ending(dir: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_ending(&p, ext));
+        } else if p.to_string_lossy().ends_with(ext) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_sync_preview_shows_each_family_and_the_blog_and_changes_nothing() {
+    let f = fixture(true, false);
+    let p = invoke(&f.teacher, "sync_preview", json!({})).unwrap();
+    assert_eq!(p["dry_run"], true);
+    let families = p["families"].as_array().unwrap();
+    assert!(
+        !families.is_empty(),
+        "the demo class has approved evidence to send: {p}"
+    );
+    for fam in families {
+        for key in ["contact", "channel", "language", "language_used"] {
+            assert!(
+                fam[key].as_str().is_some_and(|v| !v.is_empty()),
+                "{key} in {fam}"
+            );
+        }
+        let items: Vec<&Value> = fam["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["items"].as_array().unwrap())
+            .collect();
+        assert!(!items.is_empty(), "{fam}");
+        assert!(items
+            .iter()
+            .all(|i| i["student"].is_string() && i["goal"].is_string()));
+    }
+    // The demo has contacts in languages without a catalog: the preview says which
+    // language they get instead.
+    assert!(
+        families.iter().any(|f| f["language"] != f["language_used"]),
+        "a language fallback is shown: {families:?}"
+    );
+    assert!(!p["blog"]["written"].as_array().unwrap().is_empty());
+    assert!(p["new_posts"].as_u64().unwrap() > 0);
+    // Nothing was written: no blog page, no email.
+    assert!(!f.data.join("blog").join("index.html").exists());
+    assert!(files_ending(&f.data.join("outbox"), ".eml").is_empty());
+}
+
+#[test]
+fn a_sync_writes_the_blog_and_the_email_and_tells_only_the_teacher_window_how_it_goes() {
+    type Heard = std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>;
+    let heard: Heard = Default::default();
+    let h = heard.clone();
+    let f = fixture_with(true, false, move |b| {
+        b.channel_interceptor(move |webview, _callback, _index, body| {
+            if let tauri::ipc::InvokeResponseBody::Json(j) = body {
+                h.lock().unwrap().push((
+                    webview.label().to_string(),
+                    serde_json::from_str(j).unwrap(),
+                ));
+            }
+            true
+        })
+    });
+    let s = invoke(
+        &f.teacher,
+        "sync_run",
+        json!({ "onProgress": "__CHANNEL__:4242" }),
+    )
+    .unwrap();
+    assert_eq!(s["dry_run"], false);
+    let mail = &s["mail"];
+    assert!(mail["sent"].as_u64().unwrap() > 0, "{s}");
+    assert!(mail["failures"].as_array().unwrap().is_empty(), "{s}");
+    assert!(f.data.join("blog").join("index.html").is_file());
+    let eml = files_ending(&f.data.join("outbox"), ".eml");
+    assert_eq!(
+        eml.len() as u64,
+        mail["sent"].as_u64().unwrap() + mail["digests"].as_u64().unwrap()
+    );
+
+    // A copy: the second sync below sends to the same recorder.
+    let heard = heard.lock().unwrap().clone();
+    assert!(heard.iter().all(|(label, _)| label == TEACHER), "{heard:?}");
+    let steps: Vec<&str> = heard
+        .iter()
+        .filter(|(_, e)| e["event"] == "step")
+        .map(|(_, e)| e["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        ["plan", "photos", "blog", "publish", "mail", "record"],
+        "every step is reported, in order"
+    );
+    let sending: Vec<&Value> = heard
+        .iter()
+        .filter(|(_, e)| e["event"] == "sending")
+        .map(|(_, e)| e)
+        .collect();
+    assert!(!sending.is_empty(), "sending progress is reported");
+    // Each message is announced before it goes: done counts those already sent.
+    let done: Vec<u64> = sending
+        .iter()
+        .map(|e| e["done"].as_u64().unwrap())
+        .collect();
+    let total = sending[0]["total"].as_u64().unwrap();
+    assert_eq!(
+        done,
+        (0..done.len() as u64).collect::<Vec<_>>(),
+        "{sending:?}"
+    );
+    assert!(done.len() as u64 <= total, "{sending:?}");
+
+    // A second sync has nothing new to send.
+    let again = invoke(
+        &f.teacher,
+        "sync_run",
+        json!({ "onProgress": "__CHANNEL__:4243" }),
+    )
+    .unwrap();
+    assert_eq!(again["mail"]["sent"], 0, "{again}");
+    assert!(
+        again["blog"]["written"].as_array().unwrap().is_empty(),
+        "{again}"
+    );
+}
+
+#[test]
+fn a_sync_while_another_runs_is_refused_as_already_running() {
+    let f = fixture(true, false);
+    // Another sync (here, as from the CLI or a scheduled task) holds the class's sync lock.
+    let other = goalpost::lock::SyncLock::acquire(&f.data).unwrap();
+    for (cmd, args) in [
+        ("sync_run", json!({ "onProgress": "__CHANNEL__:9" })),
+        ("sync_preview", json!({})),
+    ] {
+        let e = invoke(&f.teacher, cmd, args).unwrap_err();
+        assert_eq!(kind(&e), "busy", "{cmd}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("already running"),
+            "{e}"
+        );
+    }
+    assert!(files_ending(&f.data.join("outbox"), ".eml").is_empty());
+    drop(other);
+    invoke(
+        &f.teacher,
+        "sync_run",
+        json!({ "onProgress": "__CHANNEL__:10" }),
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_families_screen_shows_who_was_reached_and_puts_the_others_first() {
+    let f = fixture(true, false);
+    let before = invoke(&f.teacher, "families_list", json!({})).unwrap();
+    let fams = before["families"].as_array().unwrap();
+    assert!(!fams.is_empty());
+    assert!(fams
+        .iter()
+        .all(|x| x["times"] == 0 && x["reached_lately"] == false));
+
+    invoke(
+        &f.teacher,
+        "sync_run",
+        json!({ "onProgress": "__CHANNEL__:1" }),
+    )
+    .unwrap();
+    let after = invoke(&f.teacher, "families_list", json!({})).unwrap();
+    let fams = after["families"].as_array().unwrap();
+    let reached: Vec<&Value> = fams
+        .iter()
+        .filter(|x| x["reached_lately"] == true)
+        .collect();
+    assert!(
+        !reached.is_empty(),
+        "the sync reached some families: {after}"
+    );
+    for r in &reached {
+        assert!(r["times"].as_u64().unwrap() >= 1);
+        assert!(r["last_at"].is_string());
+        assert!(
+            ["email", "digest", "paper"].contains(&r["last_method"].as_str().unwrap()),
+            "{r}"
+        );
+    }
+    // Not reached lately first, then the reached.
+    let first_reached = fams
+        .iter()
+        .position(|x| x["reached_lately"] == true)
+        .unwrap();
+    assert!(
+        fams[first_reached..]
+            .iter()
+            .all(|x| x["reached_lately"] == true),
+        "{after}"
+    );
+    assert!(
+        first_reached > 0,
+        "some families are not reached by a sync (by hand): {after}"
+    );
+
+    // The teacher phones one of them: it is logged and they move among the reached.
+    let id = fams[0]["contact_id"].as_i64().unwrap();
+    let e = invoke(
+        &f.teacher,
+        "family_log",
+        json!({ "contactId": id, "method": "phone", "note": "about Thursday" }),
+    )
+    .unwrap();
+    assert_eq!(e["method"], "phone");
+    let now = invoke(&f.teacher, "families_list", json!({})).unwrap();
+    let me = now["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["contact_id"] == id)
+        .unwrap();
+    assert_eq!(me["reached_lately"], true);
+    assert_eq!(me["last_method"], "phone");
+
+    // A way the teacher cannot reach anyone by hand is refused with the fix.
+    let e = invoke(
+        &f.teacher,
+        "family_log",
+        json!({ "contactId": id, "method": "pigeon", "note": "" }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "invalid");
+    assert!(
+        e["message"].as_str().unwrap().contains("use one of phone"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_locked_teacher_window_cannot_sync_or_read_the_families() {
+    let f = fixture(true, true);
+    for (cmd, args) in [
+        ("sync_preview", json!({})),
+        ("sync_run", json!({ "onProgress": "__CHANNEL__:3" })),
+        ("families_list", json!({})),
+    ] {
+        let e = invoke(&f.teacher, cmd, args).unwrap_err();
+        assert_eq!(kind(&e), "forbidden", "{cmd}: {e}");
+    }
+    assert!(!f.data.join("blog").join("index.html").exists());
+}

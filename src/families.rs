@@ -1,0 +1,204 @@
+//! The contact log as the teacher reads it: who was reached, when and how, with the
+//! families nobody reached lately first, and contacts made by hand (a phone call, a note in
+//! the reading notebook, a visit) written into the same log.
+//!
+//! It reads and writes only the log: it sends nothing and decides nothing about consent.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::{store, Goalpost};
+
+/// A family not reached for this many days is "not reached lately".
+pub const LATELY_DAYS: i64 = 14;
+
+/// The ways a teacher reaches a family by hand (the log's other methods are written by
+/// sync: `email`, `digest`, `paper`).
+pub const BY_HAND: [&str; 5] = ["phone", "notebook", "visit", "meeting", "other"];
+
+/// The longest note kept with a contact made by hand.
+pub const NOTE_MAX: usize = 500;
+
+/// One contact with how they were reached.
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyReach {
+    pub contact_id: ContactId,
+    pub name: String,
+    pub channel: Channel,
+    pub language: String,
+    /// Display names of their students.
+    pub students: Vec<String>,
+    /// Why the mail server refused their address, if it did.
+    pub email_error: Option<String>,
+    /// How many times they were reached (every entry of the log).
+    pub times: usize,
+    pub last_at: Option<DateTime<Utc>>,
+    /// `email`, `digest`, `paper`, `phone`, ...
+    pub last_method: Option<String>,
+    /// Whole days since the last contact.
+    pub days_since: Option<i64>,
+    /// Reached within the last [`LATELY_DAYS`] days.
+    pub reached_lately: bool,
+}
+
+/// The Families screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct FamiliesView {
+    pub lately_days: i64,
+    /// The families not reached lately first (never reached, then the longest ago), then
+    /// the others, the longest ago first.
+    pub families: Vec<FamilyReach>,
+}
+
+impl Goalpost {
+    /// Every contact of the class with how they were reached, from the contact log.
+    pub fn families_reached(&self) -> Result<FamiliesView> {
+        let now = self.now();
+        let reach = store::contact_log::reach_by_contact(self.store().conn())?;
+        let mut families: Vec<FamilyReach> = self
+            .contacts()?
+            .into_iter()
+            .map(|c| {
+                let r = reach.iter().find(|r| r.contact_id == c.id);
+                let days_since = r.map(|r| (now - r.last_at).num_days().max(0));
+                FamilyReach {
+                    contact_id: c.id,
+                    name: c.name,
+                    channel: c.channel,
+                    language: c.language,
+                    students: c.students.into_iter().map(|l| l.display_name).collect(),
+                    email_error: c.email_error,
+                    times: r.map_or(0, |r| r.times),
+                    last_at: r.map(|r| r.last_at),
+                    last_method: r.map(|r| r.last_method.clone()),
+                    days_since,
+                    reached_lately: days_since.is_some_and(|d| d < LATELY_DAYS),
+                }
+            })
+            .collect();
+        // `None < Some`: never reached sorts before reached long ago.
+        families.sort_by(|a, b| {
+            (a.reached_lately, a.last_at, &a.name).cmp(&(b.reached_lately, b.last_at, &b.name))
+        });
+        Ok(FamiliesView {
+            lately_days: LATELY_DAYS,
+            families,
+        })
+    }
+
+    /// Writes a contact made by hand into the contact log, now.
+    pub fn log_contact_by_hand(
+        &self,
+        contact: ContactId,
+        method: &str,
+        note: &str,
+    ) -> Result<store::contact_log::Entry> {
+        if !BY_HAND.contains(&method) {
+            return Err(Error::invalid(format!(
+                "{method:?} is not a way to reach a family by hand: use one of {}",
+                BY_HAND.join(", ")
+            )));
+        }
+        let note = note.trim();
+        if note.chars().count() > NOTE_MAX {
+            return Err(Error::invalid(format!(
+                "the note has {} characters: shorten it to at most {NOTE_MAX}",
+                note.chars().count()
+            )));
+        }
+        let c = self.contact(contact)?;
+        let now = self.now();
+        let id = self
+            .store()
+            .in_tx(|tx| store::contact_log::insert(tx, c.id, now, method, note, None))?;
+        Ok(store::contact_log::Entry {
+            id,
+            contact_id: c.id,
+            at: now,
+            method: method.to_string(),
+            note: note.to_string(),
+            delivery_id: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Clock;
+
+    fn demo(now: &str) -> (tempfile::TempDir, Goalpost) {
+        let dir = tempfile::tempdir().unwrap();
+        let at = DateTime::parse_from_rfc3339(now)
+            .unwrap()
+            .with_timezone(&Utc);
+        let gp = Goalpost::create(dir.path())
+            .unwrap()
+            .with_clock(Clock::fixed(at));
+        gp.create_demo(6).unwrap();
+        (dir, gp)
+    }
+
+    #[test]
+    fn families_not_reached_lately_come_first_never_reached_before_long_ago() {
+        let (dir, gp) = demo("2026-11-01T09:00:00Z");
+        let contacts = gp.contacts().unwrap();
+        assert!(contacts.len() >= 3, "the demo class has several contacts");
+        let (recent, old) = (contacts[0].id, contacts[1].id);
+        gp.log_contact_by_hand(old, "phone", "about the trip")
+            .unwrap();
+        // 20 days later: the first call is old, a new one is recent.
+        let later = DateTime::parse_from_rfc3339("2026-11-21T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let gp = Goalpost::open(dir.path())
+            .unwrap()
+            .with_clock(Clock::fixed(later));
+        gp.log_contact_by_hand(recent, "notebook", "").unwrap();
+        gp.log_contact_by_hand(recent, "visit", "sharing time")
+            .unwrap();
+
+        let v = gp.families_reached().unwrap();
+        assert_eq!(v.families.len(), contacts.len());
+        let pos = |id| v.families.iter().position(|f| f.contact_id == id).unwrap();
+        let last = v.families.len() - 1;
+        assert_eq!(pos(recent), last, "the family reached lately is last");
+        assert_eq!(
+            pos(old),
+            last - 1,
+            "reached 20 days ago: after the never reached"
+        );
+        let never = &v.families[0];
+        assert_eq!(
+            (never.times, never.last_at, never.reached_lately),
+            (0, None, false)
+        );
+
+        let r = &v.families[last];
+        assert_eq!(r.times, 2);
+        assert_eq!(r.last_method.as_deref(), Some("visit"));
+        assert_eq!((r.days_since, r.reached_lately), (Some(0), true));
+        let o = &v.families[last - 1];
+        assert_eq!((o.days_since, o.reached_lately), (Some(20), false));
+        assert_eq!(o.last_method.as_deref(), Some("phone"));
+    }
+
+    #[test]
+    fn a_contact_by_hand_needs_a_known_method_a_short_note_and_a_real_contact() {
+        let (_dir, gp) = demo("2026-11-01T09:00:00Z");
+        let c = gp.contacts().unwrap()[0].id;
+        let e = gp.log_contact_by_hand(c, "email", "").unwrap_err();
+        assert!(e.to_string().contains("use one of phone"), "{e}");
+        let e = gp
+            .log_contact_by_hand(c, "phone", &"x".repeat(NOTE_MAX + 1))
+            .unwrap_err();
+        assert!(e.to_string().contains("shorten it"), "{e}");
+        let e = gp.log_contact_by_hand(999_999, "phone", "").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::NotFound);
+        assert!(store::contact_log::list(gp.store().conn(), None)
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -1,0 +1,91 @@
+'use strict';
+// The Families screen: who was reached, when and how (from the contact log), the families
+// nobody reached lately first and marked, and a form to log a contact made by hand (a
+// phone call, the reading notebook, a visit).
+import { teacher as api } from '../api.js';
+import { h, toast } from '../dom.js';
+import { t, language } from '../i18n.js';
+
+const BY_HAND = ['phone', 'notebook', 'visit', 'meeting', 'other'];
+
+function date(iso) {
+  try {
+    return new Date(iso).toLocaleDateString(language(), { day: 'numeric', month: 'short', year: 'numeric' });
+  } catch (_) {
+    return iso;
+  }
+}
+
+function lastContact(f) {
+  if (!f.last_at) return h('span', { class: 'pill warn' }, t('families.never'));
+  const ago = f.days_since === 0 ? t('families.today') : t('families.days_ago', { n: f.days_since });
+  return h('span', {}, h('time', { datetime: f.last_at }, date(f.last_at)), h('span', { class: 'muted' }, ` · ${ago}`));
+}
+
+export async function render(root, ctx) {
+  const view = await api.familiesList();
+  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
+  const families = view.families;
+  const notLately = families.filter((f) => !f.reached_lately).length;
+
+  const rows = families.map((f) => h('tr', {
+    class: f.reached_lately ? '' : 'not-lately', dataset: { contactId: f.contact_id, lately: String(f.reached_lately) },
+  },
+  h('th', { scope: 'row' },
+    h('span', { class: 'family-name' }, f.name),
+    f.reached_lately ? '' : h('span', { class: 'pill warn' }, t('families.not_lately_pill')),
+    f.email_error ? h('div', { class: 'muted small' }, t('families.email_error', { why: f.email_error })) : ''),
+  h('td', {}, f.students.join(', ')),
+  h('td', {}, t(`channel.${f.channel}`)),
+  h('td', {}, lastContact(f)),
+  h('td', {}, f.last_method ? t(`families.method.${f.last_method}`) : '—'),
+  h('td', { class: 'num' }, String(f.times))));
+
+  root.replaceChildren(
+    h('div', { class: 'screen-head' }, h('h2', {}, t('families.title'))),
+    h('p', { class: 'muted intro' }, t('families.intro', { days: view.lately_days })),
+    errorBox,
+    notLately
+      ? h('p', { class: 'notice', 'data-testid': 'families-not-lately' }, t('families.not_lately', { n: notLately, days: view.lately_days }))
+      : h('p', { class: 'notice ok' }, t('families.all_lately', { days: view.lately_days })),
+    h('section', { class: 'card', 'aria-labelledby': 'families-table-title' },
+      h('h3', { id: 'families-table-title' }, t('families.who')),
+      families.length
+        ? h('div', { class: 'table-wrap' }, h('table', { class: 'table families', 'data-testid': 'families' },
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col' }, t('families.col.family')),
+            h('th', { scope: 'col' }, t('families.col.students')),
+            h('th', { scope: 'col' }, t('families.col.channel')),
+            h('th', { scope: 'col' }, t('families.col.last')),
+            h('th', { scope: 'col' }, t('families.col.how')),
+            h('th', { scope: 'col', class: 'num' }, t('families.col.times')))),
+          h('tbody', {}, rows)))
+        : h('p', { class: 'muted' }, t('families.none'))),
+    families.length ? logForm(families, errorBox, ctx, () => render(root, ctx)) : '',
+  );
+}
+
+function logForm(families, errorBox, ctx, reload) {
+  const who = h('select', { id: 'log-contact', required: true },
+    families.map((f) => h('option', { value: f.contact_id }, f.students.length ? `${f.name} (${f.students.join(', ')})` : f.name)));
+  const how = h('select', { id: 'log-method' }, BY_HAND.map((m) => h('option', { value: m }, t(`families.method.${m}`))));
+  const note = h('input', { type: 'text', id: 'log-note', maxlength: 500 });
+  const form = h('form', { class: 'card', 'aria-labelledby': 'log-title', 'data-testid': 'family-log' },
+    h('h3', { id: 'log-title' }, t('families.log_title')),
+    h('div', { class: 'grid3' },
+      h('div', { class: 'field' }, h('label', { for: who.id }, t('families.log_who')), who),
+      h('div', { class: 'field' }, h('label', { for: how.id }, t('families.log_how')), how),
+      h('div', { class: 'field' }, h('label', { for: note.id }, t('families.log_note')), note)),
+    h('button', { type: 'submit', class: 'btn primary' }, t('families.log_save')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api.familyLog(Number(who.value), how.value, note.value);
+      toast(t('families.logged'));
+      await reload();
+    } catch (err) {
+      ctx.handle(err, errorBox);
+    }
+  });
+  return form;
+}

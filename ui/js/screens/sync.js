@@ -1,0 +1,245 @@
+'use strict';
+// The Sync screen: a preview of what each family would receive and what the blog would
+// change (a dry run), the sync itself with live progress, and its summary: counts,
+// failures with their reasons, and the families who could not be reached.
+//
+// The sync runs in core on a worker thread; its progress arrives through a channel that
+// only this window hears. The state lives in this module, so leaving the screen and coming
+// back while a sync runs shows the same progress.
+import { teacher as api } from '../api.js';
+import { h, showError } from '../dom.js';
+import { t } from '../i18n.js';
+
+const STEPS = ['plan', 'photos', 'blog', 'publish', 'mail', 'record'];
+
+const state = {
+  running: false,
+  step: null, // {step, index, of}
+  sending: null, // {done, total}
+  result: null, // {kind: 'preview'|'run', data}
+  error: null,
+};
+let view = null; // the elements of the screen on display, or null
+
+export async function render(root, ctx) {
+  const preview = h('button', { type: 'button', class: 'btn', id: 'sync-preview', 'data-action': 'sync-preview' },
+    t('sync.preview'));
+  const run = h('button', { type: 'button', class: 'btn primary', id: 'sync-run', 'data-action': 'sync-run' },
+    t('sync.run'));
+  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true, 'data-testid': 'sync-error' });
+  const progress = h('section', { class: 'card sync-progress', 'aria-labelledby': 'sync-progress-title', 'data-testid': 'sync-progress', hidden: true });
+  const result = h('div', { 'data-testid': 'sync-result' });
+  root.replaceChildren(
+    h('div', { class: 'screen-head' },
+      h('h2', {}, t('sync.title')),
+      h('div', { class: 'actions' }, preview, run)),
+    h('p', { class: 'muted intro' }, t('sync.intro')),
+    errorBox,
+    progress,
+    result,
+  );
+  view = { root, ctx, preview, run, errorBox, progress, result };
+  preview.addEventListener('click', () => start('preview'));
+  run.addEventListener('click', () => start('run'));
+  draw();
+}
+
+/**
+ * Starts a preview or a sync. While one runs here, the buttons still answer: core refuses
+ * the second with a "busy" error (its sync lock, shared with the CLI and scheduled syncs),
+ * which is shown while the first goes on.
+ */
+async function start(what) {
+  const mine = !state.running;
+  if (mine) {
+    state.running = what;
+    state.step = null;
+    state.sending = null;
+    state.result = null;
+  }
+  state.error = null;
+  draw();
+  try {
+    const data = what === 'preview' ? await api.syncPreview() : await api.syncRun(onEvent);
+    state.result = { kind: what, data };
+    state.error = null;
+  } catch (err) {
+    state.error = err;
+  } finally {
+    if (mine) state.running = false;
+  }
+  draw();
+}
+
+function onEvent(e) {
+  if (e.event === 'step') {
+    state.step = e;
+    if (e.step !== 'mail') state.sending = null;
+  } else if (e.event === 'sending') {
+    state.sending = e;
+  }
+  drawProgress();
+}
+
+function draw() {
+  if (!view || !view.root.isConnected) {
+    view = null;
+    return;
+  }
+  const busy = Boolean(state.running);
+  view.run.textContent = state.running === 'run' ? t('sync.running_button') : t('sync.run');
+  view.run.setAttribute('aria-busy', String(state.running === 'run'));
+  view.preview.setAttribute('aria-busy', String(state.running === 'preview'));
+  if (state.error && state.error.kind === 'busy') {
+    showError(view.errorBox, { message: t('sync.already_running') });
+  } else if (state.error) {
+    view.ctx.handle(state.error, view.errorBox);
+  } else {
+    showError(view.errorBox, null);
+  }
+  drawProgress();
+  view.result.replaceChildren();
+  if (!busy && state.result) {
+    view.result.append(state.result.kind === 'preview' ? previewView(state.result.data) : summaryView(state.result.data));
+  } else if (!busy && !state.error) {
+    view.result.append(h('section', { class: 'card empty' }, h('p', {}, t('sync.hint'))));
+  }
+}
+
+function drawProgress() {
+  if (!view || !view.root.isConnected) return;
+  const p = view.progress;
+  p.hidden = !state.running;
+  if (!state.running) return;
+  const s = state.step;
+  const index = s ? s.index : 0;
+  const of = s ? s.of : STEPS.length;
+  const label = s ? t(`sync.step.${s.step}`) : t('sync.starting');
+  const bar = h('progress', { max: of, value: index, 'aria-labelledby': 'sync-progress-title' });
+  p.replaceChildren(
+    h('h3', { id: 'sync-progress-title' }, state.running === 'preview' ? t('sync.previewing') : t('sync.running')),
+    bar,
+    h('p', { class: 'step', 'data-testid': 'sync-step' }, s ? t('sync.step_n', { n: index, of, label }) : label),
+    state.sending
+      ? h('p', { 'data-testid': 'sync-sending' }, t('sync.sending', { n: state.sending.done + 1, total: state.sending.total }))
+      : '',
+    h('p', { class: 'muted' }, t('sync.keep_working')),
+  );
+}
+
+// ---- preview ----------------------------------------------------------------------------
+
+function channelName(c) {
+  return t(`channel.${c}`);
+}
+
+function languageCell(f) {
+  if (f.language_used && f.language_used !== f.language) {
+    return h('span', {}, f.language, ' ',
+      h('span', { class: 'pill warn' }, t('sync.fallback', { used: f.language_used })));
+  }
+  return f.language;
+}
+
+function itemsList(deliveries) {
+  return h('ul', { class: 'plain items' }, deliveries.flatMap((d) => d.items.map((i) =>
+    h('li', {},
+      h('span', { class: 'pill' }, t(`sync.kind.${d.kind}`)), ' ',
+      h('strong', {}, i.student), ' · ', i.goal,
+      i.with_photo ? h('span', { class: 'muted' }, ` (${t('sync.with_photo')})`) : ''))));
+}
+
+function blogCard(b, newPosts, dry) {
+  const files = [...b.written.map((f) => ['+', f]), ...b.removed.map((f) => ['−', f])];
+  return h('section', { class: 'card', 'aria-labelledby': 'sync-blog-title', 'data-testid': 'sync-blog' },
+    h('h3', { id: 'sync-blog-title' }, t('sync.blog')),
+    h('p', {}, t(dry ? 'sync.blog_would' : 'sync.blog_did', {
+      posts: newPosts, written: b.written.length, removed: b.removed.length, unchanged: b.unchanged,
+    })),
+    h('p', { class: 'muted' }, t('sync.blog_dir', { dir: b.dir })),
+    files.length
+      ? h('details', {}, h('summary', {}, t('sync.blog_files', { n: files.length })),
+        h('ul', { class: 'files' }, files.map(([sign, f]) => h('li', {}, h('code', {}, `${sign} ${f}`)))))
+      : '',
+    b.warnings.length
+      ? h('ul', { class: 'notice' }, b.warnings.map((w) => h('li', {}, w)))
+      : '');
+}
+
+function unreachableCard(list) {
+  if (!list.length) return '';
+  return h('section', { class: 'card problems', 'aria-labelledby': 'sync-unreachable-title', 'data-testid': 'sync-unreachable' },
+    h('h3', { id: 'sync-unreachable-title' }, t('sync.unreachable', { n: list.length })),
+    h('p', { class: 'muted' }, t('sync.unreachable_help')),
+    h('ul', {}, list.map((u) => h('li', {}, h('strong', {}, u.contact), ': ', u.reason))));
+}
+
+function previewView(p) {
+  const q = p.would_queue || { emails: 0, digests: 0, slips: 0 };
+  const families = p.families || [];
+  return h('div', { class: 'sync-preview', 'data-testid': 'sync-preview-result' },
+    h('section', { class: 'card', 'aria-labelledby': 'sync-families-title' },
+      h('h3', { id: 'sync-families-title' }, t('sync.preview_title')),
+      h('p', {}, t('sync.would_queue', { emails: q.emails, digests: q.digests, slips: q.slips })),
+      families.length
+        ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-testid': 'sync-families' },
+          h('caption', { class: 'visually-hidden' }, t('sync.preview_title')),
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col' }, t('sync.col.family')),
+            h('th', { scope: 'col' }, t('sync.col.language')),
+            h('th', { scope: 'col' }, t('sync.col.channel')),
+            h('th', { scope: 'col' }, t('sync.col.items')))),
+          h('tbody', {}, families.map((f) => h('tr', { dataset: { contactId: f.contact_id } },
+            h('th', { scope: 'row' }, f.contact),
+            h('td', {}, languageCell(f)),
+            h('td', {}, channelName(f.channel)),
+            h('td', {}, itemsList(f.deliveries)))))))
+        : h('p', { class: 'muted' }, t('sync.nothing_to_send'))),
+    blogCard(p.blog, p.new_posts, true),
+    unreachableCard(p.unreachable || []),
+    h('p', { class: 'muted' }, t('sync.preview_note')));
+}
+
+// ---- summary ----------------------------------------------------------------------------
+
+function summaryView(s) {
+  const m = s.mail || { sent: 0, digests: 0, slips: 0, failures: [], unreachable: [], language_fallbacks: [], print_files: [] };
+  const ok = m.failures.length === 0 && !m.stopped && (!s.publish || s.publish.ok);
+  const counts = [
+    ['sync.count.posts', s.new_posts],
+    ['sync.count.emails', m.sent],
+    ['sync.count.digests', m.digests],
+    ['sync.count.slips', m.slips],
+    ['sync.count.failed', m.failures.length],
+    ['sync.count.unreachable', (s.unreachable || []).length],
+    ['sync.count.retrying', m.retries_waiting || 0],
+  ];
+  return h('div', { class: 'sync-summary', 'data-testid': 'sync-summary' },
+    h('section', { class: `card status ${ok ? 'ok' : 'problem'}`, 'aria-labelledby': 'sync-status-title' },
+      h('h3', { id: 'sync-status-title' }, ok ? t('sync.done_ok') : t('sync.done_problems')),
+      h('dl', { class: 'counts' }, counts.map(([k, n]) => h('div', { class: 'count' }, h('dt', {}, t(k)), h('dd', {}, String(n))))),
+      m.transport
+        ? h('p', { class: 'muted' }, t(m.transport.startsWith('smtp') ? 'sync.transport' : 'sync.transport_folder', { to: m.transport }))
+        : '',
+      m.stopped ? h('p', { class: 'notice' }, t('sync.stopped', { why: m.stopped })) : '',
+      (m.print_files || []).length
+        ? h('div', {}, h('p', {}, t('sync.print')), h('ul', {}, m.print_files.map((f) => h('li', {}, h('code', {}, f)))))
+        : ''),
+    m.failures.length
+      ? h('section', { class: 'card problems', 'aria-labelledby': 'sync-failures-title', 'data-testid': 'sync-failures' },
+        h('h3', { id: 'sync-failures-title' }, t('sync.failures', { n: m.failures.length })),
+        h('ul', {}, m.failures.map((f) => h('li', {}, h('strong', {}, f.contact), ` (${t(`sync.failure.${f.kind}`)}): `, f.reason))))
+      : '',
+    unreachableCard(s.unreachable || []),
+    (m.language_fallbacks || []).length
+      ? h('section', { class: 'card', 'aria-labelledby': 'sync-fallbacks-title' },
+        h('h3', { id: 'sync-fallbacks-title' }, t('sync.fallbacks')),
+        h('ul', {}, m.language_fallbacks.map((f) => h('li', {}, t('sync.fallback_line', { name: f.contact, wanted: f.wanted, used: f.used })))))
+      : '',
+    s.publish && !s.publish.ok
+      ? h('section', { class: 'card problems', 'aria-labelledby': 'sync-publish-title' },
+        h('h3', { id: 'sync-publish-title' }, t('sync.publish_failed', { code: s.publish.exit_code ?? '—' })),
+        h('pre', { class: 'output' }, s.publish.output))
+      : '',
+    blogCard(s.blog, s.new_posts, false));
+}
