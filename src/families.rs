@@ -50,18 +50,24 @@ pub struct FamiliesView {
     /// The families not reached lately first (never reached, then the longest ago), then
     /// the others, the longest ago first.
     pub families: Vec<FamilyReach>,
+    /// The ways a contact made by hand can be logged ([`BY_HAND`]), for the form.
+    pub by_hand: &'static [&'static str],
 }
 
 impl Goalpost {
     /// Every contact of the class with how they were reached, from the contact log.
     pub fn families_reached(&self) -> Result<FamiliesView> {
         let now = self.now();
-        let reach = store::contact_log::reach_by_contact(self.store().conn())?;
+        let reach: std::collections::HashMap<ContactId, store::contact_log::Reach> =
+            store::contact_log::reach_by_contact(self.store().conn())?
+                .into_iter()
+                .map(|r| (r.contact_id, r))
+                .collect();
         let mut families: Vec<FamilyReach> = self
             .contacts()?
             .into_iter()
             .map(|c| {
-                let r = reach.iter().find(|r| r.contact_id == c.id);
+                let r = reach.get(&c.id);
                 let days_since = r.map(|r| (now - r.last_at).num_days().max(0));
                 FamilyReach {
                     contact_id: c.id,
@@ -85,6 +91,7 @@ impl Goalpost {
         Ok(FamiliesView {
             lately_days: LATELY_DAYS,
             families,
+            by_hand: &BY_HAND,
         })
     }
 
@@ -101,24 +108,18 @@ impl Goalpost {
                 BY_HAND.join(", ")
             )));
         }
-        let note = note.trim();
-        if note.chars().count() > NOTE_MAX {
-            return Err(Error::invalid(format!(
-                "the note has {} characters: shorten it to at most {NOTE_MAX}",
-                note.chars().count()
-            )));
-        }
+        let note = crate::validate::text("the note", note.trim(), NOTE_MAX)?;
         let c = self.contact(contact)?;
         let now = self.now();
         let id = self
             .store()
-            .in_tx(|tx| store::contact_log::insert(tx, c.id, now, method, note, None))?;
+            .in_tx(|tx| store::contact_log::insert(tx, c.id, now, method, &note, None))?;
         Ok(store::contact_log::Entry {
             id,
             contact_id: c.id,
             at: now,
             method: method.to_string(),
-            note: note.to_string(),
+            note,
             delivery_id: None,
         })
     }
@@ -194,7 +195,11 @@ mod tests {
         let e = gp
             .log_contact_by_hand(c, "phone", &"x".repeat(NOTE_MAX + 1))
             .unwrap_err();
-        assert!(e.to_string().contains("shorten it"), "{e}");
+        assert!(e.to_string().contains("the most is 500"), "{e}");
+        let e = gp
+            .log_contact_by_hand(c, "phone", "rang\u{7}twice")
+            .unwrap_err();
+        assert!(e.to_string().contains("control character"), "{e}");
         let e = gp.log_contact_by_hand(999_999, "phone", "").unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::NotFound);
         assert!(store::contact_log::list(gp.store().conn(), None)

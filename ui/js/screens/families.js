@@ -6,8 +6,6 @@ import { teacher as api } from '../api.js';
 import { h, toast } from '../dom.js';
 import { t, language } from '../i18n.js';
 
-const BY_HAND = ['phone', 'notebook', 'visit', 'meeting', 'other'];
-
 function date(iso) {
   try {
     return new Date(iso).toLocaleDateString(language(), { day: 'numeric', month: 'short', year: 'numeric' });
@@ -61,14 +59,14 @@ export async function render(root, ctx) {
             h('th', { scope: 'col', class: 'num' }, t('families.col.times')))),
           h('tbody', {}, rows)))
         : h('p', { class: 'muted' }, t('families.none'))),
-    families.length ? logForm(families, errorBox, ctx, () => render(root, ctx)) : '',
+    families.length ? logForm(families, view.by_hand, errorBox, ctx, () => render(root, ctx)) : '',
   );
 }
 
-function logForm(families, errorBox, ctx, reload) {
+function logForm(families, methods, errorBox, ctx, reload) {
   const who = h('select', { id: 'log-contact', required: true },
     families.map((f) => h('option', { value: f.contact_id }, f.students.length ? `${f.name} (${f.students.join(', ')})` : f.name)));
-  const how = h('select', { id: 'log-method' }, BY_HAND.map((m) => h('option', { value: m }, t(`families.method.${m}`))));
+  const how = h('select', { id: 'log-method' }, methods.map((m) => h('option', { value: m }, t(`families.method.${m}`))));
   const note = h('input', { type: 'text', id: 'log-note', maxlength: 500 });
   const form = h('form', { class: 'card', 'aria-labelledby': 'log-title', 'data-testid': 'family-log' },
     h('h3', { id: 'log-title' }, t('families.log_title')),
