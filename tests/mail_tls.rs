@@ -321,6 +321,20 @@ fn queued_before_send(dir: &Path) -> usize {
     n
 }
 
+/// `mail send` against a server it must refuse: it fails saying every one of `says`, logs
+/// in nowhere, delivers nothing and leaves every email queued (`due` of them).
+fn send_refused(dir: &Path, server: &Server, due: usize, says: &[&str]) -> Run {
+    let send = goalpost(dir, Some(PASSWORD), &[], &["mail", "send"]);
+    assert!(!send.ok, "{}", send.text);
+    for s in says {
+        assert!(send.text.contains(s), "should say {s:?}: {}", send.text);
+    }
+    assert!(logins(server).is_empty(), "no login to a refused server");
+    assert_eq!(server.received().len(), 0);
+    assert_eq!(queued_only(dir), due);
+    send
+}
+
 #[test]
 fn implicit_tls_smtps_delivers_every_message_trusting_ssl_cert_file() {
     let pki = pki();
@@ -391,12 +405,11 @@ fn a_server_without_starttls_never_gets_the_password() {
     );
     let due = queued_before_send(dir.path());
 
-    let send = goalpost(dir.path(), Some(PASSWORD), &[], &["mail", "send"]);
-    assert!(!send.ok, "{}", send.text);
-    assert!(
-        send.text.contains("does not offer STARTTLS") && send.text.contains("smtps://"),
-        "{}",
-        send.text
+    let send = send_refused(
+        dir.path(),
+        &server,
+        due,
+        &["does not offer STARTTLS", "smtps://"],
     );
     let clear = String::from_utf8_lossy(&std::fs::read(&wire).unwrap()).to_uppercase();
     assert!(
@@ -407,9 +420,6 @@ fn a_server_without_starttls_never_gets_the_password() {
         !clear.contains("AUTH") && !clear.contains("MAIL FROM"),
         "nothing but EHLO went out in the clear: {clear}"
     );
-    assert!(logins(&server).is_empty());
-    assert_eq!(server.received().len(), 0);
-    assert_eq!(queued_only(dir.path()), due);
     assert_no_password(dir.path(), &[&send]);
 }
 
@@ -421,20 +431,12 @@ fn an_untrusted_certificate_is_refused_with_the_fix_named() {
     let dir = class(&format!("smtp://{USER}@127.0.0.1:{}", server.port), None);
     let due = queued_before_send(dir.path());
 
-    let send = goalpost(dir.path(), Some(PASSWORD), &[], &["mail", "send"]);
-    assert!(!send.ok, "{}", send.text);
-    assert!(
-        send.text.contains("cannot be trusted")
-            && send.text.contains("goalpost config set smtp.ca_file"),
-        "{}",
-        send.text
+    let send = send_refused(
+        dir.path(),
+        &server,
+        due,
+        &["cannot be trusted", "goalpost config set smtp.ca_file"],
     );
-    assert!(
-        logins(&server).is_empty(),
-        "no login to an untrusted server"
-    );
-    assert_eq!(server.received().len(), 0);
-    assert_eq!(queued_only(dir.path()), due);
 
     // `mail test` says the same.
     let test = goalpost(
@@ -473,15 +475,12 @@ fn a_certificate_for_another_name_is_refused() {
         Some(&pki.ca),
     );
     let due = queued_before_send(dir.path());
-    let send = goalpost(dir.path(), Some(PASSWORD), &[], &["mail", "send"]);
-    assert!(!send.ok, "{}", send.text);
-    assert!(
-        send.text.contains("certificate is for a different name") && send.text.contains("smtp.url"),
-        "{}",
-        send.text
+    let send = send_refused(
+        dir.path(),
+        &server,
+        due,
+        &["certificate is for a different name", "smtp.url"],
     );
-    assert!(logins(&server).is_empty());
-    assert_eq!(queued_only(dir.path()), due);
     assert_no_password(dir.path(), &[&send]);
 }
 
