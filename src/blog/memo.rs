@@ -197,9 +197,8 @@ impl KeyBuilder {
 }
 
 /// The digest of a serialisable value (its JSON).
-pub fn digest_of<T: serde::Serialize + ?Sized>(value: &T) -> Key {
-    let json = serde_json::to_vec(value).unwrap_or_default();
-    Sha256::digest(&json).into()
+pub fn digest_of<T: serde::Serialize + ?Sized>(value: &T) -> Result<Key> {
+    Ok(Sha256::digest(serde_json::to_vec(value)?).into())
 }
 
 #[cfg(test)]

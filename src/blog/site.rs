@@ -212,7 +212,10 @@ impl Site {
             .map(|p| view::post_view(p, &self.words, &month_labels, &by_hash))
             .collect();
         let post_values = posts.iter().map(|_| OnceLock::new()).collect();
-        let post_digests = posts.par_iter().map(memo::digest_of).collect();
+        let post_digests = posts
+            .par_iter()
+            .map(memo::digest_of)
+            .collect::<Result<_>>()?;
         let class_name = clean(&self.plan.class_name);
         let school = clean(&self.plan.school);
         let lang = html_lang(&self.plan.language);
