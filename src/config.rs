@@ -103,18 +103,47 @@ impl Goalpost {
 
     /// Checks and stores a setting; an empty value removes it (back to the default).
     pub fn set_setting(&self, name: &str, value: &str) -> Result<Option<String>> {
-        let k = key(name)?;
-        if value.trim().is_empty() {
-            self.store().in_tx(|tx| store::settings::unset(tx, name))?;
-        } else {
-            let v = (k.check)(value).map_err(|e| match e {
-                Error::Invalid(m) => Error::Invalid(format!("{name}: {m}")),
-                other => other,
-            })?;
-            self.store()
-                .in_tx(|tx| store::settings::set(tx, name, &v))?;
-        }
+        self.set_settings(&[(name, value)])?;
         self.setting(name)
+    }
+
+    /// Checks every `(key, value)` first, then stores them all in one transaction: either
+    /// every value is saved or, on the first bad one, none is. Empty values remove.
+    pub fn set_settings(&self, pairs: &[(&str, &str)]) -> Result<()> {
+        let checked = self.check_settings(pairs)?;
+        self.store().in_tx(|tx| {
+            for (name, v) in &checked {
+                match v {
+                    Some(v) => store::settings::set(tx, name, v)?,
+                    None => {
+                        store::settings::unset(tx, name)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The values [`Goalpost::set_settings`] would store (`None`: removed), or the first
+    /// problem, naming its key. Stores nothing.
+    pub fn check_settings<'k>(
+        &self,
+        pairs: &[(&'k str, &str)],
+    ) -> Result<Vec<(&'k str, Option<String>)>> {
+        let mut checked = Vec::with_capacity(pairs.len());
+        for &(name, value) in pairs {
+            let k = key(name)?;
+            let v = if value.trim().is_empty() {
+                None
+            } else {
+                Some((k.check)(value).map_err(|e| match e {
+                    Error::Invalid(m) => Error::Invalid(format!("{name}: {m}")),
+                    other => other,
+                })?)
+            };
+            checked.push((name, v));
+        }
+        Ok(checked)
     }
 
     pub fn settings(&self) -> Result<Vec<Setting>> {

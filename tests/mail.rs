@@ -585,3 +585,122 @@ fn a_new_contact_hears_about_recent_evidence_not_the_back_catalogue() {
     assert_eq!(queued_for(&later, nana.id), vec![vec![e.id]]);
     assert!(queued_for(&later, aunt.id).contains(&vec![e.id]));
 }
+
+/// The Settings screen's mail form: it saves exactly the settings the CLI uses, reads them
+/// back apart, saves nothing when any field is wrong, and a test email sent through what it
+/// saved reaches a real server.
+#[test]
+fn the_mail_settings_form_saves_the_cli_settings_whole_or_not_at_all() {
+    use goalpost::mail::server::{MailServerInput, Password, Security};
+    let server = Server::start(Fault::default());
+    let (_dir, gp) = demo(2);
+
+    // Nothing set: emails go to the outbox folder, and a test email is written there.
+    let m = gp.mail_server().unwrap();
+    assert_eq!(m.host, None);
+    assert_eq!(m.outbox, gp.data_dir().join("outbox"));
+    let r = gp.mail_test("teacher@example.org").unwrap();
+    assert!(r
+        .file
+        .as_ref()
+        .is_some_and(|f| f.starts_with(&m.outbox) && f.is_file()));
+
+    let form = MailServerInput {
+        host: " 127.0.0.1 ".into(),
+        port: Some(server.port),
+        security: Some(Security::Starttls),
+        from: "room7@school.example".into(),
+        ..Default::default()
+    };
+    let m = gp.set_mail_server(&form).unwrap();
+    assert_eq!(gp.setting("smtp.url").unwrap(), Some(server.url()));
+    assert_eq!(
+        gp.setting("smtp.from").unwrap().as_deref(),
+        Some("room7@school.example")
+    );
+    assert_eq!(m.host.as_deref(), Some("127.0.0.1"));
+    assert_eq!(m.port, server.port);
+    assert_eq!(m.security, Security::Starttls);
+    assert_eq!(m.user, None);
+    assert_eq!(m.password, Password::NotNeeded);
+    assert_eq!(m.sender, "room7@school.example");
+
+    let r = gp.mail_test("parent@example.org").unwrap();
+    assert!(r.file.is_none());
+    let got = server.received();
+    assert_eq!(got.len(), 1, "the test email reached the server");
+    assert_eq!(got[0].0["rcpt_tos"][0], "parent@example.org");
+    assert_eq!(got[0].0["mail_from"], "room7@school.example");
+
+    // One bad field saves none of them: the server stays the one that works.
+    let settings_before = gp.settings().unwrap();
+    let before: Vec<_> = settings_before.iter().map(|s| &s.value).collect();
+    for (bad, names) in [
+        (
+            MailServerInput {
+                host: "mail.school.example".into(),
+                from: "not an address".into(),
+                ..Default::default()
+            },
+            "smtp.from",
+        ),
+        (
+            MailServerInput {
+                host: "mail.school.example".into(),
+                ca_file: "/nowhere/ca.pem".into(),
+                ..Default::default()
+            },
+            "ca.pem",
+        ),
+        (
+            MailServerInput {
+                host: "mail.school.example:587".into(),
+                ..Default::default()
+            },
+            "smtp.school.org",
+        ),
+        (
+            MailServerInput {
+                host: "mail.school.example".into(),
+                password: Some("secret".into()),
+                ..Default::default()
+            },
+            "user name",
+        ),
+    ] {
+        let e = gp.set_mail_server(&bad).unwrap_err().to_string();
+        assert!(e.contains(names), "{e}");
+        let after = gp.settings().unwrap();
+        assert_eq!(
+            before,
+            after.iter().map(|s| &s.value).collect::<Vec<_>>(),
+            "{e}"
+        );
+    }
+
+    // A user name is kept apart from the address and read back as typed.
+    gp.set_mail_server(&MailServerInput {
+        host: "smtp.school.example".into(),
+        security: Some(Security::Tls),
+        user: "lee@school.example".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        gp.setting("smtp.url").unwrap().as_deref(),
+        Some("smtps://lee%40school.example@smtp.school.example:465")
+    );
+    let m = gp.mail_server().unwrap();
+    assert_eq!(m.user.as_deref(), Some("lee@school.example"));
+    assert_eq!(m.port, 465);
+    assert!(matches!(
+        m.password,
+        Password::Found { .. } | Password::Missing { .. }
+    ));
+
+    // An empty server name goes back to the outbox folder.
+    let m = gp.set_mail_server(&MailServerInput::default()).unwrap();
+    assert_eq!(m.host, None);
+    assert_eq!(gp.setting("smtp.url").unwrap(), None);
+    assert_eq!(gp.setting("smtp.from").unwrap(), None);
+}

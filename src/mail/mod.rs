@@ -31,6 +31,7 @@
 pub mod compose;
 pub mod paper;
 pub mod secret;
+pub mod server;
 pub mod smtp;
 
 use std::collections::HashMap;
