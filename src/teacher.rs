@@ -78,7 +78,41 @@ pub fn exports_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("exports")
 }
 
+/// The folders the teacher window can open in the file manager: known ones only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Folder {
+    /// The class blog (`blog.dir`).
+    Blog,
+    /// The blog's theme: templates and `style.css` that replace the built-in ones (opening
+    /// it also writes reference copies of the built-in ones into `built-in/`).
+    Theme,
+    /// Backups of the class database.
+    Backups,
+    /// Emails written as `.eml` files and paper slips.
+    Outbox,
+    /// Roster exports.
+    Exports,
+}
+
 impl Goalpost {
+    /// The folder's path, created if it does not exist yet so that it can be opened.
+    pub fn folder(&self, which: Folder) -> Result<PathBuf> {
+        let dir = match which {
+            Folder::Blog => self.blog_dir()?,
+            Folder::Theme => crate::blog::theme_dir(self.data_dir()),
+            Folder::Backups => backups_dir(self.data_dir()),
+            Folder::Outbox => crate::mail::outbox_dir(self.data_dir()),
+            Folder::Exports => exports_dir(self.data_dir()),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
+        if which == Folder::Theme {
+            // What a theme can replace, in reach of whoever opens the folder.
+            crate::blog::write_theme_reference(&dir)?;
+        }
+        Ok(dir)
+    }
+
     pub fn class_title(&self) -> Result<ClassTitle> {
         let c = self.class()?;
         Ok(ClassTitle {

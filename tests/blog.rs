@@ -506,6 +506,56 @@ fn theme_files_override_templates_and_the_style_sheet() {
     assert!(about.contains("This is the class blog of Room 7"));
 }
 
+/// Opening the theme folder leaves reference copies of the built-in templates in
+/// `theme/built-in/`: they change nothing until the teacher copies one up and edits it.
+#[test]
+fn the_theme_folder_offers_the_built_in_templates_without_using_them() {
+    let (_d, gp, copies) = demo();
+    blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    let before = all_text(&dir);
+
+    let theme = gp.folder(goalpost::teacher::Folder::Theme).unwrap();
+    assert_eq!(theme, gp.data_dir().join("theme"));
+    let reference = theme.join("built-in");
+    for name in [
+        "base.html",
+        "post.html",
+        "feed.xml",
+        "style.css",
+        "README.txt",
+    ] {
+        assert!(reference.join(name).is_file(), "{name} is offered");
+    }
+    let report = blog::build(&gp, &copies).unwrap();
+    assert!(report.written.is_empty(), "reference copies are never used");
+    assert_eq!(all_text(&dir), before);
+
+    // A copy moved up unchanged changes nothing; an edited copy changes the pages.
+    let post = std::fs::read_to_string(reference.join("post.html")).unwrap();
+    std::fs::write(theme.join("post.html"), &post).unwrap();
+    blog::build(&gp, &copies).unwrap();
+    assert_eq!(all_text(&dir), before);
+    std::fs::write(
+        theme.join("post.html"),
+        post.replacen("<article", "<article data-edited=\"yes\"", 1),
+    )
+    .unwrap();
+    blog::build(&gp, &copies).unwrap();
+    assert!(all_text(&dir).contains("data-edited=\"yes\""));
+
+    // Asking again refreshes the reference copies and leaves the teacher's own alone.
+    std::fs::write(reference.join("post.html"), "scribbled").unwrap();
+    gp.folder(goalpost::teacher::Folder::Theme).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(reference.join("post.html")).unwrap(),
+        post
+    );
+    assert!(std::fs::read_to_string(theme.join("post.html"))
+        .unwrap()
+        .contains("data-edited"));
+}
+
 #[test]
 fn the_class_language_sets_the_words_dates_and_direction() {
     for (lang, dir_attr, words) in [

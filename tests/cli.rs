@@ -503,3 +503,21 @@ fn help_is_given_for_every_command() {
             .stdout(predicate::str::contains("Usage"));
     }
 }
+
+/// `blog theme` prints the theme folder and leaves the built-in templates in it to copy.
+#[test]
+fn blog_theme_prints_the_folder_and_offers_the_built_in_templates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("class");
+    init(&data);
+    let v = run_json(&data, &["blog", "theme"]);
+    let theme = data.join("theme");
+    assert_eq!(v["dir"], theme.to_str().unwrap());
+    assert_eq!(v["reference"], theme.join("built-in").to_str().unwrap());
+    assert!(theme.join("built-in").join("base.html").is_file());
+    cli(&data)
+        .args(["blog", "theme"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("built-in"));
+}

@@ -27,6 +27,9 @@ use serde::Serialize;
 
 pub use output::{write_site, OutFile, Source, MANIFEST};
 pub use site::Site;
+pub use templates::{
+    theme_dir, write_reference as write_theme_reference, REFERENCE_DIR as THEME_REFERENCE_DIR,
+};
 
 use crate::error::Result;
 use crate::photo::{self, Copies, CopyInfo};

@@ -45,6 +45,35 @@ pub fn theme_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("theme")
 }
 
+/// The folder inside the theme folder that holds reference copies of the built-in
+/// templates. Builds never read it: only files directly in the theme folder count.
+pub const REFERENCE_DIR: &str = "built-in";
+
+const REFERENCE_README: &str = "\
+These are copies of Goalpost's built-in blog templates and style sheet, for reference.
+Goalpost never reads this folder, and writes it afresh each time it is asked to.
+
+To change the blog's look, copy a file from here up one folder (into the theme folder)
+and edit that copy: a template there with the same name replaces the built-in one, and
+style.css there replaces the built-in style sheet. Delete your copy to go back.
+Templates are minijinja (Jinja2 syntax); text from the class is escaped automatically.
+";
+
+/// Writes the built-in templates, the style sheet and a README into
+/// `<theme_dir>/built-in/`, replacing earlier reference copies. Returns that folder.
+pub fn write_reference(theme_dir: &Path) -> Result<PathBuf> {
+    let dir = theme_dir.join(REFERENCE_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
+    let files = BUILT_IN
+        .iter()
+        .copied()
+        .chain([("style.css", STYLE_CSS), ("README.txt", REFERENCE_README)]);
+    for (name, text) in files {
+        crate::fsutil::write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    Ok(dir)
+}
+
 impl Theme {
     pub fn load(theme_dir: &Path) -> Result<Theme> {
         let mut env = Environment::new();

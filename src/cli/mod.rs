@@ -368,6 +368,9 @@ pub enum BlogCmd {
     Build,
     /// Print the blog folder (setting blog.dir, else <data folder>/blog).
     Path,
+    /// Print the theme folder (<data folder>/theme) and write reference copies of the
+    /// built-in templates and style sheet into its built-in/ folder, to copy and edit.
+    Theme,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1271,6 +1274,20 @@ fn blog(ctx: &Ctx, c: BlogCmd) -> Result<()> {
             ctx.print(&serde_json::json!({ "dir": dir }), || {
                 dir.display().to_string()
             })
+        }
+        BlogCmd::Theme => {
+            let dir = gp.folder(crate::teacher::Folder::Theme)?;
+            let reference = dir.join(crate::blog::THEME_REFERENCE_DIR);
+            ctx.print(
+                &serde_json::json!({ "dir": dir, "reference": reference }),
+                || {
+                    format!(
+                        "{}\nThe built-in templates are in {} for reference: copy one up into the theme folder to change it.",
+                        dir.display(),
+                        reference.display()
+                    )
+                },
+            )
         }
     }
 }
