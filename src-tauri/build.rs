@@ -47,6 +47,10 @@ const COMMANDS: &[&str] = &[
     "backup_create",
     "backup_list",
     "backup_restore",
+    "mail_server_get",
+    "mail_server_save",
+    "mail_test",
+    "open_folder",
 ];
 
 fn main() {

@@ -125,6 +125,10 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             commands::settings::backup_create,
             commands::settings::backup_list,
             commands::settings::backup_restore,
+            commands::settings::mail_server_get,
+            commands::settings::mail_server_save,
+            commands::settings::mail_test,
+            commands::settings::open_folder,
         ])
 }
 

@@ -201,6 +201,13 @@ fn the_capabilities_keep_the_station_away_from_teacher_commands() {
             "family_log",
             json!({ "contactId": 1, "method": "phone", "note": "" }),
         ),
+        ("mail_server_get", json!({})),
+        (
+            "mail_server_save",
+            json!({ "server": { "host": "evil.example" } }),
+        ),
+        ("mail_test", json!({ "address": "a@example.org" })),
+        ("open_folder", json!({ "folder": "blog" })),
     ] {
         let e = invoke(&f.station, cmd, args).unwrap_err();
         let text = e.to_string();
@@ -219,8 +226,20 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
         "settings_get",
         "sync_preview",
         "families_list",
+        "mail_server_get",
     ] {
         let e = invoke(&f.station, cmd, json!({})).unwrap_err();
+        assert_eq!(kind(&e), "forbidden", "{cmd}: {e}");
+    }
+    for (cmd, args) in [
+        ("mail_test", json!({ "address": "a@example.org" })),
+        ("open_folder", json!({ "folder": "theme" })),
+        (
+            "mail_server_save",
+            json!({ "server": { "host": "x.example" } }),
+        ),
+    ] {
+        let e = invoke(&f.station, cmd, args).unwrap_err();
         assert_eq!(kind(&e), "forbidden", "{cmd}: {e}");
     }
     let e = invoke(&f.station, "teacher_unlock", json!({ "pin": PIN })).unwrap_err();
@@ -564,4 +583,83 @@ fn a_locked_teacher_window_cannot_sync_or_read_the_families() {
         assert_eq!(kind(&e), "forbidden", "{cmd}: {e}");
     }
     assert!(!f.data.join("blog").join("index.html").exists());
+}
+
+/// The Settings screen's mail form and folders: saved as the CLI's settings, a bad field
+/// refused in place with nothing saved, a test email written to the outbox folder when no
+/// server is set, and only the class's own folders opened, through the file manager.
+#[cfg(unix)]
+#[test]
+fn settings_save_the_mail_server_send_a_test_email_and_open_known_folders() {
+    let f = fixture(true, true);
+    invoke(&f.teacher, "teacher_unlock", json!({ "pin": PIN })).unwrap();
+
+    let m = invoke(&f.teacher, "mail_server_get", json!({})).unwrap();
+    assert_eq!(m["host"], Value::Null);
+    let r = invoke(
+        &f.teacher,
+        "mail_test",
+        json!({ "address": "me@example.org" }),
+    )
+    .unwrap();
+    let file = std::path::PathBuf::from(r["file"].as_str().unwrap());
+    assert!(
+        file.starts_with(f.data.join("outbox")) && file.is_file(),
+        "{r}"
+    );
+
+    let m = invoke(
+        &f.teacher,
+        "mail_server_save",
+        json!({ "server": { "host": "smtp.school.example", "security": "starttls",
+                            "user": "room7", "from": "room7@school.example" } }),
+    )
+    .unwrap();
+    assert_eq!(m["host"], "smtp.school.example");
+    assert_eq!(m["port"], 587);
+    assert_eq!(m["user"], "room7");
+    assert_eq!(m["password"]["state"], "missing", "{m}");
+    let gp = Goalpost::open(&f.data).unwrap();
+    assert_eq!(
+        gp.setting("smtp.url").unwrap().as_deref(),
+        Some("smtp://room7@smtp.school.example:587")
+    );
+    drop(gp);
+
+    let e = invoke(
+        &f.teacher,
+        "mail_server_save",
+        json!({ "server": { "host": "other.example", "from": "nobody" } }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "invalid", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("smtp.from"), "{e}");
+    let m = invoke(&f.teacher, "mail_server_get", json!({})).unwrap();
+    assert_eq!(m["host"], "smtp.school.example", "nothing was saved");
+
+    // Folders: the file manager (here a script that writes down its argument) is asked to
+    // open the known folder, which exists by then; an unknown folder is refused.
+    let rec = f.data.join("opened.txt");
+    let script = f.data.join("file-manager.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", rec.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::env::set_var("GOALPOST_FILE_MANAGER", &script);
+    let dir = invoke(&f.teacher, "open_folder", json!({ "folder": "backups" })).unwrap();
+    assert_eq!(dir, json!(f.data.join("backups")));
+    assert!(f.data.join("backups").is_dir());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !rec.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&rec).unwrap(),
+        f.data.join("backups").to_str().unwrap()
+    );
+    let e = invoke(&f.teacher, "open_folder", json!({ "folder": "/etc" })).unwrap_err();
+    assert!(e.to_string().contains("unknown variant"), "{e}");
 }

@@ -9,7 +9,9 @@ story allows (one for the station, one for the teacher):
             the class screen; the teacher approves the child's evidence; the Sync screen
             previews, refuses a second sync while one runs, syncs with live progress and
             writes the blog page and the email (.eml in the outbox: no SMTP configured);
-            the Families screen shows who was reached; the screens in Spanish
+            the Families screen shows who was reached; Settings saves the mail server
+            and a test email reaches a real SMTP server on 127.0.0.1, a bad sender is
+            refused in place, the theme folder opens; the screens in Spanish
   a11y      axe-core (WCAG 2.1 A/AA) on every station step and every teacher screen, run
             inside the steps above
 
@@ -65,6 +67,7 @@ class Env:
     axe = {}
     facts = {}  # what earlier steps learned, for later ones
     transport = []  # connection drops seen
+    opened = None  # where the recording file manager writes what it was asked to open
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -536,6 +539,70 @@ def families_screen_shows_who_was_reached(s):
     axe(s, "teacher-families")
 
 
+def settings_mail_server_sends_a_test_email_and_folders_open(s):
+    """The teacher fills in the mail server as the school's instructions give it, sends a
+    test email that a real SMTP server on 127.0.0.1 receives, and opens the theme folder
+    (the file manager is a recorder here: GOALPOST_FILE_MANAGER)."""
+    from aiosmtpd.controller import Controller
+
+    got = []
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            got.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            return "250 OK"
+
+    port = free_port()
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        unlock_if_locked(s)
+        show_screen(s, "settings")
+        assert "outbox" in s.find("[data-testid=mail-where]").text
+        for css, value in (("#set-smtp-host", "127.0.0.1"), ("#set-smtp-port", str(port)),
+                           ("#set-smtp-from", "room7@school.example")):
+            box = s.find(css)
+            box.clear()
+            box.send_keys(value)
+        s.find("section[aria-labelledby=settings-mail] form button[type=submit]").click()
+        s.wait_until("(document.querySelector('[data-testid=mail-where]') || {}).textContent"
+                     f".includes('127.0.0.1 (port {port})')")
+        assert cli("config", "get", "smtp.url").strip() == f"smtp://127.0.0.1:{port}"
+        to = s.find("#set-mail-test-to")
+        to.clear()
+        to.send_keys("family.test@example.org")
+        s.find("form[aria-labelledby=settings-mail-test] button[type=submit]").click()
+        s.wait("[data-testid=mail-test-result]", timeout=60)
+        assert "family.test@example.org" in s.find("[data-testid=mail-test-result]").text
+        assert len(got) == 1, got
+        assert got[0][0] == "room7@school.example" and got[0][1] == ["family.test@example.org"], got
+        shot(s, "teacher-settings-mail")
+        axe(s, "teacher-settings-mail")
+
+        # A wrong sender address is refused in place, and nothing changes.
+        box = s.find("#set-smtp-from")
+        box.clear()
+        box.send_keys("not an address")
+        s.find("section[aria-labelledby=settings-mail] form button[type=submit]").click()
+        s.wait("section[aria-labelledby=settings-mail] .error")
+        assert "smtp.from" in s.find("section[aria-labelledby=settings-mail] .error").text
+        assert cli("config", "get", "smtp.from").strip() == "room7@school.example"
+    finally:
+        smtp.stop()
+
+    # The theme folder opens, with the built-in templates beside it to start from.
+    s.find("button[data-folder=theme]").click()
+    theme = os.path.join(Env.data, "theme")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not os.path.exists(Env.opened):
+        time.sleep(0.2)
+    with open(Env.opened) as f:
+        assert f.read().strip().endswith(theme), "the file manager was asked to open the theme folder"
+    assert os.path.isfile(os.path.join(theme, "built-in", "base.html"))
+    # Settings back to the outbox folder for the steps after this one.
+    cli("config", "set", "smtp.url", "")
+
+
 def screens_speak_spanish(s):
     """The class's language chosen in Settings is the app's language."""
     unlock_if_locked(s)
@@ -568,6 +635,7 @@ STEPS = [
     ("teacher", a_second_sync_meanwhile_says_one_is_already_running),
     ("teacher", sync_writes_the_blog_page_and_the_email),
     ("teacher", families_screen_shows_who_was_reached),
+    ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
     ("teacher", screens_speak_spanish),
 ]
 
@@ -582,7 +650,15 @@ def start_driver():
     port, native = free_port(), free_port()
     # The file fallback is the default: scripts that run while WebKit's mock camera is
     # streaming sometimes stall WebKitWebDriver under Xvfb. E2E_MOCK_CAMERA=1 uses it.
-    env = dict(os.environ, GOALPOST_MOCK_CAMERA=os.environ.get("E2E_MOCK_CAMERA", "0"))
+    # The file manager, which cannot run here, is a script that writes down what it was
+    # asked to open.
+    Env.opened = os.path.join(Env.tmp, "opened-folder.txt")
+    opener = os.path.join(Env.tmp, "file-manager")
+    with open(opener, "w") as f:
+        f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" > "{Env.opened}"\n')
+    os.chmod(opener, 0o755)
+    env = dict(os.environ, GOALPOST_MOCK_CAMERA=os.environ.get("E2E_MOCK_CAMERA", "0"),
+               GOALPOST_FILE_MANAGER=opener)
     log = open(os.path.join(Env.artifacts, "tauri-driver.log"), "w")
     p = subprocess.Popen(
         ["tauri-driver", "--port", str(port), "--native-port", str(native)],

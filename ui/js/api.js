@@ -125,5 +125,9 @@ export const teacher = {
   backupCreate: () => call('backup_create'),
   backupList: () => call('backup_list'),
   backupRestore: (name) => call('backup_restore', { name }),
+  mailServer: () => call('mail_server_get'),
+  mailServerSave: (server) => call('mail_server_save', { server }),
+  mailTest: (address) => call('mail_test', { address }),
+  openFolder: (folder) => call('open_folder', { folder }),
 };
 

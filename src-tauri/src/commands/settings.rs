@@ -2,7 +2,9 @@
 
 use goalpost::backup::RestoreReport;
 use goalpost::config::Setting;
-use goalpost::teacher::BackupFile;
+use goalpost::mail::server::{MailServer, MailServerInput};
+use goalpost::mail::TestReport;
+use goalpost::teacher::{BackupFile, Folder};
 use goalpost::ClassInfo;
 use serde::Serialize;
 use tauri::{Runtime, State, Webview};
@@ -16,6 +18,7 @@ pub struct SettingsView {
     pub settings: Vec<Setting>,
     pub data_dir: std::path::PathBuf,
     pub blog_dir: std::path::PathBuf,
+    pub theme_dir: std::path::PathBuf,
 }
 
 #[tauri::command]
@@ -30,6 +33,7 @@ pub async fn settings_get<R: Runtime>(
                 settings: gp.settings()?,
                 data_dir: gp.data_dir().to_path_buf(),
                 blog_dir: gp.blog_dir()?,
+                theme_dir: goalpost::blog::theme_dir(gp.data_dir()),
             })
         })
         .await
@@ -79,5 +83,62 @@ pub async fn backup_restore<R: Runtime>(
 ) -> Reply<RestoreReport> {
     s.teacher(w.label())?
         .run(move |gp| gp.restore_backup_named(&name))
+        .await
+}
+
+#[tauri::command]
+pub async fn mail_server_get<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+) -> Reply<MailServer> {
+    s.teacher(w.label())?.run(|gp| gp.mail_server()).await
+}
+
+#[tauri::command]
+pub async fn mail_server_save<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    server: MailServerInput,
+) -> Reply<MailServer> {
+    s.teacher(w.label())?
+        .run(move |gp| gp.set_mail_server(&server))
+        .await
+}
+
+/// Sends a test message through the saved mail settings (off the UI thread: a server
+/// that does not answer takes up to `smtp.timeout` seconds to give up).
+#[tauri::command]
+pub async fn mail_test<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    address: String,
+) -> Reply<TestReport> {
+    s.teacher(w.label())?
+        .run(move |gp| gp.mail_test(&address))
+        .await
+}
+
+/// The program that opens folders instead of the system's file manager, for schools whose
+/// desktop has no default one (and for tests, where none can run).
+pub const FILE_MANAGER_ENV: &str = "GOALPOST_FILE_MANAGER";
+
+/// Opens one of the known folders in the file manager; returns its path, which the screen
+/// also shows, so that a computer without a file manager still tells where it is.
+#[tauri::command]
+pub async fn open_folder<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    folder: Folder,
+) -> Reply<std::path::PathBuf> {
+    s.teacher(w.label())?
+        .run(move |gp| {
+            let dir = gp.folder(folder)?;
+            let opened = match std::env::var_os(FILE_MANAGER_ENV).filter(|p| !p.is_empty()) {
+                Some(program) => open::with_detached(&dir, program.to_string_lossy()),
+                None => open::that_detached(&dir),
+            };
+            opened.map_err(|e| goalpost::Error::io("open a file manager on", &dir, e))?;
+            Ok(dir)
+        })
         .await
 }
