@@ -3,7 +3,7 @@
 // Every screen is a function render(root, ctx) that draws into `root`.
 import { teacher as api } from './api.js';
 import { setLanguage, t, translate } from './i18n.js';
-import { h, showError, toast } from './dom.js';
+import { errorHeadline, h, showError, toast } from './dom.js';
 import * as review from './screens/review.js';
 import * as klass from './screens/class.js';
 import * as goals from './screens/goals.js';
@@ -36,7 +36,7 @@ const ctx = {
       ctx.refreshStatus().catch(() => {});
     }
     if (where) showError(where, err);
-    else toast(err.message);
+    else toast([errorHeadline(err), err.message].filter(Boolean).join(' '));
   },
   setLanguage(tag) {
     setLanguage(tag);
@@ -50,7 +50,7 @@ const ctx = {
     const b = $('review-count');
     b.hidden = !n;
     b.textContent = String(n);
-    b.setAttribute('aria-label', String(n));
+    b.setAttribute('aria-label', t('review.waiting_n', { n }));
   },
   get status() {
     return status;
@@ -90,7 +90,7 @@ function show() {
   $('topbar-actions').hidden = !unlocked;
   if (!unlocked) {
     const wait = status ? status.retry_after_secs : 0;
-    showError($('unlock-error'), wait ? { message: t('teacher.wait', { s: wait }) } : null);
+    showError($('unlock-error'), wait ? { message: t('teacher.wait', { n: wait }) } : null);
     $('pin').focus();
   }
 }
@@ -115,7 +115,7 @@ async function openStation() {
     show();
   } catch (err) {
     if (err.kind === 'invalid') toast(t('teacher.need_pin'));
-    else toast(err.message);
+    else ctx.handle(err);
   }
 }
 

@@ -51,8 +51,13 @@ function importButton(act, errorBox) {
     await act(() => api.rosterImport(text, file.name), (r) =>
       (r.students_added + r.students_updated + r.contacts_added + r.contacts_updated +
         r.links_changed + r.consents_changed)
-        ? t('class.imported', { rows: r.rows, added: r.students_added, updated: r.students_updated, cadded: r.contacts_added })
-        : t('class.import_nothing', { rows: r.rows }));
+        ? t('class.imported', {
+          rows: t('class.imported_rows', { n: r.rows }),
+          added: t('class.imported_added', { n: r.students_added }),
+          updated: t('class.imported_updated', { n: r.students_updated }),
+          contacts: t('class.imported_contacts', { n: r.contacts_added }),
+        })
+        : t('class.import_nothing', { rows: t('class.imported_rows', { n: r.rows }) }));
     showError(errorBox, null);
   });
   return h('span', {},
@@ -138,7 +143,8 @@ function contactsSection(data, act) {
       h('div', { class: 'contact-main' },
         h('strong', {}, c.name),
         h('span', { class: 'muted' }, ` ${c.email || ''} · ${c.language} · ${t('channel.' + c.channel)}`),
-        c.email_error ? h('span', { class: 'pill warn' }, c.email_error) : ''),
+        c.email_error ? h('span', {}, ' ', h('span', { class: 'pill warn' }, t('class.address_refused')),
+          h('span', { class: 'muted small' }, ' ', t('reason.server_said', { detail: c.email_error }))) : ''),
       h('ul', { class: 'plain links' }, c.students.map((l) => h('li', {},
         `${l.display_name}${l.relationship ? ` (${l.relationship})` : ''} `,
         h('button', { type: 'button', class: 'btn quiet small',

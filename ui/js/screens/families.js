@@ -4,7 +4,7 @@
 // phone call, the reading notebook, a visit).
 import { teacher as api } from '../api.js';
 import { h, toast } from '../dom.js';
-import { t, language } from '../i18n.js';
+import { coded, t, language } from '../i18n.js';
 
 function date(iso) {
   try {
@@ -20,11 +20,22 @@ function lastContact(f) {
   return h('span', {}, h('time', { datetime: f.last_at }, date(f.last_at)), h('span', { class: 'muted' }, ` · ${ago}`));
 }
 
+/** Why sync cannot reach this family by email, in the app's language; the server's words. */
+function reachProblem(f) {
+  if (f.reach_problem) {
+    return h('div', { class: 'reach-problem small', 'data-reason-code': f.reach_problem },
+      coded('reason.unreachable', f.reach_problem, f.email_error || f.reach_problem),
+      f.email_error ? h('span', { class: 'muted' }, ' ', t('reason.server_said', { detail: f.email_error })) : '');
+  }
+  return f.email_error ? h('div', { class: 'muted small' }, t('families.email_error', { why: f.email_error })) : '';
+}
+
 export async function render(root, ctx) {
   const view = await api.familiesList();
   const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
   const families = view.families;
   const notLately = families.filter((f) => !f.reached_lately).length;
+  const within = t('families.within', { n: view.lately_days });
 
   const rows = families.map((f) => h('tr', {
     class: f.reached_lately ? '' : 'not-lately', dataset: { contactId: f.contact_id, lately: String(f.reached_lately) },
@@ -32,7 +43,7 @@ export async function render(root, ctx) {
   h('th', { scope: 'row' },
     h('span', { class: 'family-name' }, f.name),
     f.reached_lately ? '' : h('span', { class: 'pill warn' }, t('families.not_lately_pill')),
-    f.email_error ? h('div', { class: 'muted small' }, t('families.email_error', { why: f.email_error })) : ''),
+    reachProblem(f)),
   h('td', {}, f.students.join(', ')),
   h('td', {}, t(`channel.${f.channel}`)),
   h('td', {}, lastContact(f)),
@@ -41,11 +52,11 @@ export async function render(root, ctx) {
 
   root.replaceChildren(
     h('div', { class: 'screen-head' }, h('h2', {}, t('families.title'))),
-    h('p', { class: 'muted intro' }, t('families.intro', { days: view.lately_days })),
+    h('p', { class: 'muted intro' }, t('families.intro', { within })),
     errorBox,
     notLately
-      ? h('p', { class: 'notice', 'data-testid': 'families-not-lately' }, t('families.not_lately', { n: notLately, days: view.lately_days }))
-      : h('p', { class: 'notice ok' }, t('families.all_lately', { days: view.lately_days })),
+      ? h('p', { class: 'notice', 'data-testid': 'families-not-lately' }, t('families.not_lately', { n: notLately, within }))
+      : h('p', { class: 'notice ok' }, t('families.all_lately', { within })),
     h('section', { class: 'card', 'aria-labelledby': 'families-table-title' },
       h('h3', { id: 'families-table-title' }, t('families.who')),
       families.length
