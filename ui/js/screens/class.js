@@ -10,10 +10,11 @@ const CHANNELS = ['email', 'weekly', 'paper', 'none'];
 
 export async function render(root, ctx) {
   const data = await api.classOverview();
+  if (!ctx.current) return; // an older read must not set the window's language
   ctx.setLanguage(data.class.language);
   ctx.setClassName(data.class.class_name);
   const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const reload = () => render(root, ctx);
+  const reload = () => ctx.reload();
   const act = async (fn, done) => {
     try {
       const r = await fn();

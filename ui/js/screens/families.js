@@ -70,7 +70,7 @@ export async function render(root, ctx) {
             h('th', { scope: 'col', class: 'num' }, t('families.col.times')))),
           h('tbody', {}, rows)))
         : h('p', { class: 'muted' }, t('families.none'))),
-    families.length ? logForm(families, view.by_hand, errorBox, ctx, () => render(root, ctx)) : '',
+    families.length ? logForm(families, view.by_hand, errorBox, ctx, () => ctx.reload()) : '',
   );
 }
 

@@ -10,7 +10,7 @@ const TEMPLATES = [1, 2, 3, 4, 5].map((n) => `goals.template.${n}`);
 export async function render(root, ctx) {
   const data = await api.goalsOverview();
   const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const reload = () => render(root, ctx);
+  const reload = () => ctx.reload();
   const act = async (fn, msg) => {
     try {
       const r = await fn();

@@ -16,11 +16,12 @@ function when(iso) {
 }
 
 export async function render(root, ctx) {
-  while (photoUrls.length) URL.revokeObjectURL(photoUrls.pop());
   const list = await api.reviewList();
+  if (!ctx.current) return; // a newer draw owns the photos and the badge
+  while (photoUrls.length) URL.revokeObjectURL(photoUrls.pop());
   ctx.setReviewCount(list.length);
   const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const reload = () => render(root, ctx);
+  const reload = () => ctx.reload();
   const act = async (fn, msg) => {
     try {
       const r = await fn();

@@ -19,7 +19,7 @@ const state = {
   result: null, // {kind: 'preview'|'run', data}
   error: null,
 };
-let view = null; // the elements of the screen on display, or null
+let view = null; // the elements of the newest draw of the screen, or null
 
 export async function render(root, ctx) {
   const preview = h('button', { type: 'button', class: 'btn', id: 'sync-preview', 'data-action': 'sync-preview' },
@@ -82,7 +82,7 @@ function onEvent(e) {
 }
 
 function draw() {
-  if (!view || !view.root.isConnected) {
+  if (!view || !view.ctx.current) {
     view = null;
     return;
   }
@@ -107,7 +107,7 @@ function draw() {
 }
 
 function drawProgress() {
-  if (!view || !view.root.isConnected) return;
+  if (!view || !view.ctx.current) return;
   const p = view.progress;
   p.hidden = !state.running;
   if (!state.running) return;
