@@ -2,38 +2,30 @@
 // The Class screen: students with their contacts and consents, contacts and their links,
 // roster import (every bad row shown) and export.
 import { teacher as api } from '../api.js';
-import { h, showError, toast } from '../dom.js';
+import { h, showError } from '../dom.js';
 import { t } from '../i18n.js';
+import { actor, errorRegion, listOf, screenHead } from '../screen.js';
 
 const PURPOSES = ['blog', 'name_on_blog', 'photo_on_blog', 'email_family'];
 const CHANNELS = ['email', 'weekly', 'paper', 'none'];
 
-export async function render(root, ctx) {
+export async function render(root, view) {
   const data = await api.classOverview();
-  if (!ctx.current) return; // an older read must not set the window's language
-  ctx.setLanguage(data.class.language);
-  ctx.setClassName(data.class.class_name);
-  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const reload = () => ctx.reload();
-  const act = async (fn, done) => {
-    try {
-      const r = await fn();
-      if (done) toast(done(r));
-      await reload();
-    } catch (err) {
-      ctx.handle(err, errorBox);
-    }
-  };
+  if (!view.current) return; // an older read must not set the window's language
+  view.setLanguage(data.class.language);
+  view.setClassName(data.class.class_name);
+  const errorBox = errorRegion();
+  const act = actor(view, errorBox);
 
   root.replaceChildren(
-    h('div', { class: 'screen-head' },
-      h('div', {},
-        h('h2', {}, t('class.title')),
-        h('p', { class: 'muted', 'data-testid': 'student-count' }, t('class.count', { n: data.students.length }))),
-      h('div', { class: 'actions' },
+    screenHead(t('class.title'), {
+      sub: h('p', { class: 'muted', 'data-testid': 'student-count' }, t('class.count', { n: data.students.length })),
+      actions: [
         importButton(act, errorBox),
         h('button', { type: 'button', class: 'btn', onclick: () =>
-          act(() => api.rosterExport(), (p) => t('class.exported', { path: p })) }, t('class.export')))),
+          act(() => api.rosterExport(), (p) => t('class.exported', { path: p })) }, t('class.export')),
+      ],
+    }),
     errorBox,
     studentsTable(data, act),
     addStudentForm(act),
@@ -137,7 +129,7 @@ function studentSelect(students, id) {
 }
 
 function contactsSection(data, act) {
-  const list = data.contacts.map((c) => {
+  const contactItem = (c) => {
     const sel = studentSelect(data.students, `link-student-${c.id}`);
     const rel = h('input', { type: 'text', id: `link-rel-${c.id}`, placeholder: t('class.relationship') });
     return h('li', { class: 'contact' },
@@ -159,7 +151,7 @@ function contactsSection(data, act) {
       h('label', { for: sel.id, class: 'visually-hidden' }, `${t('class.link')}: ${c.name}`), sel,
       h('label', { for: rel.id, class: 'visually-hidden' }, t('class.relationship')), rel,
       h('button', { type: 'submit', class: 'btn small' }, t('class.link'))));
-  });
+  };
 
   const name = h('input', { type: 'text', required: true });
   const email = h('input', { type: 'email' });
@@ -185,6 +177,6 @@ function contactsSection(data, act) {
   });
   return h('section', { class: 'card' },
     h('h3', {}, t('class.contacts')),
-    h('ul', { class: 'plain contacts', 'data-testid': 'contacts' }, list),
+    listOf(data.contacts, { class: 'contacts', 'data-testid': 'contacts' }, contactItem),
     form);
 }

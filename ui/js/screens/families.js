@@ -3,7 +3,8 @@
 // nobody reached lately first and marked, and a form to log a contact made by hand (a
 // phone call, the reading notebook, a visit).
 import { teacher as api } from '../api.js';
-import { h, toast } from '../dom.js';
+import { h } from '../dom.js';
+import { actor, errorRegion, screenHead } from '../screen.js';
 import { coded, t, language } from '../i18n.js';
 
 function date(iso) {
@@ -30,12 +31,13 @@ function reachProblem(f) {
   return f.email_error ? h('div', { class: 'muted small' }, t('families.email_error', { why: f.email_error })) : '';
 }
 
-export async function render(root, ctx) {
-  const view = await api.familiesList();
-  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const families = view.families;
+export async function render(root, view) {
+  const data = await api.familiesList();
+  const errorBox = errorRegion();
+  const act = actor(view, errorBox);
+  const families = data.families;
   const notLately = families.filter((f) => !f.reached_lately).length;
-  const within = t('families.within', { n: view.lately_days });
+  const within = t('families.within', { n: data.lately_days });
 
   const rows = families.map((f) => h('tr', {
     class: f.reached_lately ? '' : 'not-lately', dataset: { contactId: f.contact_id, lately: String(f.reached_lately) },
@@ -51,7 +53,7 @@ export async function render(root, ctx) {
   h('td', { class: 'num' }, String(f.times))));
 
   root.replaceChildren(
-    h('div', { class: 'screen-head' }, h('h2', {}, t('families.title'))),
+    screenHead(t('families.title')),
     h('p', { class: 'muted intro' }, t('families.intro', { within })),
     errorBox,
     notLately
@@ -70,11 +72,11 @@ export async function render(root, ctx) {
             h('th', { scope: 'col', class: 'num' }, t('families.col.times')))),
           h('tbody', {}, rows)))
         : h('p', { class: 'muted' }, t('families.none'))),
-    families.length ? logForm(families, view.by_hand, errorBox, ctx, () => ctx.reload()) : '',
+    families.length ? logForm(families, data.by_hand, act) : '',
   );
 }
 
-function logForm(families, methods, errorBox, ctx, reload) {
+function logForm(families, methods, act) {
   const who = h('select', { id: 'log-contact', required: true },
     families.map((f) => h('option', { value: f.contact_id }, f.students.length ? `${f.name} (${f.students.join(', ')})` : f.name)));
   const how = h('select', { id: 'log-method' }, methods.map((m) => h('option', { value: m }, t(`families.method.${m}`))));
@@ -86,15 +88,9 @@ function logForm(families, methods, errorBox, ctx, reload) {
       h('div', { class: 'field' }, h('label', { for: how.id }, t('families.log_how')), how),
       h('div', { class: 'field' }, h('label', { for: note.id }, t('families.log_note')), note)),
     h('button', { type: 'submit', class: 'btn primary' }, t('families.log_save')));
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
-    try {
-      await api.familyLog(Number(who.value), how.value, note.value);
-      toast(t('families.logged'));
-      await reload();
-    } catch (err) {
-      ctx.handle(err, errorBox);
-    }
+    act(() => api.familyLog(Number(who.value), how.value, note.value), () => t('families.logged'));
   });
   return form;
 }
