@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::mail::UnreachableCode;
 use crate::model::*;
 use crate::{store, Goalpost};
 
@@ -30,8 +31,11 @@ pub struct FamilyReach {
     pub language: String,
     /// Display names of their students.
     pub students: Vec<String>,
-    /// Why the mail server refused their address, if it did.
+    /// Why the mail server refused their address, if it did (the server's own words).
     pub email_error: Option<String>,
+    /// Why sync cannot reach them by email, if it cannot: the same codes as the sync
+    /// summary's `unreachable[].code`, for the window to say in the teacher's language.
+    pub reach_problem: Option<UnreachableCode>,
     /// How many times they were reached (every entry of the log).
     pub times: usize,
     pub last_at: Option<DateTime<Utc>>,
@@ -69,6 +73,7 @@ impl Goalpost {
             .map(|c| {
                 let r = reach.get(&c.id);
                 let days_since = r.map(|r| (now - r.last_at).num_days().max(0));
+                let reach_problem = UnreachableCode::of(&c);
                 FamilyReach {
                     contact_id: c.id,
                     name: c.name,
@@ -76,6 +81,7 @@ impl Goalpost {
                     language: c.language,
                     students: c.students.into_iter().map(|l| l.display_name).collect(),
                     email_error: c.email_error,
+                    reach_problem,
                     times: r.map_or(0, |r| r.times),
                     last_at: r.map(|r| r.last_at),
                     last_method: r.map(|r| r.last_method.clone()),

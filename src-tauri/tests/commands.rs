@@ -662,4 +662,54 @@ fn settings_save_the_mail_server_send_a_test_email_and_open_known_folders() {
     );
     let e = invoke(&f.teacher, "open_folder", json!({ "folder": "/etc" })).unwrap_err();
     assert!(e.to_string().contains("unknown variant"), "{e}");
+
+/// Issue 7: why a family cannot be reached crosses as a stable code beside core's English
+/// reason, on the Sync preview and the Families screen alike, so the window can say it in
+/// the teacher's language (tests/e2e/suite.py checks the Spanish words on screen).
+#[test]
+fn an_unreachable_family_comes_with_a_code_beside_the_english_reason() {
+    let f = fixture(true, false);
+    let refused = "550 5.1.1 no such user";
+    let gp = Goalpost::open(&f.data).unwrap();
+    let emailed: Vec<i64> = gp
+        .contacts()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.channel == goalpost::Channel::Email)
+        .map(|c| c.id)
+        .collect();
+    assert!(!emailed.is_empty(), "the demo has families on email");
+    for id in &emailed {
+        goalpost::store::contacts::set_email_error(gp.store().conn(), *id, Some(refused)).unwrap();
+    }
+    drop(gp);
+
+    let p = invoke(&f.teacher, "sync_preview", json!({})).unwrap();
+    let unreachable = p["unreachable"].as_array().unwrap();
+    assert!(
+        !unreachable.is_empty(),
+        "families with news are listed: {p}"
+    );
+    for u in unreachable {
+        assert_eq!(u["code"], "address_refused", "{u}");
+        assert_eq!(u["detail"], refused, "{u}");
+        assert!(
+            u["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("the mail server refused "),
+            "the English reason stays: {u}"
+        );
+    }
+
+    let view = invoke(&f.teacher, "families_list", json!({})).unwrap();
+    for fam in view["families"].as_array().unwrap() {
+        let id = fam["contact_id"].as_i64().unwrap();
+        let want = if emailed.contains(&id) {
+            json!("address_refused")
+        } else {
+            Value::Null
+        };
+        assert_eq!(fam["reach_problem"], want, "{fam}");
+    }
 }

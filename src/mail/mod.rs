@@ -118,16 +118,116 @@ pub struct FailureNote {
     pub delivery_id: i64,
     pub contact_id: ContactId,
     pub contact: String,
-    /// transient (gave up), permanent, content, config
+    /// transient (gave up), unknown (gave up), permanent, content
     pub kind: String,
+    /// In English, with the server's own words: for the CLI and the log.
     pub reason: String,
+    /// What happened, as a stable code a window can put in the teacher's language.
+    pub code: FailureCode,
+}
+
+/// Why a message failed for good, as a stable code beside the English `reason` (which
+/// keeps the mail server's own words). The set is closed: a new case is a new variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCode {
+    /// The server refused the recipient's address; the contact is marked until it is fixed.
+    AddressRefused,
+    /// The server refused the message for another reason.
+    Refused,
+    /// The server kept saying "try later" for [`GIVE_UP_AFTER_DAYS`] days.
+    GaveUp,
+    /// Whether it arrived stayed unknown for [`GIVE_UP_AFTER_DAYS`] days.
+    OutcomeUnknown,
+    /// The message could not be made (for example a photo that cannot be read).
+    MessageProblem,
+}
+
+impl FailureCode {
+    /// The code of a failure of `kind` (an [`Outcome::Failed`] or a compose error);
+    /// `address`: the server refused the recipient's address.
+    fn of(kind: &str, address: bool) -> Self {
+        match kind {
+            "permanent" if address => FailureCode::AddressRefused,
+            "permanent" => FailureCode::Refused,
+            "transient" => FailureCode::GaveUp,
+            "unknown" => FailureCode::OutcomeUnknown,
+            _ => FailureCode::MessageProblem,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Unreachable {
     pub contact_id: ContactId,
     pub contact: String,
+    /// In English, with the fix: for the CLI and the log.
     pub reason: String,
+    /// Why, as a stable code a window can put in the teacher's language.
+    pub code: UnreachableCode,
+    /// The mail server's own words, when it refused the address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Why a family cannot be reached by email, as a stable code beside the English reason.
+/// The set is closed: a family on paper or reached by hand is never unreachable, and
+/// consent decides what a message holds, not whether a family hears at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnreachableCode {
+    /// Their channel is email or weekly email and they have no address.
+    NoEmail,
+    /// The mail server refused their address; messages wait until it is corrected.
+    AddressRefused,
+}
+
+impl UnreachableCode {
+    /// Why `c` cannot be reached by email now, if they cannot. Contacts on paper or
+    /// reached by hand need no address.
+    pub fn of(c: &Contact) -> Option<Self> {
+        if c.channel.needs_email() {
+            usable_address(c).err()
+        } else {
+            None
+        }
+    }
+}
+
+/// `c`'s address if it can be used, or why not (whatever their channel).
+fn usable_address(c: &Contact) -> std::result::Result<&str, UnreachableCode> {
+    match (&c.email, &c.email_error) {
+        (Some(a), None) => Ok(a),
+        (None, _) => Err(UnreachableCode::NoEmail),
+        (Some(_), Some(_)) => Err(UnreachableCode::AddressRefused),
+    }
+}
+
+impl Unreachable {
+    /// The note for a contact who cannot be reached for `code`. `waiting`: their messages
+    /// stay queued until it is fixed (said so in the reason).
+    fn note(c: &Contact, code: UnreachableCode, waiting: bool) -> Self {
+        let (reason, detail) = match (code, &c.email, &c.email_error) {
+            (UnreachableCode::AddressRefused, Some(a), Some(err)) => (
+                format!(
+                    "the mail server refused {a} ({err}): correct the address with `goalpost contact edit`{}",
+                    if waiting { "; messages wait until then" } else { "" }
+                ),
+                Some(err.clone()),
+            ),
+            _ => (
+                "no email address: add one, or choose the paper channel".to_string(),
+                None,
+            ),
+        };
+        Unreachable {
+            contact_id: c.id,
+            contact: c.name.clone(),
+            reason,
+            code,
+            detail,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -641,22 +741,9 @@ impl Goalpost {
             if new.is_empty() {
                 continue;
             }
-            if c.channel.needs_email() {
-                let reason = match (&c.email, &c.email_error) {
-                    (None, _) => Some("no email address: add one, or choose the paper channel".to_string()),
-                    (Some(a), Some(err)) => Some(format!(
-                        "the mail server refused {a} ({err}): correct the address with `goalpost contact edit`; messages wait until then"
-                    )),
-                    _ => None,
-                };
-                if let Some(reason) = reason {
-                    unreachable.push(Unreachable {
-                        contact_id: c.id,
-                        contact: c.name.clone(),
-                        reason,
-                    });
-                    continue;
-                }
+            if let Some(code) = UnreachableCode::of(c) {
+                unreachable.push(Unreachable::note(c, code, true));
+                continue;
             }
             match c.channel {
                 Channel::Email | Channel::Paper => {
@@ -865,22 +952,13 @@ impl Goalpost {
                 .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
             return Ok(None);
         }
-        let to = match (&c.email, &c.email_error) {
-            (Some(a), None) => a.clone(),
-            (a, err) => {
-                let reason = match (a, err) {
-                    (Some(a), Some(e)) => format!(
-                        "the mail server refused {a} ({e}): correct the address with `goalpost contact edit`"
-                    ),
-                    _ => "no email address: add one, or choose the paper channel".into(),
-                };
+        let to = match usable_address(c) {
+            Ok(a) => a.to_string(),
+            Err(code) => {
+                let u = Unreachable::note(c, code, false);
                 self.store()
-                    .in_tx(|tx| outbox::note_waiting(tx, d.id, "permanent", &reason))?;
-                summary.unreachable.push(Unreachable {
-                    contact_id: c.id,
-                    contact: c.name.clone(),
-                    reason,
-                });
+                    .in_tx(|tx| outbox::note_waiting(tx, d.id, "permanent", &u.reason))?;
+                summary.unreachable.push(u);
                 return Ok(None);
             }
         };
@@ -937,6 +1015,7 @@ impl Goalpost {
                     contact: c.name.clone(),
                     kind: "content".into(),
                     reason,
+                    code: FailureCode::MessageProblem,
                 });
                 Ok(None)
             }
@@ -955,15 +1034,17 @@ impl Goalpost {
         let tx = self.store().write()?;
         for (r, o) in ready.iter().zip(outcomes) {
             let c = r.contact;
-            let note_failure = |summary: &mut MailSummary, kind: &str, reason: &str| {
-                summary.failures.push(FailureNote {
-                    delivery_id: r.d.id,
-                    contact_id: c.id,
-                    contact: c.name.clone(),
-                    kind: kind.into(),
-                    reason: reason.into(),
-                })
-            };
+            let note_failure =
+                |summary: &mut MailSummary, kind: &str, reason: &str, address: bool| {
+                    summary.failures.push(FailureNote {
+                        delivery_id: r.d.id,
+                        contact_id: c.id,
+                        contact: c.name.clone(),
+                        kind: kind.into(),
+                        reason: reason.into(),
+                        code: FailureCode::of(kind, address),
+                    })
+                };
             match o {
                 Outcome::Sent => {
                     let (method, counter) = if r.kind == LetterKind::Digest {
@@ -1002,7 +1083,7 @@ impl Goalpost {
                     if *address {
                         store::contacts::set_email_error(&tx, c.id, Some(message))?;
                     }
-                    note_failure(summary, kind, message);
+                    note_failure(summary, kind, message, *address);
                 }
                 Outcome::Stop(message) => {
                     // Not this message's fault: back in the queue, due at once once fixed.
@@ -1211,5 +1292,177 @@ mod tests {
         );
         assert_eq!(percent_decode("plain"), "plain");
         assert_eq!(percent_decode("bad%4"), "bad%4");
+    }
+
+    fn contact(channel: Channel, email: Option<&str>, error: Option<&str>) -> Contact {
+        Contact {
+            id: 7,
+            name: "Mere Parata".into(),
+            email: email.map(Into::into),
+            language: "es".into(),
+            channel,
+            email_error: error.map(Into::into),
+            students: Vec::new(),
+        }
+    }
+
+    /// Issue 7: the window shows why a family cannot be reached in the teacher's language,
+    /// from a code; `reason` stays the English words `goalpost sync --json` always gave.
+    #[test]
+    fn an_unreachable_family_has_a_code_beside_the_unchanged_english_reason() {
+        let refused = "550 5.1.1 no such user";
+        let cases = [
+            (Channel::Email, None, None, Some(UnreachableCode::NoEmail)),
+            (Channel::Weekly, None, None, Some(UnreachableCode::NoEmail)),
+            (
+                Channel::Email,
+                Some("mere@example.org"),
+                Some(refused),
+                Some(UnreachableCode::AddressRefused),
+            ),
+            (
+                Channel::Weekly,
+                Some("mere@example.org"),
+                Some(refused),
+                Some(UnreachableCode::AddressRefused),
+            ),
+            (Channel::Email, Some("mere@example.org"), None, None),
+            // Paper and by hand need no address, whatever is wrong with it.
+            (Channel::Paper, None, None, None),
+            (
+                Channel::Paper,
+                Some("mere@example.org"),
+                Some(refused),
+                None,
+            ),
+            (Channel::None, None, None, None),
+        ];
+        for (channel, email, error, want) in cases {
+            let c = contact(channel, email, error);
+            assert_eq!(
+                UnreachableCode::of(&c),
+                want,
+                "{channel} {email:?} {error:?}"
+            );
+        }
+
+        let u = Unreachable::note(
+            &contact(Channel::Email, None, None),
+            UnreachableCode::NoEmail,
+            true,
+        );
+        let json = serde_json::to_value(&u).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "contact_id": 7,
+                "contact": "Mere Parata",
+                "reason": "no email address: add one, or choose the paper channel",
+                "code": "no_email",
+            })
+        );
+
+        let c = contact(Channel::Email, Some("mere@example.org"), Some(refused));
+        let queued =
+            serde_json::to_value(Unreachable::note(&c, UnreachableCode::AddressRefused, true))
+                .unwrap();
+        assert_eq!(queued["code"], "address_refused");
+        assert_eq!(queued["detail"], refused);
+        assert_eq!(
+            queued["reason"],
+            "the mail server refused mere@example.org (550 5.1.1 no such user): correct the address with `goalpost contact edit`; messages wait until then"
+        );
+        let sending = Unreachable::note(&c, UnreachableCode::AddressRefused, false);
+        assert_eq!(
+            sending.reason,
+            "the mail server refused mere@example.org (550 5.1.1 no such user): correct the address with `goalpost contact edit`"
+        );
+    }
+
+    #[test]
+    fn a_failed_message_has_a_code_for_each_way_it_can_fail() {
+        let cases = [
+            (
+                "permanent",
+                true,
+                FailureCode::AddressRefused,
+                "address_refused",
+            ),
+            ("permanent", false, FailureCode::Refused, "refused"),
+            ("transient", false, FailureCode::GaveUp, "gave_up"),
+            (
+                "unknown",
+                false,
+                FailureCode::OutcomeUnknown,
+                "outcome_unknown",
+            ),
+            (
+                "content",
+                false,
+                FailureCode::MessageProblem,
+                "message_problem",
+            ),
+        ];
+        for (kind, address, code, word) in cases {
+            assert_eq!(FailureCode::of(kind, address), code, "{kind} {address}");
+            assert_eq!(serde_json::to_value(code).unwrap(), word);
+        }
+        let note = FailureNote {
+            delivery_id: 3,
+            contact_id: 7,
+            contact: "Mere Parata".into(),
+            kind: "permanent".into(),
+            reason: "550 no such user".into(),
+            code: FailureCode::of("permanent", true),
+        };
+        let json = serde_json::to_value(&note).unwrap();
+        assert_eq!(
+            json["reason"], "550 no such user",
+            "the English reason stays"
+        );
+        assert_eq!(json["kind"], "permanent");
+        assert_eq!(json["code"], "address_refused");
+    }
+
+    #[test]
+    fn queueing_notes_a_refused_address_with_its_code_and_the_families_screen_agrees() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-02T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let gp = Goalpost::create(dir.path())
+            .unwrap()
+            .with_clock(crate::Clock::fixed(at));
+        gp.create_demo(6).unwrap();
+        let emailed: Vec<Contact> = gp
+            .contacts()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.channel == Channel::Email)
+            .collect();
+        assert!(!emailed.is_empty(), "the demo has families on email");
+        for c in &emailed {
+            store::contacts::set_email_error(gp.store().conn(), c.id, Some("550 no such user"))
+                .unwrap();
+        }
+        let (_, unreachable) = gp.mail_queue().unwrap();
+        assert!(!unreachable.is_empty(), "families with news are noted");
+        for u in &unreachable {
+            assert_eq!(u.code, UnreachableCode::AddressRefused, "{u:?}");
+            assert_eq!(u.detail.as_deref(), Some("550 no such user"));
+            assert!(
+                u.reason.starts_with("the mail server refused "),
+                "{}",
+                u.reason
+            );
+        }
+        let families = gp.families_reached().unwrap().families;
+        for f in &families {
+            let want = emailed
+                .iter()
+                .any(|c| c.id == f.contact_id)
+                .then_some(UnreachableCode::AddressRefused);
+            assert_eq!(f.reach_problem, want, "{}", f.name);
+        }
     }
 }

@@ -1,5 +1,6 @@
 'use strict';
 // Small helpers to build elements without innerHTML (no markup from data, ever).
+import { t, has, language } from './i18n.js';
 
 /** h('button', {class: 'x', dataset: {id: 1}, onclick: f}, 'text', child) */
 export function h(tag, attrs, ...children) {
@@ -25,7 +26,21 @@ export function clear(el) {
   return el;
 }
 
-/** Shows an error {kind, message} in plain words inside `el` (a role=alert region). */
+/**
+ * A one-line headline for an error's kind in the app's language, or '' in English (core's
+ * messages are English and say it already) and for errors without a kind (the window's
+ * own messages, already in the app's language).
+ */
+export function errorHeadline(err) {
+  if (!err || !err.kind || language() === 'en') return '';
+  const key = `error.kind.${err.kind}`;
+  return has(key) ? t(key) : t('error.title');
+}
+
+/**
+ * Shows an error {kind, message} in plain words inside `el` (a role=alert region): in a
+ * language other than English, a headline in that language above core's English detail.
+ */
 export function showError(el, err) {
   clear(el);
   if (!err) {
@@ -33,10 +48,14 @@ export function showError(el, err) {
     return;
   }
   el.hidden = false;
+  const headline = errorHeadline(err);
   const lines = String(err.message || err).split('\n');
-  el.append(h('p', { class: 'error-main' }, lines[0]));
+  // Core's own words are English: say so, for screen readers and translators.
+  const detailLang = headline ? 'en' : undefined;
+  if (headline) el.append(h('p', { class: 'error-headline', 'data-testid': 'error-headline' }, headline));
+  el.append(h('p', { class: headline ? 'error-main error-detail' : 'error-main', lang: detailLang }, lines[0]));
   if (lines.length > 1) {
-    el.append(h('ul', { class: 'error-rows' }, lines.slice(1).map((l) => h('li', {}, l.trim()))));
+    el.append(h('ul', { class: 'error-rows', lang: detailLang }, lines.slice(1).map((l) => h('li', {}, l.trim()))));
   }
 }
 

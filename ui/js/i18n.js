@@ -1,12 +1,20 @@
 'use strict';
 // The app's words in the class's language (English and Spanish so far; any other
 // language falls back to English). Static text comes from data-i18n attributes.
+//
+// A catalog value is either a string or, for words that depend on a count, an object of
+// plural forms chosen by the `n` variable with Intl.PluralRules:
+//   'class.count': { one: '{n} student', other: '{n} students' }
+// A sentence with several counts is built from separately counted pieces, each its own
+// key, so that every piece agrees with its own number. src-tauri/tests/catalogs.rs
+// checks that both catalogs have the same keys, plural forms and placeholders.
 import en from './lang/en.js';
 import es from './lang/es.js';
 
 const catalogs = { en, es };
 let current = en;
 let currentTag = 'en';
+const pluralRules = new Map();
 
 /** Chooses the catalog for a BCP 47 tag such as "es-MX"; returns the tag used. */
 export function setLanguage(tag) {
@@ -21,15 +29,50 @@ export function language() {
   return currentTag;
 }
 
-/** The words for `key`, with {name} placeholders filled in. */
+function rules(tag) {
+  if (!pluralRules.has(tag)) pluralRules.set(tag, new Intl.PluralRules(tag));
+  return pluralRules.get(tag);
+}
+
+/** The plural form of `forms` for the count `n` in the language `tag`. */
+function plural(forms, n, tag) {
+  const count = Number(n);
+  const category = Number.isFinite(count) ? rules(tag).select(count) : 'other';
+  return forms[category] ?? forms.other;
+}
+
+/**
+ * The words for `key`, with {name} placeholders filled in. A plural entry is chosen by
+ * `vars.n`; a key missing from the class's language comes from English, with English
+ * plural rules.
+ */
 export function t(key, vars) {
-  let s = current[key] ?? en[key] ?? key;
-  if (vars) {
-    for (const [k, v] of Object.entries(vars)) {
-      s = s.split(`{${k}}`).join(String(v));
-    }
+  let tag = currentTag;
+  let s = current[key];
+  if (s === undefined) {
+    s = en[key];
+    tag = 'en';
   }
-  return s;
+  if (s === undefined) return key;
+  if (typeof s === 'object') s = plural(s, vars ? vars.n : undefined, tag);
+  if (!vars) return s;
+  // One pass, so that a value holding braces (a child's words) is never filled in again.
+  return s.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
+}
+
+/** True when the catalog of the current language (or English) has `key`. */
+export function has(key) {
+  return key in current || key in en;
+}
+
+/**
+ * The words for a code core sends beside its English words (`{code, reason}`): the
+ * catalog's `prefix.code` in the class's language, or core's own English `fallback` for a
+ * code this window does not know yet.
+ */
+export function coded(prefix, code, fallback) {
+  const key = `${prefix}.${code}`;
+  return code && has(key) ? t(key) : fallback;
 }
 
 /** Fills every [data-i18n], [data-i18n-placeholder], [data-i18n-label] under `root`. */

@@ -7,6 +7,7 @@ import { setLanguage, t, translate } from './i18n.js';
 import { h, clear, showError } from './dom.js';
 
 const IDLE_MS = 90 * 1000; // a half-finished submission is dropped after this
+const MANY = 15; // more names than this: smaller tiles, so a whole class fits one screen
 const DONE_MS = 8 * 1000; // the confirmation shows this long
 const STEPS = { goals: 1, photo: 2, words: 3 };
 
@@ -58,6 +59,7 @@ async function showNames() {
   document.title = t('station.title');
   $('class-name').textContent = home.class_name;
   const list = clear($('names'));
+  list.classList.toggle('many', home.students.length > MANY);
   $('no-students').hidden = home.students.length > 0;
   for (const s of home.students) {
     const avatar = h('span', { class: 'avatar', 'aria-hidden': 'true' }, s.initial);

@@ -1,9 +1,12 @@
 'use strict';
 // The teacher's window: the lock screen, the navigation, and one module per screen.
-// Every screen is a function render(root, ctx) that draws into `root`.
+// Every screen is a function render(root, view) that draws into `root`; drawing.js keeps
+// overlapping draws apart (a slow earlier draw never covers a newer screen), and a
+// screen redraws itself after a save with view.reload().
 import { teacher as api } from './api.js';
 import { setLanguage, t, translate } from './i18n.js';
-import { h, showError, toast } from './dom.js';
+import { errorHeadline, h, showError, toast } from './dom.js';
+import { createDrawing } from './drawing.js';
 import * as review from './screens/review.js';
 import * as klass from './screens/class.js';
 import * as goals from './screens/goals.js';
@@ -36,7 +39,7 @@ const ctx = {
       ctx.refreshStatus().catch(() => {});
     }
     if (where) showError(where, err);
-    else toast(err.message);
+    else toast([errorHeadline(err), err.message].filter(Boolean).join(' '));
   },
   setLanguage(tag) {
     setLanguage(tag);
@@ -50,7 +53,7 @@ const ctx = {
     const b = $('review-count');
     b.hidden = !n;
     b.textContent = String(n);
-    b.setAttribute('aria-label', String(n));
+    b.setAttribute('aria-label', t('review.waiting_n', { n }));
   },
   get status() {
     return status;
@@ -62,25 +65,33 @@ function currentScreen() {
   return screens[name] ? name : 'class';
 }
 
-async function render() {
+const drawing = createDrawing($('screen'), screens, ctx, {
+  loading: () => h('p', { class: 'muted', 'data-loading': '' }, t('common.loading')),
+  failed(frame, err, view) {
+    const box = h('div', { class: 'error', role: 'alert' });
+    frame.append(box);
+    view.handle(err, box);
+  },
+  // The badge shows what the newest draw read. (The language and the class name are
+  // not guarded: Settings sets them from what it saved, which holds even after the
+  // teacher moved on; the Class screen, which sets them from what it read, checks
+  // view.current itself.)
+  guarded: ['setReviewCount'],
+  started(view, name) {
+    if (name !== 'review') {
+      api.reviewList().then((l) => view.setReviewCount(l.length)).catch(() => {});
+    }
+  },
+});
+
+/** Shows the screen named in the address. */
+function render() {
   const name = currentScreen();
   for (const a of document.querySelectorAll('.sidebar a')) {
     if (a.dataset.screen === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  const root = $('screen');
-  root.replaceChildren(h('p', { class: 'muted', 'data-loading': '' }, t('common.loading')));
-  if (name !== 'review') {
-    api.reviewList().then((l) => ctx.setReviewCount(l.length)).catch(() => {});
-  }
-  try {
-    await screens[name].render(root, ctx);
-  } catch (err) {
-    root.replaceChildren();
-    const box = h('div', { class: 'error', role: 'alert' });
-    root.append(box);
-    ctx.handle(err, box);
-  }
+  return drawing.visit(name);
 }
 
 function show() {
@@ -90,7 +101,7 @@ function show() {
   $('topbar-actions').hidden = !unlocked;
   if (!unlocked) {
     const wait = status ? status.retry_after_secs : 0;
-    showError($('unlock-error'), wait ? { message: t('teacher.wait', { s: wait }) } : null);
+    showError($('unlock-error'), wait ? { message: t('teacher.wait', { n: wait }) } : null);
     $('pin').focus();
   }
 }
@@ -115,7 +126,7 @@ async function openStation() {
     show();
   } catch (err) {
     if (err.kind === 'invalid') toast(t('teacher.need_pin'));
-    else toast(err.message);
+    else ctx.handle(err);
   }
 }
 

@@ -2,37 +2,30 @@
 // The Class screen: students with their contacts and consents, contacts and their links,
 // roster import (every bad row shown) and export.
 import { teacher as api } from '../api.js';
-import { h, showError, toast } from '../dom.js';
+import { h, showError } from '../dom.js';
 import { t } from '../i18n.js';
+import { actor, errorRegion, listOf, screenHead } from '../screen.js';
 
 const PURPOSES = ['blog', 'name_on_blog', 'photo_on_blog', 'email_family'];
 const CHANNELS = ['email', 'weekly', 'paper', 'none'];
 
-export async function render(root, ctx) {
+export async function render(root, view) {
   const data = await api.classOverview();
-  ctx.setLanguage(data.class.language);
-  ctx.setClassName(data.class.class_name);
-  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const reload = () => render(root, ctx);
-  const act = async (fn, done) => {
-    try {
-      const r = await fn();
-      if (done) toast(done(r));
-      await reload();
-    } catch (err) {
-      ctx.handle(err, errorBox);
-    }
-  };
+  if (!view.current) return; // an older read must not set the window's language
+  view.setLanguage(data.class.language);
+  view.setClassName(data.class.class_name);
+  const errorBox = errorRegion();
+  const act = actor(view, errorBox);
 
   root.replaceChildren(
-    h('div', { class: 'screen-head' },
-      h('div', {},
-        h('h2', {}, t('class.title')),
-        h('p', { class: 'muted', 'data-testid': 'student-count' }, t('class.count', { n: data.students.length }))),
-      h('div', { class: 'actions' },
+    screenHead(t('class.title'), {
+      sub: h('p', { class: 'muted', 'data-testid': 'student-count' }, t('class.count', { n: data.students.length })),
+      actions: [
         importButton(act, errorBox),
         h('button', { type: 'button', class: 'btn', onclick: () =>
-          act(() => api.rosterExport(), (p) => t('class.exported', { path: p })) }, t('class.export')))),
+          act(() => api.rosterExport(), (p) => t('class.exported', { path: p })) }, t('class.export')),
+      ],
+    }),
     errorBox,
     studentsTable(data, act),
     addStudentForm(act),
@@ -51,8 +44,13 @@ function importButton(act, errorBox) {
     await act(() => api.rosterImport(text, file.name), (r) =>
       (r.students_added + r.students_updated + r.contacts_added + r.contacts_updated +
         r.links_changed + r.consents_changed)
-        ? t('class.imported', { rows: r.rows, added: r.students_added, updated: r.students_updated, cadded: r.contacts_added })
-        : t('class.import_nothing', { rows: r.rows }));
+        ? t('class.imported', {
+          rows: t('class.imported_rows', { n: r.rows }),
+          added: t('class.imported_added', { n: r.students_added }),
+          updated: t('class.imported_updated', { n: r.students_updated }),
+          contacts: t('class.imported_contacts', { n: r.contacts_added }),
+        })
+        : t('class.import_nothing', { rows: t('class.imported_rows', { n: r.rows }) }));
     showError(errorBox, null);
   });
   return h('span', {},
@@ -131,14 +129,15 @@ function studentSelect(students, id) {
 }
 
 function contactsSection(data, act) {
-  const list = data.contacts.map((c) => {
+  const contactItem = (c) => {
     const sel = studentSelect(data.students, `link-student-${c.id}`);
     const rel = h('input', { type: 'text', id: `link-rel-${c.id}`, placeholder: t('class.relationship') });
     return h('li', { class: 'contact' },
       h('div', { class: 'contact-main' },
         h('strong', {}, c.name),
         h('span', { class: 'muted' }, ` ${c.email || ''} · ${c.language} · ${t('channel.' + c.channel)}`),
-        c.email_error ? h('span', { class: 'pill warn' }, c.email_error) : ''),
+        c.email_error ? h('span', {}, ' ', h('span', { class: 'pill warn' }, t('class.address_refused')),
+          h('span', { class: 'muted small' }, ' ', t('reason.server_said', { detail: c.email_error }))) : ''),
       h('ul', { class: 'plain links' }, c.students.map((l) => h('li', {},
         `${l.display_name}${l.relationship ? ` (${l.relationship})` : ''} `,
         h('button', { type: 'button', class: 'btn quiet small',
@@ -152,7 +151,7 @@ function contactsSection(data, act) {
       h('label', { for: sel.id, class: 'visually-hidden' }, `${t('class.link')}: ${c.name}`), sel,
       h('label', { for: rel.id, class: 'visually-hidden' }, t('class.relationship')), rel,
       h('button', { type: 'submit', class: 'btn small' }, t('class.link'))));
-  });
+  };
 
   const name = h('input', { type: 'text', required: true });
   const email = h('input', { type: 'email' });
@@ -178,6 +177,6 @@ function contactsSection(data, act) {
   });
   return h('section', { class: 'card' },
     h('h3', {}, t('class.contacts')),
-    h('ul', { class: 'plain contacts', 'data-testid': 'contacts' }, list),
+    listOf(data.contacts, { class: 'contacts', 'data-testid': 'contacts' }, contactItem),
     form);
 }

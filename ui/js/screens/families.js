@@ -3,8 +3,9 @@
 // nobody reached lately first and marked, and a form to log a contact made by hand (a
 // phone call, the reading notebook, a visit).
 import { teacher as api } from '../api.js';
-import { h, toast } from '../dom.js';
-import { t, language } from '../i18n.js';
+import { h } from '../dom.js';
+import { actor, errorRegion, screenHead } from '../screen.js';
+import { coded, t, language } from '../i18n.js';
 
 function date(iso) {
   try {
@@ -20,11 +21,23 @@ function lastContact(f) {
   return h('span', {}, h('time', { datetime: f.last_at }, date(f.last_at)), h('span', { class: 'muted' }, ` · ${ago}`));
 }
 
-export async function render(root, ctx) {
-  const view = await api.familiesList();
-  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const families = view.families;
+/** Why sync cannot reach this family by email, in the app's language; the server's words. */
+function reachProblem(f) {
+  if (f.reach_problem) {
+    return h('div', { class: 'reach-problem small', 'data-reason-code': f.reach_problem },
+      coded('reason.unreachable', f.reach_problem, f.email_error || f.reach_problem),
+      f.email_error ? h('span', { class: 'muted' }, ' ', t('reason.server_said', { detail: f.email_error })) : '');
+  }
+  return f.email_error ? h('div', { class: 'muted small' }, t('families.email_error', { why: f.email_error })) : '';
+}
+
+export async function render(root, view) {
+  const data = await api.familiesList();
+  const errorBox = errorRegion();
+  const act = actor(view, errorBox);
+  const families = data.families;
   const notLately = families.filter((f) => !f.reached_lately).length;
+  const within = t('families.within', { n: data.lately_days });
 
   const rows = families.map((f) => h('tr', {
     class: f.reached_lately ? '' : 'not-lately', dataset: { contactId: f.contact_id, lately: String(f.reached_lately) },
@@ -32,7 +45,7 @@ export async function render(root, ctx) {
   h('th', { scope: 'row' },
     h('span', { class: 'family-name' }, f.name),
     f.reached_lately ? '' : h('span', { class: 'pill warn' }, t('families.not_lately_pill')),
-    f.email_error ? h('div', { class: 'muted small' }, t('families.email_error', { why: f.email_error })) : ''),
+    reachProblem(f)),
   h('td', {}, f.students.join(', ')),
   h('td', {}, t(`channel.${f.channel}`)),
   h('td', {}, lastContact(f)),
@@ -40,12 +53,12 @@ export async function render(root, ctx) {
   h('td', { class: 'num' }, String(f.times))));
 
   root.replaceChildren(
-    h('div', { class: 'screen-head' }, h('h2', {}, t('families.title'))),
-    h('p', { class: 'muted intro' }, t('families.intro', { days: view.lately_days })),
+    screenHead(t('families.title')),
+    h('p', { class: 'muted intro' }, t('families.intro', { within })),
     errorBox,
     notLately
-      ? h('p', { class: 'notice', 'data-testid': 'families-not-lately' }, t('families.not_lately', { n: notLately, days: view.lately_days }))
-      : h('p', { class: 'notice ok' }, t('families.all_lately', { days: view.lately_days })),
+      ? h('p', { class: 'notice', 'data-testid': 'families-not-lately' }, t('families.not_lately', { n: notLately, within }))
+      : h('p', { class: 'notice ok' }, t('families.all_lately', { within })),
     h('section', { class: 'card', 'aria-labelledby': 'families-table-title' },
       h('h3', { id: 'families-table-title' }, t('families.who')),
       families.length
@@ -59,11 +72,11 @@ export async function render(root, ctx) {
             h('th', { scope: 'col', class: 'num' }, t('families.col.times')))),
           h('tbody', {}, rows)))
         : h('p', { class: 'muted' }, t('families.none'))),
-    families.length ? logForm(families, view.by_hand, errorBox, ctx, () => render(root, ctx)) : '',
+    families.length ? logForm(families, data.by_hand, act) : '',
   );
 }
 
-function logForm(families, methods, errorBox, ctx, reload) {
+function logForm(families, methods, act) {
   const who = h('select', { id: 'log-contact', required: true },
     families.map((f) => h('option', { value: f.contact_id }, f.students.length ? `${f.name} (${f.students.join(', ')})` : f.name)));
   const how = h('select', { id: 'log-method' }, methods.map((m) => h('option', { value: m }, t(`families.method.${m}`))));
@@ -75,15 +88,9 @@ function logForm(families, methods, errorBox, ctx, reload) {
       h('div', { class: 'field' }, h('label', { for: how.id }, t('families.log_how')), how),
       h('div', { class: 'field' }, h('label', { for: note.id }, t('families.log_note')), note)),
     h('button', { type: 'submit', class: 'btn primary' }, t('families.log_save')));
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
-    try {
-      await api.familyLog(Number(who.value), how.value, note.value);
-      toast(t('families.logged'));
-      await reload();
-    } catch (err) {
-      ctx.handle(err, errorBox);
-    }
+    act(() => api.familyLog(Number(who.value), how.value, note.value), () => t('families.logged'));
   });
   return form;
 }

@@ -2,30 +2,22 @@
 // The Goals screen: a goal for one student or many at once (with ideas to start from),
 // each student's goals, marking a goal achieved by hand, and setting the next goal.
 import { teacher as api } from '../api.js';
-import { h, toast } from '../dom.js';
+import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { actor, errorRegion, listOf, screenHead } from '../screen.js';
 
 const TEMPLATES = [1, 2, 3, 4, 5].map((n) => `goals.template.${n}`);
 
-export async function render(root, ctx) {
+export async function render(root, view) {
   const data = await api.goalsOverview();
-  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const reload = () => render(root, ctx);
-  const act = async (fn, msg) => {
-    try {
-      const r = await fn();
-      toast(msg(r));
-      await reload();
-    } catch (err) {
-      ctx.handle(err, errorBox);
-    }
-  };
+  const errorBox = errorRegion();
+  const act = actor(view, errorBox);
 
   root.replaceChildren(
-    h('div', { class: 'screen-head' }, h('h2', {}, t('goals.title'))),
+    screenHead(t('goals.title')),
     errorBox,
     addForm(data, act),
-    h('ul', { class: 'plain goal-students', 'data-testid': 'goals' }, data.map((s) => studentGoals(s, act))),
+    listOf(data, { class: 'goal-students', 'data-testid': 'goals' }, (s) => studentGoals(s, act)),
   );
 }
 
@@ -60,9 +52,7 @@ function addForm(data, act) {
 function studentGoals(s, act) {
   return h('li', { class: 'card goal-student' },
     h('h3', {}, s.display_name),
-    s.goals.length
-      ? h('ul', { class: 'plain goal-list' }, s.goals.map((g) => goalRow(g, act)))
-      : h('p', { class: 'muted' }, t('goals.none')));
+    listOf(s.goals, { class: 'goal-list' }, (g) => goalRow(g, act), h('p', { class: 'muted' }, t('goals.none'))));
 }
 
 function goalRow(g, act) {

@@ -2,8 +2,9 @@
 // The Review screen: each waiting evidence with its photo and the student's words; the
 // teacher edits the words, approves, returns with a reason, or approves everything.
 import { teacher as api } from '../api.js';
-import { h, showError, toast } from '../dom.js';
+import { h } from '../dom.js';
 import { t, language } from '../i18n.js';
+import { actor, errorRegion, listOf, screenHead } from '../screen.js';
 
 const photoUrls = [];
 
@@ -15,38 +16,29 @@ function when(iso) {
   }
 }
 
-export async function render(root, ctx) {
-  while (photoUrls.length) URL.revokeObjectURL(photoUrls.pop());
+export async function render(root, view) {
   const list = await api.reviewList();
-  ctx.setReviewCount(list.length);
-  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true });
-  const reload = () => render(root, ctx);
-  const act = async (fn, msg) => {
-    try {
-      const r = await fn();
-      toast(msg(r));
-      await reload();
-    } catch (err) {
-      ctx.handle(err, errorBox);
-    }
-  };
+  if (!view.current) return; // a newer draw owns the photos and the badge
+  while (photoUrls.length) URL.revokeObjectURL(photoUrls.pop());
+  view.setReviewCount(list.length);
+  const errorBox = errorRegion();
+  const act = actor(view, errorBox);
 
   root.replaceChildren(
-    h('div', { class: 'screen-head' },
-      h('h2', {}, t('review.title')),
-      list.length > 1
+    screenHead(t('review.title'), {
+      actions: list.length > 1
         ? h('button', { type: 'button', class: 'btn primary', 'data-action': 'approve-all',
           onclick: () => act(() => api.approveAll(), (r) => t('review.approved_n', { n: r.length })) },
         t('review.approve_all', { n: list.length }))
-        : ''),
+        : null,
+    }),
     errorBox,
-    list.length
-      ? h('ul', { class: 'plain review-list', 'data-testid': 'review-list' }, list.map((e) => card(e, act, ctx)))
-      : h('section', { class: 'card empty' }, h('p', {}, t('review.empty'))),
+    listOf(list, { class: 'review-list', 'data-testid': 'review-list' }, (e) => card(e, act),
+      h('section', { class: 'card empty' }, h('p', {}, t('review.empty')))),
   );
 }
 
-function card(e, act, ctx) {
+function card(e, act) {
   const photo = h('div', { class: 'photo' }, h('span', { class: 'muted' }, e.photo_hash ? t('common.loading') : t('review.no_photo')));
   if (e.photo_hash) {
     api.evidencePhoto(e.id).then((bytes) => {

@@ -115,7 +115,8 @@ function mailCard(m, klass, reload, ctx) {
 export async function render(root, ctx) {
   const [data, backups, mail] = await Promise.all([api.settings(), api.backupList(), api.mailServer()]);
   const setting = (k) => (data.settings.find((s) => s.key === k) || {}).value || '';
-  const reload = () => render(root, ctx);
+  // Redraws this screen only while the teacher is still on it (drawing.js).
+  const reload = () => ctx.reload();
 
   const c = data.class;
   const inputs = {

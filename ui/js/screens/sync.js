@@ -8,7 +8,7 @@
 // back while a sync runs shows the same progress.
 import { teacher as api } from '../api.js';
 import { h, showError } from '../dom.js';
-import { t } from '../i18n.js';
+import { coded, t } from '../i18n.js';
 
 const STEPS = ['plan', 'photos', 'blog', 'publish', 'mail', 'record'];
 
@@ -19,7 +19,7 @@ const state = {
   result: null, // {kind: 'preview'|'run', data}
   error: null,
 };
-let view = null; // the elements of the screen on display, or null
+let view = null; // the elements of the newest draw of the screen, or null
 
 export async function render(root, ctx) {
   const preview = h('button', { type: 'button', class: 'btn', id: 'sync-preview', 'data-action': 'sync-preview' },
@@ -82,7 +82,7 @@ function onEvent(e) {
 }
 
 function draw() {
-  if (!view || !view.root.isConnected) {
+  if (!view || !view.ctx.current) {
     view = null;
     return;
   }
@@ -107,7 +107,7 @@ function draw() {
 }
 
 function drawProgress() {
-  if (!view || !view.root.isConnected) return;
+  if (!view || !view.ctx.current) return;
   const p = view.progress;
   p.hidden = !state.running;
   if (!state.running) return;
@@ -153,9 +153,19 @@ function blogCard(b, newPosts, dry) {
   const files = [...b.written.map((f) => ['+', f]), ...b.removed.map((f) => ['−', f])];
   return h('section', { class: 'card', 'aria-labelledby': 'sync-blog-title', 'data-testid': 'sync-blog' },
     h('h3', { id: 'sync-blog-title' }, t('sync.blog')),
-    h('p', {}, t(dry ? 'sync.blog_would' : 'sync.blog_did', {
-      posts: newPosts, written: b.written.length, removed: b.removed.length, unchanged: b.unchanged,
-    })),
+    h('p', {}, dry
+      ? t('sync.blog_would', {
+        posts: t('sync.blog_posts', { n: newPosts }),
+        written: t('sync.blog_would_write', { n: b.written.length }),
+        removed: t('sync.blog_would_remove', { n: b.removed.length }),
+        unchanged: t('sync.blog_would_keep', { n: b.unchanged }),
+      })
+      : t('sync.blog_did', {
+        posts: t('sync.blog_posts', { n: newPosts }),
+        written: t('sync.blog_wrote', { n: b.written.length }),
+        removed: t('sync.blog_removed', { n: b.removed.length }),
+        unchanged: t('sync.blog_kept', { n: b.unchanged }),
+      })),
     h('p', { class: 'muted' }, t('sync.blog_dir', { dir: b.dir })),
     files.length
       ? h('details', {}, h('summary', {}, t('sync.blog_files', { n: files.length })),
@@ -171,7 +181,24 @@ function unreachableCard(list) {
   return h('section', { class: 'card problems', 'aria-labelledby': 'sync-unreachable-title', 'data-testid': 'sync-unreachable' },
     h('h3', { id: 'sync-unreachable-title' }, t('sync.unreachable', { n: list.length })),
     h('p', { class: 'muted' }, t('sync.unreachable_help')),
-    h('ul', {}, list.map((u) => h('li', {}, h('strong', {}, u.contact), ': ', u.reason))));
+    h('ul', {}, list.map((u) => h('li', { dataset: { contactId: u.contact_id, reasonCode: u.code || '' } },
+      h('strong', {}, u.contact), ': ', coded('reason.unreachable', u.code, u.reason),
+      serverSaid(u.code, u.detail)))));
+}
+
+/** The mail server's own words (English, or whatever the server speaks), when known. */
+function serverSaid(code, detail) {
+  if (!code || !detail) return '';
+  return h('span', { class: 'muted detail' }, ' ', t('reason.server_said', { detail }));
+}
+
+/** A failed message: why, in the app's language, then core's English reason. */
+function failureLine(f) {
+  const known = coded('reason.failure', f.code, '');
+  return h('li', { dataset: { contactId: f.contact_id, reasonCode: f.code || '' } },
+    h('strong', {}, f.contact), ': ',
+    known || `(${t(`sync.failure.${f.kind}`)}) `,
+    known ? h('span', { class: 'muted detail', lang: 'en' }, ' ', f.reason) : f.reason);
 }
 
 function previewView(p) {
@@ -180,7 +207,11 @@ function previewView(p) {
   return h('div', { class: 'sync-preview', 'data-testid': 'sync-preview-result' },
     h('section', { class: 'card', 'aria-labelledby': 'sync-families-title' },
       h('h3', { id: 'sync-families-title' }, t('sync.preview_title')),
-      h('p', {}, t('sync.would_queue', { emails: q.emails, digests: q.digests, slips: q.slips })),
+      h('p', {}, t('sync.would_queue', {
+        emails: t('sync.n_emails', { n: q.emails }),
+        digests: t('sync.n_digests', { n: q.digests }),
+        slips: t('sync.n_slips', { n: q.slips }),
+      })),
       families.length
         ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-testid': 'sync-families' },
           h('caption', { class: 'visually-hidden' }, t('sync.preview_title')),
@@ -228,7 +259,7 @@ function summaryView(s) {
     m.failures.length
       ? h('section', { class: 'card problems', 'aria-labelledby': 'sync-failures-title', 'data-testid': 'sync-failures' },
         h('h3', { id: 'sync-failures-title' }, t('sync.failures', { n: m.failures.length })),
-        h('ul', {}, m.failures.map((f) => h('li', {}, h('strong', {}, f.contact), ` (${t(`sync.failure.${f.kind}`)}): `, f.reason))))
+        h('ul', {}, m.failures.map(failureLine)))
       : '',
     unreachableCard(s.unreachable || []),
     (m.language_fallbacks || []).length

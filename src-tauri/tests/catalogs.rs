@@ -1,0 +1,424 @@
+//! The UI's word catalogs (ui/js/lang/*.js) agree with each other: the same keys, the same
+//! plural shapes and the same placeholders in every language, and every key the scripts
+//! name literally exists. A key added to one language only fails here, before a teacher
+//! sees a raw key or an English word in a Spanish screen.
+//!
+//! The catalogs are JavaScript modules of a deliberately small shape, read here by a strict
+//! little parser: `export default { 'key': 'text', 'key': { one: '…', other: '…' }, … };`
+//! with single-quoted strings. Anything else in them fails this test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A catalog value: plain words, or plural forms by CLDR category.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Text(String),
+    Plural(BTreeMap<String, String>),
+}
+
+const CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
+
+fn ui() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui")
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    at: usize,
+    file: String,
+}
+
+impl Parser<'_> {
+    fn fail(&self, what: &str) -> String {
+        let line = self.s[..self.at].iter().filter(|&&b| b == b'\n').count() + 1;
+        format!("{}:{line}: {what}", self.file)
+    }
+
+    /// Skips whitespace and `//` comments.
+    fn skip(&mut self) {
+        loop {
+            while self.at < self.s.len() && self.s[self.at].is_ascii_whitespace() {
+                self.at += 1;
+            }
+            if self.s[self.at..].starts_with(b"//") {
+                while self.at < self.s.len() && self.s[self.at] != b'\n' {
+                    self.at += 1;
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn eat(&mut self, token: &str) -> Result<(), String> {
+        self.skip();
+        if self.s[self.at..].starts_with(token.as_bytes()) {
+            self.at += token.len();
+            Ok(())
+        } else {
+            Err(self.fail(&format!("expected {token:?}")))
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.skip();
+        self.s.get(self.at).copied()
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.eat("'")?;
+        let mut out = Vec::new();
+        loop {
+            match self.s.get(self.at) {
+                None | Some(b'\n') => return Err(self.fail("unterminated string")),
+                Some(b'\\') => {
+                    let c = *self
+                        .s
+                        .get(self.at + 1)
+                        .ok_or_else(|| self.fail("bad escape"))?;
+                    out.push(match c {
+                        b'n' => b'\n',
+                        b'\'' | b'\\' => c,
+                        _ => return Err(self.fail("only \\' \\\\ \\n escapes are allowed")),
+                    });
+                    self.at += 2;
+                }
+                Some(b'\'') => {
+                    self.at += 1;
+                    return String::from_utf8(out).map_err(|_| self.fail("not UTF-8"));
+                }
+                Some(&c) => {
+                    out.push(c);
+                    self.at += 1;
+                }
+            }
+        }
+    }
+
+    fn ident(&mut self) -> Result<String, String> {
+        self.skip();
+        let start = self.at;
+        while self.at < self.s.len() && self.s[self.at].is_ascii_alphabetic() {
+            self.at += 1;
+        }
+        if start == self.at {
+            return Err(self.fail("expected a plural category"));
+        }
+        Ok(String::from_utf8_lossy(&self.s[start..self.at]).into_owned())
+    }
+
+    fn value(&mut self) -> Result<Value, String> {
+        if self.peek() != Some(b'{') {
+            return self.string().map(Value::Text);
+        }
+        self.eat("{")?;
+        let mut forms = BTreeMap::new();
+        while self.peek() != Some(b'}') {
+            let category = self.ident()?;
+            if !CATEGORIES.contains(&category.as_str()) {
+                return Err(self.fail(&format!("{category:?} is not a plural category")));
+            }
+            self.eat(":")?;
+            let text = self.string()?;
+            if forms.insert(category.clone(), text).is_some() {
+                return Err(self.fail(&format!("{category} twice")));
+            }
+            if self.peek() == Some(b',') {
+                self.eat(",")?;
+            }
+        }
+        self.eat("}")?;
+        Ok(Value::Plural(forms))
+    }
+}
+
+fn parse(file: &Path) -> Result<BTreeMap<String, Value>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let body = text
+        .find("export default {")
+        .ok_or_else(|| format!("{}: no `export default {{`", file.display()))?;
+    let mut p = Parser {
+        s: text.as_bytes(),
+        at: body + "export default".len(),
+        file: file.display().to_string(),
+    };
+    p.eat("{")?;
+    let mut out = BTreeMap::new();
+    while p.peek() != Some(b'}') {
+        let key = p.string()?;
+        p.eat(":")?;
+        let value = p.value()?;
+        if out.insert(key.clone(), value).is_some() {
+            return Err(p.fail(&format!("{key:?} twice")));
+        }
+        if p.peek() == Some(b',') {
+            p.eat(",")?;
+        }
+    }
+    p.eat("}")?;
+    p.eat(";")?;
+    p.skip();
+    if p.at != p.s.len() {
+        return Err(p.fail("text after the catalog"));
+    }
+    Ok(out)
+}
+
+/// The {name} placeholders of a text.
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(close) = rest.find('}') {
+            let name = &rest[..close];
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                out.insert(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The placeholders a value fills: the union over its plural forms.
+fn value_placeholders(v: &Value) -> BTreeSet<String> {
+    match v {
+        Value::Text(s) => placeholders(s),
+        Value::Plural(forms) => forms.values().flat_map(|s| placeholders(s)).collect(),
+    }
+}
+
+fn shape(v: &Value) -> String {
+    match v {
+        Value::Text(_) => "text".into(),
+        Value::Plural(forms) => {
+            format!(
+                "plural {{{}}}",
+                forms.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        }
+    }
+}
+
+/// Every difference between two catalogs, in words.
+fn differences(
+    a_name: &str,
+    a: &BTreeMap<String, Value>,
+    b_name: &str,
+    b: &BTreeMap<String, Value>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in a.keys().filter(|k| !b.contains_key(*k)) {
+        out.push(format!("{k} is in {a_name} but missing in {b_name}"));
+    }
+    for k in b.keys().filter(|k| !a.contains_key(*k)) {
+        out.push(format!("{k} is in {b_name} but missing in {a_name}"));
+    }
+    for (k, va) in a {
+        let Some(vb) = b.get(k) else { continue };
+        if shape(va) != shape(vb) {
+            out.push(format!(
+                "{k}: {a_name} has {}, {b_name} has {}",
+                shape(va),
+                shape(vb)
+            ));
+        }
+        let (pa, pb) = (value_placeholders(va), value_placeholders(vb));
+        if pa != pb {
+            out.push(format!(
+                "{k}: placeholders {a_name} {pa:?}, {b_name} {pb:?}"
+            ));
+        }
+    }
+    out
+}
+
+/// Problems of one catalog on its own: a plural needs `other` (the fallback of every
+/// language) and `one`, and its count must be `{n}`.
+fn own_problems(name: &str, c: &BTreeMap<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in c {
+        if let Value::Plural(forms) = v {
+            for needed in ["one", "other"] {
+                if !forms.contains_key(needed) {
+                    out.push(format!("{name} {k}: a plural needs a {needed:?} form"));
+                }
+            }
+            if !forms.get("other").is_some_and(|s| s.contains("{n}")) {
+                out.push(format!(
+                    "{name} {k}: the \"other\" form must show the count {{n}}"
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn catalogs() -> Vec<(String, BTreeMap<String, Value>)> {
+    let dir = ui().join("js/lang");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "js"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, parse(&p).unwrap_or_else(|e| panic!("{e}")))
+        })
+        .collect()
+}
+
+#[test]
+fn every_language_has_the_same_keys_plural_shapes_and_placeholders() {
+    let all = catalogs();
+    let (en_name, en) = all
+        .iter()
+        .find(|(n, _)| n == "en")
+        .expect("the English catalog");
+    assert!(
+        all.len() >= 2,
+        "English and Spanish at least: {}",
+        all.len()
+    );
+    let mut problems = Vec::new();
+    for (name, c) in &all {
+        problems.extend(own_problems(name, c));
+        if name != en_name {
+            problems.extend(differences(en_name, en, name, c));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the catalogs disagree:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+/// Every `t('key')`, `data-i18n="key"` and similar literal key in ui/ exists in English
+/// (and every group named as `t('group.' + x)` has keys).
+#[test]
+fn every_key_the_ui_names_exists() {
+    let all = catalogs();
+    let en = &all.iter().find(|(n, _)| n == "en").unwrap().1;
+    let mut files = Vec::new();
+    let mut dirs = vec![ui()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                if !p.ends_with("lang") {
+                    dirs.push(p);
+                }
+            } else if p.extension().is_some_and(|e| e == "js" || e == "html") {
+                files.push(p);
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for key in literal_keys(&text) {
+            // `t('channel.' + c.channel)` names a group: some key must be in it.
+            let found = if key.ends_with('.') {
+                en.keys().any(|k| k.starts_with(&key))
+            } else {
+                en.contains_key(&key)
+            };
+            if !found {
+                let name = f.strip_prefix(ui()).unwrap_or(f);
+                missing.push(format!("ui/{}: {key}", name.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "keys named in ui/ but missing from en.js:\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+/// The keys named literally: `t('a.b'`, `t("a.b"`, and the `data-i18n*="a.b"` attributes.
+fn literal_keys(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for opener in [
+        "t('",
+        "t(\"",
+        "data-i18n=\"",
+        "-i18n-label=\"",
+        "-i18n-placeholder=\"",
+        "-i18n-title=\"",
+        "data-starter=\"",
+    ] {
+        let mut rest = text;
+        while let Some(i) = rest.find(opener) {
+            // `t(` must be the function, not the end of another name (`split(`).
+            let before = rest[..i].chars().last();
+            rest = &rest[i + opener.len()..];
+            if opener.starts_with("t(")
+                && before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            {
+                continue;
+            }
+            let quote = opener.chars().last().unwrap();
+            let Some(end) = rest.find(quote) else { break };
+            let key = &rest[..end];
+            if key.contains('.')
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._".contains(c))
+            {
+                out.push(key.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_checks_catch_a_missing_key_a_plural_mismatch_and_a_lost_placeholder() {
+    let file = std::env::temp_dir().join(format!("goalpost-catalog-{}.js", std::process::id()));
+    let write = |s: &str| -> BTreeMap<String, Value> {
+        std::fs::write(&file, s).unwrap();
+        parse(&file).unwrap()
+    };
+    let en = write(
+        "'use strict';\n// words\nexport default {\n  'a.one': 'A',\n  'a.count': { one: '{n} thing', other: '{n} things' },\n  'a.name': 'Hi {name}',\n};\n",
+    );
+    let es = write(
+        "export default {\n  'a.count': '{n} cosas',\n  'a.name': 'Hola',\n  'a.extra': 'x',\n};\n",
+    );
+    std::fs::remove_file(&file).ok();
+    let found = differences("en", &en, "es", &es).join("\n");
+    assert!(
+        found.contains("a.one is in en but missing in es"),
+        "{found}"
+    );
+    assert!(
+        found.contains("a.extra is in es but missing in en"),
+        "{found}"
+    );
+    assert!(
+        found.contains("a.count: en has plural {one, other}, es has text"),
+        "{found}"
+    );
+    assert!(found.contains("a.name: placeholders"), "{found}");
+    let own = own_problems("en", &{
+        let mut m = BTreeMap::new();
+        m.insert(
+            "x".to_string(),
+            Value::Plural([("other".to_string(), "things".to_string())].into()),
+        );
+        m
+    })
+    .join("\n");
+    assert!(own.contains("needs a \"one\" form"), "{own}");
+    assert!(own.contains("must show the count"), "{own}");
+    assert_eq!(
+        literal_keys("t('a.b', x); split('.'); data-i18n=\"c.d\""),
+        ["a.b", "c.d"]
+    );
+}
