@@ -662,6 +662,7 @@ fn settings_save_the_mail_server_send_a_test_email_and_open_known_folders() {
     );
     let e = invoke(&f.teacher, "open_folder", json!({ "folder": "/etc" })).unwrap_err();
     assert!(e.to_string().contains("unknown variant"), "{e}");
+}
 
 /// Issue 7: why a family cannot be reached crosses as a stable code beside core's English
 /// reason, on the Sync preview and the Families screen alike, so the window can say it in
