@@ -111,6 +111,11 @@ impl Goalpost {
     /// every value is saved or, on the first bad one, none is. Empty values remove.
     pub fn set_settings(&self, pairs: &[(&str, &str)]) -> Result<()> {
         let checked = self.check_settings(pairs)?;
+        self.save_settings(checked)
+    }
+
+    /// Stores what [`Goalpost::check_settings`] returned, in one transaction.
+    pub fn save_settings(&self, checked: Vec<(&str, Option<String>)>) -> Result<()> {
         self.store().in_tx(|tx| {
             for (name, v) in &checked {
                 match v {

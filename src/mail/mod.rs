@@ -581,17 +581,12 @@ impl Goalpost {
         let Some(raw) = self.setting("smtp.url")? else {
             return Ok((TransportConfig::Folder(outbox_dir(self.data_dir())), None));
         };
-        let u = url::Url::parse(&raw).map_err(|e| {
-            Error::invalid(format!("smtp.url {raw:?} is not valid ({e}): set it again"))
-        })?;
-        let host = u
-            .host_str()
-            .ok_or_else(|| Error::invalid(format!("smtp.url {raw:?} names no server")))?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let tls = u.scheme() == "smtps";
-        let user = (!u.username().is_empty()).then(|| percent_decode(u.username()));
+        let ServerUrl {
+            host,
+            user,
+            tls,
+            port,
+        } = ServerUrl::parse(&raw)?;
         // Plain SMTP only to this computer, and never with a login: a password is only
         // ever sent over TLS.
         let security = if tls {
@@ -601,7 +596,7 @@ impl Goalpost {
         } else {
             smtp::Security::StartTls
         };
-        let port = u.port().unwrap_or(if tls { 465 } else { 587 });
+        let port = port.unwrap_or(if tls { 465 } else { 587 });
         let (password, source) = match &user {
             Some(user) => {
                 let (p, s) = secret::password(user, &host)?;
@@ -1162,36 +1157,54 @@ impl Goalpost {
                 "no mail server is set: first `goalpost config set smtp.url smtp://user@host:587`",
             )
         })?;
-        let u = url::Url::parse(&raw)
-            .map_err(|e| Error::invalid(format!("smtp.url {raw:?} is not valid ({e})")))?;
-        if u.username().is_empty() {
+        let ServerUrl { host, user, .. } = ServerUrl::parse(&raw)?;
+        let Some(user) = user else {
             return Err(Error::invalid(format!(
                 "smtp.url {raw:?} names no user: set it as smtp://USER@host:587 first"
             )));
-        }
-        let user = percent_decode(u.username());
-        let host = u.host_str().unwrap_or("").to_string();
+        };
         secret::store_password(&user, &host, password)?;
         Ok(format!("{user}@{host}"))
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
+/// What an `smtp.url` names, as the transport and the keyring use it: the server without
+/// an IPv6 address's brackets and the user name percent-decoded. The keyring entry is
+/// keyed by exactly these, so storing a password and looking it up always agree.
+#[derive(Debug, PartialEq, Eq)]
+struct ServerUrl {
+    host: String,
+    user: Option<String>,
+    /// `smtps://`: TLS from the first byte.
+    tls: bool,
+    port: Option<u16>,
+}
+
+impl ServerUrl {
+    fn parse(raw: &str) -> Result<ServerUrl> {
+        let u = url::Url::parse(raw).map_err(|e| {
+            Error::invalid(format!("smtp.url {raw:?} is not valid ({e}): set it again"))
+        })?;
+        let host = u
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| Error::invalid(format!("smtp.url {raw:?} names no server")))?;
+        Ok(ServerUrl {
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            user: (!u.username().is_empty()).then(|| percent_decode(u.username())),
+            tls: u.scheme() == "smtps",
+            port: u.port(),
+        })
     }
-    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The name given in EHLO: this computer's name when it is a plain DNS label, else a
@@ -1292,6 +1305,33 @@ mod tests {
         );
         assert_eq!(percent_decode("plain"), "plain");
         assert_eq!(percent_decode("bad%4"), "bad%4");
+        // An escape at the very end is decoded too.
+        assert_eq!(percent_decode("room7%40"), "room7@");
+    }
+
+    /// The transport looks a password up, and `mail password` stores it, under the same
+    /// user and host: IPv6 brackets off, the user name decoded.
+    #[test]
+    fn an_smtp_url_names_the_server_and_login_one_way() {
+        assert_eq!(
+            ServerUrl::parse("smtp://lee%40school.org@[::1]:2525").unwrap(),
+            ServerUrl {
+                host: "::1".into(),
+                user: Some("lee@school.org".into()),
+                tls: false,
+                port: Some(2525),
+            }
+        );
+        assert_eq!(
+            ServerUrl::parse("smtps://mail.school.org").unwrap(),
+            ServerUrl {
+                host: "mail.school.org".into(),
+                user: None,
+                tls: true,
+                port: None,
+            }
+        );
+        assert!(ServerUrl::parse("not a url").is_err());
     }
 
     fn contact(channel: Channel, email: Option<&str>, error: Option<&str>) -> Contact {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{outbox_dir, percent_decode, secret};
+use super::{outbox_dir, secret, ServerUrl};
 use crate::error::{Error, Result};
 use crate::Goalpost;
 
@@ -95,21 +95,19 @@ impl Goalpost {
     /// The mail settings as the Settings screen shows them.
     pub fn mail_server(&self) -> Result<MailServer> {
         let url = self.setting("smtp.url")?;
-        let parsed = url.as_deref().and_then(|u| url::Url::parse(u).ok());
-        let security = match parsed.as_ref().map(|u| u.scheme()) {
-            Some("smtps") => Security::Tls,
+        // Stored settings were checked when they were set; one that no longer parses is
+        // shown as "no server" and `url` shows it as it is.
+        let parsed = url.as_deref().and_then(|u| ServerUrl::parse(u).ok());
+        let security = match &parsed {
+            Some(p) if p.tls => Security::Tls,
             _ => Security::Starttls,
         };
-        let host = parsed.as_ref().and_then(|u| {
-            u.host_str()
-                .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
-        });
-        let user = parsed
-            .as_ref()
-            .filter(|u| !u.username().is_empty())
-            .map(|u| percent_decode(u.username()));
-        let password = match (&user, &host) {
-            (Some(user), Some(host)) => match secret::password(user, host) {
+        let password = match &parsed {
+            Some(ServerUrl {
+                host,
+                user: Some(user),
+                ..
+            }) => match secret::password(user, host) {
                 Ok((_, from)) => Password::Found { from },
                 Err(e) => Password::Missing {
                     message: e.to_string(),
@@ -117,11 +115,10 @@ impl Goalpost {
             },
             _ => Password::NotNeeded,
         };
+        let port = parsed.as_ref().and_then(|p| p.port);
+        let (host, user) = parsed.map_or((None, None), |p| (Some(p.host), p.user));
         Ok(MailServer {
-            port: parsed
-                .as_ref()
-                .and_then(|u| u.port())
-                .unwrap_or(security.default_port()),
+            port: port.unwrap_or(security.default_port()),
             host,
             security,
             user,
@@ -138,36 +135,26 @@ impl Goalpost {
     /// `smtp.url`, `smtp.from` and `smtp.ca_file` together. Nothing is saved on an error.
     pub fn set_mail_server(&self, input: &MailServerInput) -> Result<MailServer> {
         let url = server_url(input)?;
-        let password = input.password.as_deref().filter(|p| !p.is_empty());
-        if let Some(password) = password {
-            let Some(u) = url.as_deref().map(url::Url::parse).and_then(|u| u.ok()) else {
-                return Err(Error::invalid(
-                    "a password was given but no server: fill in the server's name first",
-                ));
-            };
-            if u.username().is_empty() {
-                return Err(Error::invalid(
-                    "a password was given without a user name: fill in the user name the school gave you, or leave the password empty for a server without a login",
-                ));
-            }
-            // Checked like the settings below before anything is stored.
-            self.check_settings(&[
-                ("smtp.url", url.as_deref().unwrap_or("")),
-                ("smtp.from", &input.from),
-                ("smtp.ca_file", &input.ca_file),
-            ])?;
-            let host = u.host_str().unwrap_or("");
-            secret::store_password(
-                &percent_decode(u.username()),
-                host.trim_start_matches('[').trim_end_matches(']'),
-                password,
-            )?;
-        }
-        self.set_settings(&[
+        let checked = self.check_settings(&[
             ("smtp.url", url.as_deref().unwrap_or("")),
             ("smtp.from", &input.from),
             ("smtp.ca_file", &input.ca_file),
         ])?;
+        if let Some(password) = input.password.as_deref().filter(|p| !p.is_empty()) {
+            let Some(url) = &url else {
+                return Err(Error::invalid(
+                    "a password was given but no server: fill in the server's name first",
+                ));
+            };
+            let ServerUrl { host, user, .. } = ServerUrl::parse(url)?;
+            let Some(user) = user else {
+                return Err(Error::invalid(
+                    "a password was given without a user name: fill in the user name the school gave you, or leave the password empty for a server without a login",
+                ));
+            };
+            secret::store_password(&user, &host, password)?;
+        }
+        self.save_settings(checked)?;
         self.mail_server()
     }
 }
