@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -268,7 +268,7 @@ fn public_post(l: &Loaded, e: &Evidence) -> Option<PublicPost> {
         words: e.words.clone(),
         approved_at: at,
         day,
-        month: day.format("%Y-%m").to_string(),
+        month: format!("{:04}-{:02}", day.year(), day.month()),
         photo_hash: e
             .photo_hash
             .clone()
