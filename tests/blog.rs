@@ -338,6 +338,16 @@ fn a_rebuild_renders_only_what_changed_and_equals_a_build_from_scratch() {
     .unwrap();
     same_as_scratch(&gp, "a theme template changed");
     assert!(all_text(&dir).contains("data-theme=\"mine\""));
+    // The teacher's own catalog, for a message with arguments (each photo's text).
+    let catalog = gp.data_dir().join("i18n").join("es");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("blog.ftl"),
+        "photo-alt = Foto de la meta: { $goal }\n",
+    )
+    .unwrap();
+    same_as_scratch(&gp, "a catalog of the teacher's own");
+    assert!(all_text(&dir).contains("Foto de la meta: "));
 
     // A page edited by hand is put right by the next build, though nothing changed.
     let page = dir.join(format!("posts/e{e}.html"));

@@ -20,11 +20,11 @@ use sha2::{Digest, Sha256};
 use super::memo::{self, Key, KeyBuilder, Memo};
 use super::output::{self, OutFile, Source};
 use super::templates::{theme_dir, Theme};
-use super::view::{self, clean, LinkView, PostView, Words};
+use super::view::{self, clean, Labels, LinkView, PostHead, Words};
 use super::BuildReport;
 use crate::error::{Error, Result};
 use crate::photo::{self, Copies};
-use crate::plan::BlogPlan;
+use crate::plan::{BlogPlan, PublicPost};
 use crate::Goalpost;
 
 /// Achievements per numbered page (the home page holds 20 to 39).
@@ -50,23 +50,36 @@ pub struct Site {
     copy_recipe: (u8, u32),
 }
 
-/// The views every page shares, converted to template values once.
-struct Shared {
-    posts: Vec<PostView>,
+/// What every page shares. Each post's full view is made only when a page that shows it
+/// is rendered: a rebuild after one new evidence renders a few pages out of a thousand.
+struct Shared<'a> {
+    posts: &'a [PublicPost],
+    /// Each post's links and labels, for every page.
+    heads: Vec<PostHead>,
     /// Each post's template value, made when a page that shows it is rendered.
     post_values: Vec<OnceLock<Value>>,
-    /// Each post's digest, for the keys of the pages that show it.
+    /// Each post's digest, for the keys of the pages that show it: of the plan's post and
+    /// the copies of its photo, from which (with the words, in the salt) its view is made.
     post_digests: Vec<Key>,
+    words: &'a Words,
+    copies: HashMap<&'a str, &'a Copies>,
     site: Value,
     t: Value,
     /// The digest of what every page depends on: code, templates, words, site values.
     salt: Key,
 }
 
-impl Shared {
+impl Shared<'_> {
     fn post_value(&self, i: usize) -> Value {
         self.post_values[i]
-            .get_or_init(|| sv(&self.posts[i]))
+            .get_or_init(|| {
+                sv(view::post_view(
+                    &self.posts[i],
+                    &self.heads[i],
+                    self.words,
+                    &self.copies,
+                ))
+            })
             .clone()
     }
 
@@ -97,7 +110,7 @@ impl Site {
         let copies_dir = photo::copies_dir(gp.data_dir());
         let mut copies = HashMap::new();
         for mut c in copies_for(&hashes)? {
-            if !hashes.contains(&c.hash) {
+            if hashes.binary_search(&c.hash).is_err() {
                 continue; // Not allowed on the blog: never published.
             }
             c.copies.retain(|i| {
@@ -196,25 +209,25 @@ impl Site {
         Ok(files)
     }
 
-    fn shared(&self) -> Result<Shared> {
-        let by_hash: HashMap<&str, &Copies> =
+    fn shared(&self) -> Result<Shared<'_>> {
+        let copies: HashMap<&str, &Copies> =
             self.copies.iter().map(|(h, c)| (h.as_str(), c)).collect();
-        let mut month_labels = HashMap::new();
-        for p in &self.plan.posts {
-            if !month_labels.contains_key(&p.month) {
-                month_labels.insert(p.month.clone(), self.words.month(&p.month));
-            }
-        }
-        let posts: Vec<PostView> = self
+        let labels = Labels::new(&self.words, &self.plan.posts);
+        let heads: Vec<PostHead> = self
             .plan
             .posts
             .par_iter()
-            .map(|p| view::post_view(p, &self.words, &month_labels, &by_hash))
+            .map(|p| view::post_head(p, &self.words, &labels))
             .collect();
-        let post_values = posts.iter().map(|_| OnceLock::new()).collect();
-        let post_digests = posts
+        let post_values = heads.iter().map(|_| OnceLock::new()).collect();
+        let post_digests = self
+            .plan
+            .posts
             .par_iter()
-            .map(memo::digest_of)
+            .map(|p| {
+                let photo = p.photo_hash.as_deref().and_then(|h| copies.get(h));
+                memo::digest_of(&(p, photo.map(|c| &c.copies)))
+            })
             .collect::<Result<_>>()?;
         let class_name = clean(&self.plan.class_name);
         let school = clean(&self.plan.school);
@@ -228,16 +241,21 @@ impl Site {
             "dir": crate::i18n::direction(&lang).as_str(),
         }));
         let salt = KeyBuilder::new(&[0; 32])
+            .part(memo::FORMAT.as_bytes())
             .part(env!("CARGO_PKG_VERSION").as_bytes())
             .part(&self.theme.digest)
+            .part(&self.words.digest)
             .part(&serde_json::to_vec(&self.words.map)?)
             .part(&serde_json::to_vec(&site)?)
             .part(self.site_url.as_deref().unwrap_or("").as_bytes())
             .finish();
         Ok(Shared {
-            posts,
+            posts: &self.plan.posts,
+            heads,
             post_values,
             post_digests,
+            words: &self.words,
+            copies,
             site,
             t: sv(&self.words.map),
             salt,
@@ -298,13 +316,13 @@ impl Site {
     /// The home page (the newest 20 to 39 achievements and the coming sharing times) and
     /// the numbered pages of older ones.
     fn render_home(&self, s: &Shared) -> Result<Vec<OutFile>> {
-        let n = s.posts.len();
+        let n = s.heads.len();
         let chunks = n.saturating_sub(PAGE_SIZE) / PAGE_SIZE;
         let home_len = n - chunks * PAGE_SIZE;
         let page_url = |k: usize| format!("page/{k}.html");
         let range_label = |r: std::ops::Range<usize>| {
-            let newest = &s.posts[r.start];
-            let oldest = &s.posts[r.end - 1];
+            let newest = &s.heads[r.start];
+            let oldest = &s.heads[r.end - 1];
             self.words.t(
                 "page-heading",
                 &[("from", &oldest.date_label), ("to", &newest.date_label)],
@@ -370,16 +388,16 @@ impl Site {
     /// One page per achievement, with links to the one before and after it.
     fn render_posts(&self, s: &Shared) -> Result<Vec<OutFile>> {
         let link = |i: usize| {
-            let p = &s.posts[i];
+            let p = &s.heads[i];
             LinkView {
                 url: p.url.clone(),
                 label: format!("{}: {}", p.name, p.goal),
             }
         };
-        (0..s.posts.len())
+        (0..s.heads.len())
             .into_par_iter()
             .map(|i| {
-                let p = &s.posts[i];
+                let p = &s.heads[i];
                 self.posts_page(
                     &p.url,
                     "post.html",
@@ -388,7 +406,7 @@ impl Site {
                     context! {
                         section => "post",
                         newer => (i > 0).then(|| sv(link(i - 1))),
-                        older => (i + 1 < s.posts.len()).then(|| sv(link(i + 1))),
+                        older => (i + 1 < s.heads.len()).then(|| sv(link(i + 1))),
                     },
                 )
             })
@@ -401,13 +419,13 @@ impl Site {
         s: &Shared,
         section: &str,
         groups: Vec<(String, String, String)>,
-        key: impl Fn(&PostView) -> &str + Sync,
+        key: impl Fn(&PostHead) -> &str + Sync,
     ) -> Result<Vec<OutFile>> {
         groups
             .into_par_iter()
             .map(|(url, heading, intro)| {
-                let shows: Vec<usize> = (0..s.posts.len())
-                    .filter(|&i| key(&s.posts[i]) == url)
+                let shows: Vec<usize> = (0..s.heads.len())
+                    .filter(|&i| key(&s.heads[i]) == url)
                     .collect();
                 self.posts_page(
                     &url,
@@ -473,7 +491,7 @@ impl Site {
     /// Months with achievements, newest first.
     fn months(&self, s: &Shared) -> Vec<LinkView> {
         let mut months: Vec<LinkView> = Vec::new();
-        for p in &s.posts {
+        for p in &s.heads {
             if !months.iter().any(|m| m.url == p.month_url) {
                 months.push(LinkView {
                     url: p.month_url.clone(),
@@ -560,7 +578,7 @@ impl Site {
             .plan
             .posts
             .iter()
-            .zip(&s.posts)
+            .zip(&s.heads)
             .enumerate()
             .take(FEED_ENTRIES)
             .map(|(i, (plan_post, p))| {
