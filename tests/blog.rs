@@ -371,6 +371,84 @@ fn a_rebuild_renders_only_what_changed_and_equals_a_build_from_scratch() {
     assert_eq!((r.rendered, r.written.len()), (r.pages, 0), "{r:?}");
 }
 
+/// A build as `blog build` and sync run it, with the photo pipeline: a copy the build
+/// finds gone from the copy cache is made again; a published copy deleted or replaced by
+/// hand (even by a file of the same length) is put back; a new photo quality makes new
+/// copies and publishes them; a withdrawn photo consent takes them off the blog. (Copies
+/// are known from folder listings and the copies index, not from a look at each file: these
+/// are the changes those listings must still see.)
+#[test]
+fn photo_copies_deleted_replaced_or_made_again_are_published_again() {
+    use goalpost::photo::{self, Size};
+    let (_d, gp) = new_class("en");
+    let spec = StudentSpec {
+        first: "Aroha",
+        last: "L",
+        blog: true,
+        name: true,
+        photo: true,
+    };
+    let (st, e) = student_with_evidence(&gp, &spec, "aroha words", 1);
+    let build = |gp: &Goalpost| {
+        blog::Site::load(gp, |h| gp.ensure_copies(h))
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    build(&gp);
+    let hash = gp.evidence(e).unwrap().photo_hash.unwrap();
+    let name = photo::copy_file_name(&hash, Size::Thumb);
+    let media = format!("media/{name}");
+    let cached = photo::copy_path(gp.data_dir(), &hash, Size::Thumb);
+    let published = gp.blog_dir().unwrap().join(&media);
+    let good = std::fs::read(&cached).unwrap();
+    assert_eq!(std::fs::read(&published).unwrap(), good);
+    assert!(build(&gp).written.is_empty());
+
+    // Deleted from the copy cache: made again (the same bytes) and still published.
+    std::fs::remove_file(&cached).unwrap();
+    let r = build(&gp);
+    assert_eq!(std::fs::read(&cached).unwrap(), good);
+    assert_eq!(std::fs::read(&published).unwrap(), good);
+    assert!(r.written.is_empty(), "same bytes: {:?}", r.written);
+
+    // Deleted from the blog folder: put back.
+    std::fs::remove_file(&published).unwrap();
+    let r = build(&gp);
+    assert_eq!(r.written, std::slice::from_ref(&media));
+    assert_eq!(std::fs::read(&published).unwrap(), good);
+
+    // Replaced in the blog folder by another file of the same length: put back.
+    let mut other = good.clone();
+    let mid = other.len() / 2;
+    other[mid] ^= 0xff;
+    std::fs::remove_file(&published).unwrap();
+    std::fs::write(&published, &other).unwrap();
+    let r = build(&gp);
+    assert_eq!(r.written, std::slice::from_ref(&media));
+    assert_eq!(std::fs::read(&published).unwrap(), good);
+
+    // A new quality: new copies, and the blog publishes them.
+    gp.set_setting("photo.quality", "50").unwrap();
+    let r = build(&gp);
+    let new = std::fs::read(&cached).unwrap();
+    assert_ne!(new, good, "the copy was not made again");
+    assert_eq!(std::fs::read(&published).unwrap(), new);
+    let media_written = r.written.iter().filter(|w| w.starts_with("media/")).count();
+    assert_eq!(media_written, 3, "{:?}", r.written);
+    assert!(build(&gp).written.is_empty());
+
+    // Photo consent withdrawn: every copy leaves the blog.
+    gp.set_consent(st, Purpose::PhotoOnBlog, false, "by phone")
+        .unwrap();
+    let r = build(&gp);
+    assert_eq!(
+        r.removed.iter().filter(|p| p.starts_with("media/")).count(),
+        3
+    );
+    assert!(!published.exists());
+}
+
 #[test]
 fn returned_and_erased_evidence_and_withdrawn_consent_vanish_and_other_files_stay() {
     let (_d, gp) = new_class("en");

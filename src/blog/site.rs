@@ -9,7 +9,7 @@
 //! pages, the feed and the page of the achievement before it (for its "newer" link), and
 //! nothing else; a new numbered page appears once every 20 achievements.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -23,6 +23,7 @@ use super::templates::{theme_dir, Theme};
 use super::view::{self, clean, Labels, LinkView, PostHead, Words};
 use super::BuildReport;
 use crate::error::{Error, Result};
+use crate::fsutil;
 use crate::photo::{self, Copies};
 use crate::plan::{BlogPlan, PublicPost};
 use crate::Goalpost;
@@ -154,6 +155,13 @@ impl Site {
         let w = output::write_site(&self.dir, &files)?;
         let keyed = files.iter().filter_map(|f| {
             let kept = matches!(f.source, Source::Kept);
+            // A copy now linked into the folder is known by its inode from the next
+            // build's listings (see `copy_media`): the memo need not hold it.
+            if let Source::File(src) = &f.source {
+                if fsutil::same_file(&self.dir.join(&f.path), src) {
+                    return None;
+                }
+            }
             Some((f.path.as_str(), f.key.as_ref()?, kept))
         });
         if let Err(e) = self.memo.save(&self.memo_path, &self.dir, keyed) {
@@ -645,23 +653,45 @@ impl Site {
     }
 
     /// The web copies of the photos shown, linked or copied from the copy cache. Only
-    /// copies are ever published, never an original. A copy's name comes from its photo's
-    /// content and its size, so with the same recipe and quality the same name means the
-    /// same bytes: one already in the folder and untouched since is kept without a look.
+    /// copies are ever published, never an original.
+    ///
+    /// A copy the last build linked into the folder is still the very file of the copy
+    /// cache if both folders list it under the same inode: that is known from one listing
+    /// of each folder, without a look at each of thousands of files. Otherwise (a copy
+    /// made again, a file replaced by hand, a folder on another disk), a copy's name comes
+    /// from its photo's content and its size, so with the same recipe and quality the same
+    /// name means the same bytes: one already in the folder and untouched since the last
+    /// build (see `memo`) is kept; any other is put in place again if it differs.
     fn copy_media(&self) -> Vec<OutFile> {
-        let mut infos: BTreeMap<&str, &photo::CopyInfo> = BTreeMap::new();
+        let mut infos: Vec<(&str, &photo::CopyInfo)> = Vec::new();
         for p in &self.plan.posts {
             if let Some(c) = p.photo_hash.as_ref().and_then(|h| self.copies.get(h)) {
-                for i in &c.copies {
-                    infos.insert(&i.file_name, i);
-                }
+                infos.extend(c.copies.iter().map(|i| (i.file_name.as_str(), i)));
             }
         }
+        // A photo shown by two posts is published once.
+        infos.sort_unstable_by_key(|(n, _)| *n);
+        infos.dedup_by_key(|(n, _)| *n);
+        let media_dir = self.dir.join("media");
+        let linked = if infos.is_empty() {
+            None
+        } else {
+            hard_links(&media_dir, &self.copies_dir)
+        };
         let (quality, recipe) = self.copy_recipe;
         infos
             .into_par_iter()
             .map(|(n, i)| {
                 let path = format!("media/{n}");
+                if let Some((media, cache)) = &linked {
+                    if media.get(n).is_some_and(|id| cache.get(n) == Some(id)) {
+                        return OutFile {
+                            path,
+                            source: Source::Kept,
+                            key: None,
+                        };
+                    }
+                }
                 let key = KeyBuilder::new(&[0; 32])
                     .part(b"media")
                     .part(n.as_bytes())
@@ -670,7 +700,7 @@ impl Site {
                     .part(&[quality])
                     .part(&recipe.to_le_bytes())
                     .finish();
-                let source = if self.memo.is_fresh(&path, &key, &self.dir.join(&path)) {
+                let source = if self.memo.is_fresh(&path, &key, &media_dir.join(n)) {
                     Source::Kept
                 } else {
                     Source::File(self.copies_dir.join(n))
@@ -719,6 +749,35 @@ impl Site {
                 })
             })
             .collect())
+    }
+}
+
+/// The files of the blog's media folder and of the copy cache, by name with their inodes,
+/// if both folders are on the same file system (where a copy is published as a hard link,
+/// and the same inode in both means the very same file). `None` where that cannot be told
+/// from a listing (another file system, a system without inodes, a folder that cannot be
+/// listed): each file is then looked at.
+fn hard_links(
+    media: &std::path::Path,
+    cache: &std::path::Path,
+) -> Option<(fsutil::Listing, fsutil::Listing)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (m, c) = (
+            std::fs::metadata(media).ok()?,
+            std::fs::metadata(cache).ok()?,
+        );
+        if m.dev() != c.dev() {
+            return None;
+        }
+        let (m, c) = rayon::join(|| fsutil::list_files(media), || fsutil::list_files(cache));
+        Some((m.ok()?, c.ok()?))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (media, cache);
+        None
     }
 }
 
