@@ -532,11 +532,13 @@ fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
     std::fs::remove_file(theme.join("post.html")).unwrap();
 
     // A build killed after it wrote its journal and some files: a temporary file and a
-    // page that should no longer exist are left behind. The next build cleans both up.
+    // page that should no longer exist are left behind, and the journal says the build
+    // was writing. The next build cleans both up.
     let manifest = dir.join(blog::MANIFEST);
-    let mut m = std::fs::read_to_string(&manifest).unwrap();
-    m.push_str("posts/e999.html\n");
-    std::fs::write(&manifest, m).unwrap();
+    let complete = std::fs::read_to_string(&manifest).unwrap();
+    assert!(complete.contains("\n# state: complete\n"), "{complete}");
+    let killed = complete.replace("# state: complete", "# state: writing") + "posts/e999.html\n";
+    std::fs::write(&manifest, &killed).unwrap();
     std::fs::write(dir.join("posts/e999.html"), "stale").unwrap();
     std::fs::write(dir.join("posts/.goalpost-tmp-abc123"), "half").unwrap();
     let copies = make_copies(&gp, 8);
@@ -548,9 +550,28 @@ fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
         "{files:?}"
     );
     assert!(!files.contains("posts/e999.html"));
-    // And it converged: the next build has nothing to do.
+    // And it converged: the next build has nothing to do, the manifest is complete again.
     let r = blog::build(&gp, &copies).unwrap();
     assert_eq!((r.written.len(), r.removed.len()), (0, 0));
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    assert!(m.contains("\n# state: complete\n"), "{m}");
+
+    // Killed while writing the journal itself: its temporary file is beside the manifest,
+    // which still says complete. And a manifest from a version without the mark: every
+    // folder is looked at.
+    std::fs::write(dir.join(".goalpost-tmp-journal"), "half").unwrap();
+    blog::build(&gp, &copies).unwrap();
+    assert!(!dir.join(".goalpost-tmp-journal").exists());
+    let old_version = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("# state: complete\n", "");
+    std::fs::write(&manifest, old_version).unwrap();
+    std::fs::write(dir.join("posts/.goalpost-tmp-old"), "half").unwrap();
+    let r = blog::build(&gp, &copies).unwrap();
+    assert_eq!((r.written.len(), r.removed.len()), (0, 0));
+    assert!(!dir.join("posts/.goalpost-tmp-old").exists());
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    assert!(m.contains("\n# state: complete\n"), "{m}");
 }
 
 #[test]

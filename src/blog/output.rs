@@ -4,28 +4,34 @@
 //! those are ever replaced or removed, so a teacher's own files (a `CNAME`, a `.git`, a
 //! logo) are never touched. A build goes in steps, each of which can be interrupted:
 //!
-//! 1. the manifest is rewritten to list the old files and the new ones (a journal: if the
-//!    process is killed at any later point, the next build still knows every file that
-//!    may exist, and removes those it no longer needs);
+//! 1. the manifest is rewritten to list the old files and the new ones, marked as being
+//!    written (a journal: if the process is killed at any later point, the next build
+//!    still knows every file that may exist, and removes those it no longer needs);
 //! 2. every changed file is written beside its destination under a temporary name; if
 //!    any write fails, the temporary files are deleted and the previous site is intact;
 //! 3. each temporary file is renamed over its destination (readers see the old page or
 //!    the new one, never half of one); generated files that should no longer exist are
 //!    removed;
-//! 4. the manifest is rewritten to list exactly the new files.
+//! 4. the manifest is rewritten to list exactly the new files, marked complete.
+//!
+//! A build that changes nothing writes nothing, the manifest included.
 //!
 //! Temporary files left by a killed build carry [`fsutil::TEMP_PREFIX`] and are removed
-//! by the next build. Unchanged files are left alone, modification time included.
+//! by the next build. It looks for them in every folder of the site only when the manifest
+//! is not marked complete (a build was killed after step 1, or the manifest was written by
+//! a version of Goalpost without the mark): a temporary file is only ever made after the
+//! journal that says so, except the manifest's own, beside it in the blog folder, which is
+//! always looked at. Listing every folder at every build would mean reading thousands of
+//! names for nothing. Unchanged files are left alone, modification time included.
 //!
 //! No file is flushed to disk one by one: the blog is rebuilt from the database at every
 //! sync, so after a power cut the next build repairs whatever the disk lost, and a build
 //! that flushed each of its thousands of files would be many times slower.
 
 use std::collections::BTreeSet;
-
-use foldhash::{HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
 
+use foldhash::{HashSet, HashSetExt};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -35,6 +41,11 @@ use crate::fsutil::{self, Staged};
 pub const MANIFEST: &str = ".goalpost-manifest";
 
 const MANIFEST_HEADER: &str = "# Files Goalpost generated in this folder, one per line. Goalpost replaces and removes\n# only these; it never touches other files. Do not edit: it is rewritten at every build.\n";
+
+/// The manifest's mark of a build that finished: no temporary file can be left behind.
+const COMPLETE: &str = "# state: complete";
+/// The journal's mark: a build is writing, and may leave temporary files if it is killed.
+const WRITING: &str = "# state: writing";
 
 /// Where a generated file's bytes come from.
 #[derive(Debug, Clone)]
@@ -106,36 +117,45 @@ pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create the blog folder", dir, e))?;
     let text = read_manifest(dir)?;
-    let had_manifest = text.is_some();
+    let complete = text
+        .as_deref()
+        .is_some_and(|t| t.lines().any(|l| l == COMPLETE));
     let old = manifest_paths(text.as_deref());
 
-    // Temporary files a killed build left behind, in every folder we write to.
+    // Temporary files a killed build left behind: beside the manifest, and in every folder
+    // we write to if the last build did not finish.
     let mut dirs: BTreeSet<&str> = BTreeSet::new();
     dirs.insert("");
-    for p in old.iter().copied().chain(new.iter().copied()) {
-        dirs.insert(p.rsplit_once('/').map_or("", |(d, _)| d));
+    if !complete {
+        for p in old.iter().copied().chain(new.iter().copied()) {
+            dirs.insert(p.rsplit_once('/').map_or("", |(d, _)| d));
+        }
     }
     for d in &dirs {
         fsutil::remove_leftover_temps(&dir.join(d))?;
     }
 
-    // 1. The journal: every file that may exist from now until step 4. Written first, so
-    //    that a build killed at any later point leaves a manifest naming all it made.
-    let adds = new.iter().any(|p| !old.contains(p));
-    let gone: Vec<&str> = old.iter().copied().filter(|p| !new.contains(p)).collect();
-    if adds || !had_manifest {
-        let journal: HashSet<&str> = old.iter().chain(new.iter()).copied().collect();
-        write_manifest(dir, journal)?;
-    }
-
-    // 2. Stage what changed. Nothing in the folder changes until every file is staged.
     let changed: Vec<&OutFile> = files
         .par_iter()
         .filter(|f| !is_unchanged(&dir.join(&f.path), &f.source))
         .collect();
+    let adds = new.iter().any(|p| !old.contains(p));
+    let gone: Vec<&str> = old.iter().copied().filter(|p| !new.contains(p)).collect();
+    let busy = !changed.is_empty() || adds || !gone.is_empty();
+
+    // 1. The journal: every file that may exist from now until step 4. Written first, so
+    //    that a build killed at any later point leaves a manifest naming all it made, and
+    //    saying that it did not finish.
+    if busy {
+        let journal: HashSet<&str> = old.iter().chain(new.iter()).copied().collect();
+        write_manifest(dir, journal, WRITING)?;
+    }
+
+    // 2. Stage what changed. Nothing in the folder changes until every file is staged.
     let staged = stage_all(dir, &changed).inspect_err(|_| {
-        // Best effort: the files are as before, so the manifest may say so again.
-        let _ = write_manifest(dir, old.iter().copied());
+        // Best effort: the files are as before (the staged ones are deleted), so the
+        // manifest may say so again.
+        let _ = write_manifest(dir, old.iter().copied(), COMPLETE);
     })?;
 
     // 3. Put the new files in place, then remove what should no longer exist.
@@ -151,9 +171,9 @@ pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
         remove_empty_parents(dir, &path);
     }
 
-    // 4. The manifest lists exactly what is there now.
-    if !gone.is_empty() {
-        write_manifest(dir, new.iter().copied())?;
+    // 4. The manifest lists exactly what is there now, and that the build finished.
+    if busy || !complete {
+        write_manifest(dir, new.iter().copied(), COMPLETE)?;
     }
     let mut written: Vec<String> = changed.iter().map(|f| f.path.clone()).collect();
     written.sort();
@@ -278,10 +298,16 @@ fn manifest_paths(text: Option<&str>) -> HashSet<&str> {
     paths
 }
 
-fn write_manifest<'a>(dir: &Path, files: impl IntoIterator<Item = &'a str>) -> Result<()> {
+fn write_manifest<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = &'a str>,
+    state: &str,
+) -> Result<()> {
     let mut files: Vec<&str> = files.into_iter().collect();
     files.sort_unstable();
     let mut text = String::from(MANIFEST_HEADER);
+    text.push_str(state);
+    text.push('\n');
     for f in files {
         text.push_str(f);
         text.push('\n');
