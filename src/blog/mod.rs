@@ -123,6 +123,7 @@ pub fn existing_copies(data_dir: &Path, hashes: &[String]) -> Result<Vec<Copies>
                         file_name: photo::copy_file_name(hash, size),
                         width,
                         height,
+                        file_id: None,
                     })
                 })
                 .collect();

@@ -673,10 +673,13 @@ impl Site {
         infos.sort_unstable_by_key(|(n, _)| *n);
         infos.dedup_by_key(|(n, _)| *n);
         let media_dir = self.dir.join("media");
+        // The copies' identities come with them from `ensure_copies`; only copies given
+        // without (a dry run, tests) need the copy cache listed.
+        let unknown = infos.iter().any(|(_, i)| i.file_id.is_none());
         let linked = if infos.is_empty() {
             None
         } else {
-            hard_links(&media_dir, &self.copies_dir)
+            hard_links(&media_dir, &self.copies_dir, unknown)
         };
         let (quality, recipe) = self.copy_recipe;
         infos
@@ -684,7 +687,8 @@ impl Site {
             .map(|(n, i)| {
                 let path = format!("media/{n}");
                 if let Some((media, cache)) = &linked {
-                    if media.get(n).is_some_and(|id| cache.get(n) == Some(id)) {
+                    let copy = i.file_id.or_else(|| cache.as_ref()?.get(n).copied());
+                    if copy.is_some() && media.get(n).copied() == copy {
                         return OutFile {
                             path,
                             source: Source::Kept,
@@ -752,15 +756,16 @@ impl Site {
     }
 }
 
-/// The files of the blog's media folder and of the copy cache, by name with their inodes,
-/// if both folders are on the same file system (where a copy is published as a hard link,
-/// and the same inode in both means the very same file). `None` where that cannot be told
-/// from a listing (another file system, a system without inodes, a folder that cannot be
-/// listed): each file is then looked at.
+/// The files of the blog's media folder by name with their inodes, and those of the copy
+/// cache if `cache_too`, if both folders are on the same file system (where a copy is
+/// published as a hard link, and the same inode in both means the very same file). `None`
+/// where that cannot be told from a listing (another file system, a system without
+/// inodes, a folder that cannot be listed): each file is then looked at.
 fn hard_links(
     media: &std::path::Path,
     cache: &std::path::Path,
-) -> Option<(fsutil::Listing, fsutil::Listing)> {
+    cache_too: bool,
+) -> Option<(fsutil::Listing, Option<fsutil::Listing>)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -771,12 +776,15 @@ fn hard_links(
         if m.dev() != c.dev() {
             return None;
         }
-        let (m, c) = rayon::join(|| fsutil::list_files(media), || fsutil::list_files(cache));
-        Some((m.ok()?, c.ok()?))
+        let (m, c) = rayon::join(
+            || fsutil::list_files(media),
+            || cache_too.then(|| fsutil::list_files(cache)),
+        );
+        Some((m.ok()?, c.transpose().ok()?))
     }
     #[cfg(not(unix))]
     {
-        let _ = (media, cache);
+        let _ = (media, cache, cache_too);
         None
     }
 }

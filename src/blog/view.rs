@@ -328,6 +328,7 @@ mod tests {
             file_name: crate::photo::copy_file_name("abc", size),
             width: w,
             height: w / 2,
+            file_id: None,
         };
         let c = Copies {
             hash: "abc".into(),

@@ -133,12 +133,17 @@ impl Goalpost {
                 if let Some(c) = index.copies(h, quality, &listing) {
                     return Ok((c, None));
                 }
-                let (c, listed) = match cached(data_dir, h, quality, &listing) {
+                let (mut c, listed) = match cached(data_dir, h, quality, &listing) {
                     Some(c) => (c, Some(&listing)),
                     // Just made: not in the listing, or there as the file it replaced.
                     None => (make_and_store(data_dir, h, quality)?, None),
                 };
                 let entry = IndexEntry::of(data_dir, &c, quality, listed);
+                if let Some(e) = &entry {
+                    for (info, &(_, _, id)) in c.copies.iter_mut().zip(&e.copies) {
+                        info.file_id = Some(id);
+                    }
+                }
                 Ok((c, entry))
             })
             .collect::<Result<_>>()?;
@@ -301,11 +306,12 @@ impl CopiesIndex {
         let copies = Size::ALL
             .iter()
             .zip(&e.copies)
-            .map(|(&size, &(width, height, _))| CopyInfo {
+            .map(|(&size, &(width, height, id))| CopyInfo {
                 size,
                 file_name: copy_file_name(hash, size),
                 width,
                 height,
+                file_id: Some(id),
             })
             .collect();
         Some(Copies {
@@ -434,6 +440,7 @@ fn make_and_store(data_dir: &Path, hash: &str, quality: u8) -> Result<Copies> {
             file_name: copy_file_name(hash, m.size),
             width: m.width,
             height: m.height,
+            file_id: None,
         });
     }
     let sidecar = Sidecar {
@@ -506,10 +513,29 @@ pub struct Copies {
     pub copies: Vec<CopyInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CopyInfo {
     pub size: Size,
     pub file_name: String,
     pub width: u32,
     pub height: u32,
+    /// The identity ([`FileId`]) of the copy's file in the copy cache when
+    /// [`Goalpost::ensure_copies`] returned it, if it did: the blog tells from it that a
+    /// published copy is that very file without listing the copy cache again. Never
+    /// saved, and not part of what makes two copies equal.
+    #[serde(skip)]
+    pub file_id: Option<FileId>,
+}
+
+impl PartialEq for CopyInfo {
+    fn eq(&self, other: &CopyInfo) -> bool {
+        (self.size, &self.file_name, self.width, self.height)
+            == (other.size, &other.file_name, other.width, other.height)
+    }
+}
+
+impl std::hash::Hash for CopyInfo {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.size, &self.file_name, self.width, self.height).hash(state);
+    }
 }
