@@ -207,9 +207,24 @@ impl KeyBuilder {
     }
 }
 
-/// The digest of a serialisable value (its JSON).
-pub fn digest_of<T: serde::Serialize + ?Sized>(value: &T) -> Result<Key> {
-    Ok(Sha256::digest(serde_json::to_vec(value)?).into())
+/// The digest of a value through its `Hash`: every field of a derived `Hash`, each string
+/// ended by a byte no UTF-8 text holds and each list led by its length, so that values
+/// cannot run into each other. (Integers go in in the machine's byte order: a memo is
+/// only ever read on the machine that wrote it.) Faster than digesting its JSON, which
+/// escapes every string first.
+pub fn digest_of<T: std::hash::Hash + ?Sized>(value: &T) -> Key {
+    struct Sha(Sha256);
+    impl std::hash::Hasher for Sha {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+        fn finish(&self) -> u64 {
+            0 // Never asked: only the digest is read.
+        }
+    }
+    let mut h = Sha(Sha256::new());
+    value.hash(&mut h);
+    h.0.finalize().into()
 }
 
 #[cfg(test)]
@@ -264,6 +279,19 @@ mod tests {
         let k = KeyBuilder::new(&[1; 32]).finish();
         assert_eq!(parse_key(&hex(&k)), Some(k));
         assert_eq!(parse_key("ab"), None);
+    }
+
+    #[test]
+    fn digests_of_values_do_not_run_into_each_other() {
+        let d = |v: &(&str, &str, Option<&str>, Vec<&str>)| digest_of(v);
+        let a = d(&("ab", "c", None, vec![]));
+        assert_eq!(a, d(&("ab", "c", None, vec![])));
+        assert_ne!(a, d(&("a", "bc", None, vec![])));
+        assert_ne!(a, d(&("ab", "c", Some(""), vec![])));
+        assert_ne!(
+            d(&("", "", None, vec!["a", "b"])),
+            d(&("", "", None, vec!["ab"]))
+        );
     }
 
     #[test]

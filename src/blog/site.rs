@@ -236,7 +236,7 @@ impl Site {
                 let photo = p.photo_hash.as_deref().and_then(|h| copies.get(h));
                 memo::digest_of(&(p, photo.map(|c| &c.copies)))
             })
-            .collect::<Result<_>>()?;
+            .collect();
         let class_name = clean(&self.plan.class_name);
         let school = clean(&self.plan.school);
         let lang = html_lang(&self.plan.language);
