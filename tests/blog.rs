@@ -389,12 +389,7 @@ fn photo_copies_deleted_replaced_or_made_again_are_published_again() {
         photo: true,
     };
     let (st, e) = student_with_evidence(&gp, &spec, "aroha words", 1);
-    let build = |gp: &Goalpost| {
-        blog::Site::load(gp, |h| gp.ensure_copies(h))
-            .unwrap()
-            .build()
-            .unwrap()
-    };
+    let build = |gp: &Goalpost| blog::build_with_copies(gp).unwrap();
     build(&gp);
     let hash = gp.evidence(e).unwrap().photo_hash.unwrap();
     let name = photo::copy_file_name(&hash, Size::Thumb);

@@ -49,6 +49,16 @@ pub struct Site {
     memo_path: PathBuf,
     /// How the photo copies are made (JPEG quality and recipe), for the media files' keys.
     copy_recipe: (u8, u32),
+    /// The blog's media folder as listed while the plan was made, if it could be.
+    media: Option<fsutil::Listing>,
+}
+
+/// What [`Site::load`] makes from the database.
+struct Planned {
+    plan: BlogPlan,
+    /// Copies of the photos the plan allows, by photo hash.
+    copies: HashMap<String, Copies>,
+    warnings: Vec<String>,
 }
 
 /// What every page shares. Each post's full view is made only when a page that shows it
@@ -105,10 +115,53 @@ impl Site {
         gp: &Goalpost,
         copies_for: impl FnOnce(&[String]) -> Result<Vec<Copies>>,
     ) -> Result<Site> {
+        let dir = gp.blog_dir()?;
+        let memo_path = memo::memo_path(gp.data_dir(), &dir);
+        let theme_dir = theme_dir(gp.data_dir());
+        let media_dir = dir.join("media");
+        // What the build reads from its folders does not depend on the plan: it is read
+        // on another core while the plan and the copies are made from the database.
+        let (planned, read) = std::thread::scope(|s| {
+            let read = s.spawn(|| {
+                (
+                    Memo::load(&memo_path, &dir),
+                    Theme::load(&theme_dir),
+                    fsutil::list_files(&media_dir).ok(),
+                )
+            });
+            let planned = Self::plan_and_copies(gp, copies_for);
+            (planned, read.join())
+        });
+        let (memo, theme, media) = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let Planned {
+            plan,
+            copies,
+            warnings,
+        } = planned?;
+        Ok(Site {
+            memo,
+            memo_path,
+            copy_recipe: (gp.photo_quality()?, photo::copies::RECIPE),
+            dir,
+            site_url: gp.setting("blog.site_url")?,
+            theme: theme?,
+            words: Words::new(gp.data_dir(), &plan.language)?,
+            copies_dir: photo::copies_dir(gp.data_dir()),
+            plan,
+            copies,
+            warnings,
+            media,
+        })
+    }
+
+    /// The plan, the copies of the photos it allows, and warnings about photos without.
+    fn plan_and_copies(
+        gp: &Goalpost,
+        copies_for: impl FnOnce(&[String]) -> Result<Vec<Copies>>,
+    ) -> Result<Planned> {
         let plan = gp.blog_plan()?;
         let hashes = photo_hashes(&plan);
         let mut warnings = Vec::new();
-        let copies_dir = photo::copies_dir(gp.data_dir());
         let mut copies = HashMap::new();
         for mut c in copies_for(&hashes)? {
             if hashes.binary_search(&c.hash).is_err() {
@@ -132,17 +185,7 @@ impl Site {
                 }
             }
         }
-        let dir = gp.blog_dir()?;
-        let memo_path = memo::memo_path(gp.data_dir(), &dir);
-        Ok(Site {
-            memo: Memo::load(&memo_path, &dir),
-            memo_path,
-            copy_recipe: (gp.photo_quality()?, photo::copies::RECIPE),
-            dir,
-            site_url: gp.setting("blog.site_url")?,
-            theme: Theme::load(&theme_dir(gp.data_dir()))?,
-            words: Words::new(gp.data_dir(), &plan.language)?,
-            copies_dir,
+        Ok(Planned {
             plan,
             copies,
             warnings,
@@ -679,7 +722,7 @@ impl Site {
         let linked = if infos.is_empty() {
             None
         } else {
-            hard_links(&media_dir, &self.copies_dir, unknown)
+            hard_links(&media_dir, self.media.as_ref(), &self.copies_dir, unknown)
         };
         let (quality, recipe) = self.copy_recipe;
         infos
@@ -756,18 +799,23 @@ impl Site {
     }
 }
 
-/// The files of the blog's media folder by name with their inodes, and those of the copy
-/// cache if `cache_too`, if both folders are on the same file system (where a copy is
-/// published as a hard link, and the same inode in both means the very same file). `None`
-/// where that cannot be told from a listing (another file system, a system without
-/// inodes, a folder that cannot be listed): each file is then looked at.
-fn hard_links(
+/// The files of the blog's media folder by name with their inodes (`listed`, or listed
+/// now), and those of the copy cache if `cache_too`, if both folders are on the same file
+/// system (where a copy is published as a hard link, and the same inode in both means the
+/// very same file). `None` where that cannot be told from a listing (another file system,
+/// a system without inodes, a folder that cannot be listed): each file is then looked at.
+fn hard_links<'a>(
     media: &std::path::Path,
+    listed: Option<&'a fsutil::Listing>,
     cache: &std::path::Path,
     cache_too: bool,
-) -> Option<(fsutil::Listing, Option<fsutil::Listing>)> {
+) -> Option<(
+    std::borrow::Cow<'a, fsutil::Listing>,
+    Option<fsutil::Listing>,
+)> {
     #[cfg(unix)]
     {
+        use std::borrow::Cow;
         use std::os::unix::fs::MetadataExt;
         let (m, c) = (
             std::fs::metadata(media).ok()?,
@@ -777,14 +825,17 @@ fn hard_links(
             return None;
         }
         let (m, c) = rayon::join(
-            || fsutil::list_files(media),
+            || match listed {
+                Some(l) => Ok(Cow::Borrowed(l)),
+                None => fsutil::list_files(media).map(Cow::Owned),
+            },
             || cache_too.then(|| fsutil::list_files(cache)),
         );
         Some((m.ok()?, c.transpose().ok()?))
     }
     #[cfg(not(unix))]
     {
-        let _ = (media, cache, cache_too);
+        let _ = (media, listed, cache, cache_too);
         None
     }
 }

@@ -116,17 +116,19 @@ impl Goalpost {
     /// index (see [`CopiesIndex`]), not from a look at each file: a year of photos is
     /// thousands of files, and this runs at every build of the blog.
     pub fn ensure_copies(&self, hashes: &[String]) -> Result<Vec<Copies>> {
+        self.ensure_copies_with(hashes, CopiesLook::read(self.data_dir())?)
+    }
+
+    /// [`Goalpost::ensure_copies`] from a look at the copy cache taken just before (on
+    /// another core while the database was read, say).
+    pub fn ensure_copies_with(&self, hashes: &[String], look: CopiesLook) -> Result<Vec<Copies>> {
         let quality = self.photo_quality()?;
         for h in hashes {
             check_hash(h)?;
         }
-        let dir = copies_dir(self.data_dir());
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::io("create the photo copies folder", &dir, e))?;
         let data_dir = self.data_dir();
-        let listing = crate::fsutil::list_files(&dir)?;
+        let CopiesLook { listing, mut index } = look;
         let index_path = copies_index_path(data_dir);
-        let mut index = CopiesIndex::load(&index_path);
         let found: Vec<(Copies, Option<IndexEntry>)> = hashes
             .par_iter()
             .map(|h| {
@@ -249,6 +251,26 @@ fn cached(data_dir: &Path, hash: &str, quality: u8, listing: &Listing) -> Option
         hash: hash.to_string(),
         copies: s.copies,
     })
+}
+
+/// The copy cache as it is: one listing of its folder and its index. Reading it needs no
+/// database, so it can be done on another core while the database is read.
+pub struct CopiesLook {
+    listing: Listing,
+    index: CopiesIndex,
+}
+
+impl CopiesLook {
+    /// Looks at the copy cache of `data_dir`, making its folder if there is none.
+    pub fn read(data_dir: &Path) -> Result<CopiesLook> {
+        let dir = copies_dir(data_dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io("create the photo copies folder", &dir, e))?;
+        Ok(CopiesLook {
+            listing: crate::fsutil::list_files(&dir)?,
+            index: CopiesIndex::load(&copies_index_path(data_dir)),
+        })
+    }
 }
 
 /// What the sidecars of the copies folder say, gathered in one file of the data folder's
