@@ -113,8 +113,8 @@ impl Goalpost {
     /// the order given. A copy already made with the current settings is not made again.
     ///
     /// What is already made is known from one listing of the copies folder and the copies
-    /// index (see [`CopiesIndex`]), not from a look at each file: a year of photos is
-    /// thousands of files, and this runs at every build of the blog.
+    /// index (`<data folder>/cache/photo-copies`), not from a look at each file: a year of
+    /// photos is thousands of files, and this runs at every build of the blog.
     pub fn ensure_copies(&self, hashes: &[String]) -> Result<Vec<Copies>> {
         self.ensure_copies_with(hashes, CopiesLook::read(self.data_dir())?)
     }
