@@ -45,6 +45,44 @@ pub fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
+/// Whether `a` and `b` are the very same file (hard links of one another, on Unix).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
+/// Whether the files at `a` and `b` hold the same bytes (false if either cannot be read).
+pub fn same_file_bytes(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(mut fa), Ok(mut fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else {
+        return false;
+    };
+    let (mut ba, mut bb) = ([0u8; 8192], [0u8; 8192]);
+    loop {
+        let n = match fa.read(&mut ba) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if n == 0 {
+            return fb.read(&mut bb[..1]).is_ok_and(|m| m == 0);
+        }
+        if fb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
+            return false;
+        }
+    }
+}
+
 /// A new file written under a temporary name beside its destination, not yet in place.
 /// Dropping it deletes the temporary file; [`Staged::commit`] renames it into place.
 #[derive(Debug)]
@@ -127,6 +165,71 @@ pub fn stage_link_or_copy(src: &Path, dest: &Path) -> Result<Staged> {
         tmp,
         dest: dest.to_path_buf(),
     })
+}
+
+/// A file's identity as a folder listing gives it: on Unix its inode number, read from the
+/// listing itself without a `stat` per file; elsewhere its length and modification time.
+/// A file replaced by another (renamed over, or deleted and written anew) gets another
+/// identity. A file edited in place keeps its inode, so an identity is no proof of bytes.
+pub type FileId = u64;
+
+/// File names and their identities, as [`list_files`] gives them.
+pub type Listing = foldhash::HashMap<String, FileId>;
+
+/// The regular files directly in `dir` (not in sub-folders), by name, with their
+/// [`FileId`]s: one listing instead of a `stat` per file. A missing folder has none; names
+/// that are not UTF-8 are left out (Goalpost writes none).
+pub fn list_files(dir: &Path) -> Result<Listing> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Listing::default()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut files = Listing::default();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if let (Ok(name), Some(id)) = (entry.file_name().into_string(), entry_id(&entry)) {
+            files.insert(name, id);
+        }
+    }
+    Ok(files)
+}
+
+/// The [`FileId`] of the file at `path` (not following a symbolic link), as
+/// [`list_files`] would give it.
+pub fn file_id(path: &Path) -> Option<FileId> {
+    let m = std::fs::symlink_metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        Some(std::os::unix::fs::MetadataExt::ino(&m))
+    }
+    #[cfg(not(unix))]
+    {
+        meta_id(&m)
+    }
+}
+
+#[cfg(unix)]
+fn entry_id(e: &std::fs::DirEntry) -> Option<FileId> {
+    Some(std::os::unix::fs::DirEntryExt::ino(e))
+}
+
+#[cfg(not(unix))]
+fn entry_id(e: &std::fs::DirEntry) -> Option<FileId> {
+    meta_id(&e.metadata().ok()?)
+}
+
+#[cfg(not(unix))]
+fn meta_id(m: &std::fs::Metadata) -> Option<FileId> {
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some((t.as_nanos() as u64) ^ m.len().rotate_left(40))
 }
 
 /// Removes the temporary files a killed Goalpost left in `dir` (not in sub-folders).

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use sha2::{Digest, Sha256};
 use unic_langid::LanguageIdentifier;
 
 use crate::error::{Error, Result};
@@ -58,6 +59,9 @@ pub struct Localizer {
     pub dir: Direction,
     bundles: Vec<FluentBundle<FluentResource>>,
     ids: Vec<String>,
+    /// The SHA-256 of every catalog text in the chain, in order: whatever any message
+    /// says, in any variant, changes it (the blog renders its pages again when it does).
+    pub digest: [u8; 32],
 }
 
 impl std::fmt::Debug for Localizer {
@@ -126,9 +130,10 @@ impl Localizer {
         }
         let dir = direction(&lang);
         let mut ids = Vec::new();
+        let mut digest = Sha256::new();
         let bundles = chain
             .iter()
-            .map(|l| bundle(data_dir, domain, l, dir, &mut ids))
+            .map(|l| bundle(data_dir, domain, l, dir, &mut ids, &mut digest))
             .collect::<Result<Vec<_>>>()?;
         ids.sort();
         ids.dedup();
@@ -139,6 +144,7 @@ impl Localizer {
             dir,
             bundles,
             ids,
+            digest: digest.finalize().into(),
         })
     }
 
@@ -200,6 +206,7 @@ fn bundle(
     lang: &str,
     dir: Direction,
     ids: &mut Vec<String>,
+    digest: &mut Sha256,
 ) -> Result<FluentBundle<FluentResource>> {
     let id: LanguageIdentifier = lang.parse().unwrap_or_default();
     let mut b = FluentBundle::new_concurrent(vec![id]);
@@ -217,6 +224,8 @@ fn bundle(
         }
     }
     for (src, origin) in sources {
+        digest.update((src.len() as u64).to_le_bytes());
+        digest.update(src.as_bytes());
         let res = parse(src, &origin)?;
         ids.extend(res.entries().filter_map(|e| match e {
             fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),

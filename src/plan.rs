@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ use crate::model::*;
 use crate::{store, Goalpost};
 
 /// A student as the public blog may show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PublicStudent {
     pub id: StudentId,
     /// The display name, or `None` without name consent (render a neutral label).
@@ -30,8 +30,9 @@ pub struct PublicStudent {
     pub slug: Option<String>,
 }
 
-/// One approved evidence as the blog may show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One approved evidence as the blog may show it. (`Hash` gives the blog the digest of
+/// everything a post's page is made from: see `blog::site`.)
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PublicPost {
     pub evidence_id: EvidenceId,
     /// The post page's slug (`e{id}`): from the id, never from a name.
@@ -122,6 +123,8 @@ struct Loaded {
     consents: HashMap<StudentId, ConsentSet>,
     goals: HashMap<GoalId, Goal>,
     approved: Vec<Evidence>,
+    /// Each subject's slug, made once per subject rather than once per post.
+    subject_slugs: HashMap<String, String>,
 }
 
 impl Goalpost {
@@ -134,6 +137,16 @@ impl Goalpost {
                 class.timezone
             ))
         })?;
+        let goals: HashMap<GoalId, Goal> = store::goals::list(conn, None)?
+            .into_iter()
+            .map(|g| (g.id, g))
+            .collect();
+        let mut subject_slugs = HashMap::new();
+        for g in goals.values() {
+            if !subject_slugs.contains_key(&g.subject) {
+                subject_slugs.insert(g.subject.clone(), subject_slug(&g.subject));
+            }
+        }
         Ok(Loaded {
             tz,
             class,
@@ -142,11 +155,9 @@ impl Goalpost {
                 .map(|s| (s.id, s))
                 .collect(),
             consents: store::consent::all(conn)?,
-            goals: store::goals::list(conn, None)?
-                .into_iter()
-                .map(|g| (g.id, g))
-                .collect(),
+            goals,
             approved: store::evidence::list(conn, Some(ReviewStatus::Approved))?,
+            subject_slugs,
         })
     }
 
@@ -264,11 +275,15 @@ fn public_post(l: &Loaded, e: &Evidence) -> Option<PublicPost> {
         },
         goal_title: g.title.clone(),
         subject: g.subject.clone(),
-        subject_slug: subject_slug(&g.subject),
+        subject_slug: l
+            .subject_slugs
+            .get(&g.subject)
+            .cloned()
+            .unwrap_or_else(|| subject_slug(&g.subject)),
         words: e.words.clone(),
         approved_at: at,
         day,
-        month: day.format("%Y-%m").to_string(),
+        month: format!("{:04}-{:02}", day.year(), day.month()),
         photo_hash: e
             .photo_hash
             .clone()

@@ -338,6 +338,16 @@ fn a_rebuild_renders_only_what_changed_and_equals_a_build_from_scratch() {
     .unwrap();
     same_as_scratch(&gp, "a theme template changed");
     assert!(all_text(&dir).contains("data-theme=\"mine\""));
+    // The teacher's own catalog, for a message with arguments (each photo's text).
+    let catalog = gp.data_dir().join("i18n").join("es");
+    std::fs::create_dir_all(&catalog).unwrap();
+    std::fs::write(
+        catalog.join("blog.ftl"),
+        "photo-alt = Foto de la meta: { $goal }\n",
+    )
+    .unwrap();
+    same_as_scratch(&gp, "a catalog of the teacher's own");
+    assert!(all_text(&dir).contains("Foto de la meta: "));
 
     // A page edited by hand is put right by the next build, though nothing changed.
     let page = dir.join(format!("posts/e{e}.html"));
@@ -359,6 +369,79 @@ fn a_rebuild_renders_only_what_changed_and_equals_a_build_from_scratch() {
     }
     let r = blog::build(&gp, &copies).unwrap();
     assert_eq!((r.rendered, r.written.len()), (r.pages, 0), "{r:?}");
+}
+
+/// A build as `blog build` and sync run it, with the photo pipeline: a copy the build
+/// finds gone from the copy cache is made again; a published copy deleted or replaced by
+/// hand (even by a file of the same length) is put back; a new photo quality makes new
+/// copies and publishes them; a withdrawn photo consent takes them off the blog. (Copies
+/// are known from folder listings and the copies index, not from a look at each file: these
+/// are the changes those listings must still see.)
+#[test]
+fn photo_copies_deleted_replaced_or_made_again_are_published_again() {
+    use goalpost::photo::{self, Size};
+    let (_d, gp) = new_class("en");
+    let spec = StudentSpec {
+        first: "Aroha",
+        last: "L",
+        blog: true,
+        name: true,
+        photo: true,
+    };
+    let (st, e) = student_with_evidence(&gp, &spec, "aroha words", 1);
+    let build = |gp: &Goalpost| blog::build_with_copies(gp).unwrap();
+    build(&gp);
+    let hash = gp.evidence(e).unwrap().photo_hash.unwrap();
+    let name = photo::copy_file_name(&hash, Size::Thumb);
+    let media = format!("media/{name}");
+    let cached = photo::copy_path(gp.data_dir(), &hash, Size::Thumb);
+    let published = gp.blog_dir().unwrap().join(&media);
+    let good = std::fs::read(&cached).unwrap();
+    assert_eq!(std::fs::read(&published).unwrap(), good);
+    assert!(build(&gp).written.is_empty());
+
+    // Deleted from the copy cache: made again (the same bytes) and still published.
+    std::fs::remove_file(&cached).unwrap();
+    let r = build(&gp);
+    assert_eq!(std::fs::read(&cached).unwrap(), good);
+    assert_eq!(std::fs::read(&published).unwrap(), good);
+    assert!(r.written.is_empty(), "same bytes: {:?}", r.written);
+
+    // Deleted from the blog folder: put back.
+    std::fs::remove_file(&published).unwrap();
+    let r = build(&gp);
+    assert_eq!(r.written, std::slice::from_ref(&media));
+    assert_eq!(std::fs::read(&published).unwrap(), good);
+
+    // Replaced in the blog folder by another file of the same length: put back.
+    let mut other = good.clone();
+    let mid = other.len() / 2;
+    other[mid] ^= 0xff;
+    std::fs::remove_file(&published).unwrap();
+    std::fs::write(&published, &other).unwrap();
+    let r = build(&gp);
+    assert_eq!(r.written, std::slice::from_ref(&media));
+    assert_eq!(std::fs::read(&published).unwrap(), good);
+
+    // A new quality: new copies, and the blog publishes them.
+    gp.set_setting("photo.quality", "50").unwrap();
+    let r = build(&gp);
+    let new = std::fs::read(&cached).unwrap();
+    assert_ne!(new, good, "the copy was not made again");
+    assert_eq!(std::fs::read(&published).unwrap(), new);
+    let media_written = r.written.iter().filter(|w| w.starts_with("media/")).count();
+    assert_eq!(media_written, 3, "{:?}", r.written);
+    assert!(build(&gp).written.is_empty());
+
+    // Photo consent withdrawn: every copy leaves the blog.
+    gp.set_consent(st, Purpose::PhotoOnBlog, false, "by phone")
+        .unwrap();
+    let r = build(&gp);
+    assert_eq!(
+        r.removed.iter().filter(|p| p.starts_with("media/")).count(),
+        3
+    );
+    assert!(!published.exists());
 }
 
 #[test]
@@ -444,11 +527,13 @@ fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
     std::fs::remove_file(theme.join("post.html")).unwrap();
 
     // A build killed after it wrote its journal and some files: a temporary file and a
-    // page that should no longer exist are left behind. The next build cleans both up.
+    // page that should no longer exist are left behind, and the journal says the build
+    // was writing. The next build cleans both up.
     let manifest = dir.join(blog::MANIFEST);
-    let mut m = std::fs::read_to_string(&manifest).unwrap();
-    m.push_str("posts/e999.html\n");
-    std::fs::write(&manifest, m).unwrap();
+    let complete = std::fs::read_to_string(&manifest).unwrap();
+    assert!(complete.contains("\n# state: complete\n"), "{complete}");
+    let killed = complete.replace("# state: complete", "# state: writing") + "posts/e999.html\n";
+    std::fs::write(&manifest, &killed).unwrap();
     std::fs::write(dir.join("posts/e999.html"), "stale").unwrap();
     std::fs::write(dir.join("posts/.goalpost-tmp-abc123"), "half").unwrap();
     let copies = make_copies(&gp, 8);
@@ -460,9 +545,28 @@ fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
         "{files:?}"
     );
     assert!(!files.contains("posts/e999.html"));
-    // And it converged: the next build has nothing to do.
+    // And it converged: the next build has nothing to do, the manifest is complete again.
     let r = blog::build(&gp, &copies).unwrap();
     assert_eq!((r.written.len(), r.removed.len()), (0, 0));
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    assert!(m.contains("\n# state: complete\n"), "{m}");
+
+    // Killed while writing the journal itself: its temporary file is beside the manifest,
+    // which still says complete. And a manifest from a version without the mark: every
+    // folder is looked at.
+    std::fs::write(dir.join(".goalpost-tmp-journal"), "half").unwrap();
+    blog::build(&gp, &copies).unwrap();
+    assert!(!dir.join(".goalpost-tmp-journal").exists());
+    let old_version = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("# state: complete\n", "");
+    std::fs::write(&manifest, old_version).unwrap();
+    std::fs::write(dir.join("posts/.goalpost-tmp-old"), "half").unwrap();
+    let r = blog::build(&gp, &copies).unwrap();
+    assert_eq!((r.written.len(), r.removed.len()), (0, 0));
+    assert!(!dir.join("posts/.goalpost-tmp-old").exists());
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    assert!(m.contains("\n# state: complete\n"), "{m}");
 }
 
 #[test]

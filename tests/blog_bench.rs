@@ -53,6 +53,7 @@ fn realistic_copies(data_dir: &std::path::Path, hashes: &[String]) -> Vec<Copies
                         file_name: photo::copy_file_name(hash, *size),
                         width: *w,
                         height: *h,
+                        file_id: None,
                     }
                 })
                 .collect(),

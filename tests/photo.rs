@@ -318,6 +318,47 @@ fn copies_are_cached_deterministic_and_follow_the_quality_setting() {
     }
 }
 
+/// Which copies are made is read from one listing of the copies folder and the copies
+/// index (`cache/photo-copies`), not from each sidecar and file: the index alone is enough,
+/// but it never hides a copy that is gone, and a damaged one only means reading sidecars.
+#[test]
+fn the_copies_index_is_enough_but_never_hides_a_missing_copy() {
+    let (dir, gp) = class();
+    let hash = gp
+        .import_photo_file(&fixture("phone/jolla.jpg"))
+        .unwrap()
+        .hash;
+    let hashes = std::slice::from_ref(&hash);
+    let first = gp.ensure_copies(hashes).unwrap();
+    let web = photo::copy_path(dir.path(), &hash, Size::Web);
+    let thumb = photo::copy_path(dir.path(), &hash, Size::Thumb);
+    let mtime = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let made = mtime(&web);
+
+    // Without the sidecars, the index says what is made: nothing is made again.
+    for e in std::fs::read_dir(photo::copies_dir(dir.path())).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    assert_eq!(gp.ensure_copies(hashes).unwrap()[0].copies, first[0].copies);
+    assert_eq!(mtime(&web), made);
+
+    // A copy deleted from the folder is made again, though the index knew it.
+    std::fs::remove_file(&thumb).unwrap();
+    assert_eq!(gp.ensure_copies(hashes).unwrap()[0].copies, first[0].copies);
+    assert!(thumb.is_file());
+
+    // A damaged index: the sidecars say what is made, and nothing is made again.
+    let made = mtime(&web);
+    let index = dir.path().join("cache").join("photo-copies");
+    assert!(index.is_file());
+    std::fs::write(&index, "goalpost-photo-copies 1\nnot a row\n").unwrap();
+    assert_eq!(gp.ensure_copies(hashes).unwrap()[0].copies, first[0].copies);
+    assert_eq!(mtime(&web), made);
+}
+
 #[test]
 fn copies_report_their_real_pixel_sizes_and_names_from_the_hash() {
     let (dir, gp) = class();

@@ -67,6 +67,23 @@ pub fn build(gp: &Goalpost, copies: &[Copies]) -> Result<BuildReport> {
     Site::load(gp, |_| Ok(copies.to_vec()))?.build()
 }
 
+/// Builds the blog of `gp` as `goalpost blog build` does: the web copies of the photos it
+/// shows are made first if they are missing (see [`Goalpost::ensure_copies`]). The copy
+/// cache is looked at on another core while the plan is made from the database.
+pub fn build_with_copies(gp: &Goalpost) -> Result<BuildReport> {
+    let data_dir = gp.data_dir();
+    std::thread::scope(|s| {
+        let look = s.spawn(|| photo::CopiesLook::read(data_dir));
+        Site::load(gp, |hashes| {
+            let look = look
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            gp.ensure_copies_with(hashes, look)
+        })?
+        .build()
+    })
+}
+
 /// The pixel size of a JPEG from its frame header, reading only the segments before it.
 /// (`image::image_dimensions` reads the whole file for a JPEG: for a year of photos that
 /// is a gigabyte read at every build just to learn 3,600 sizes.)
@@ -126,6 +143,7 @@ pub fn existing_copies(data_dir: &Path, hashes: &[String]) -> Result<Vec<Copies>
                         file_name: photo::copy_file_name(hash, size),
                         width,
                         height,
+                        file_id: None,
                     })
                 })
                 .collect();

@@ -4,26 +4,34 @@
 //! those are ever replaced or removed, so a teacher's own files (a `CNAME`, a `.git`, a
 //! logo) are never touched. A build goes in steps, each of which can be interrupted:
 //!
-//! 1. the manifest is rewritten to list the old files and the new ones (a journal: if the
-//!    process is killed at any later point, the next build still knows every file that
-//!    may exist, and removes those it no longer needs);
+//! 1. the manifest is rewritten to list the old files and the new ones, marked as being
+//!    written (a journal: if the process is killed at any later point, the next build
+//!    still knows every file that may exist, and removes those it no longer needs);
 //! 2. every changed file is written beside its destination under a temporary name; if
 //!    any write fails, the temporary files are deleted and the previous site is intact;
 //! 3. each temporary file is renamed over its destination (readers see the old page or
 //!    the new one, never half of one); generated files that should no longer exist are
 //!    removed;
-//! 4. the manifest is rewritten to list exactly the new files.
+//! 4. the manifest is rewritten to list exactly the new files, marked complete.
+//!
+//! A build that changes nothing writes nothing, the manifest included.
 //!
 //! Temporary files left by a killed build carry [`fsutil::TEMP_PREFIX`] and are removed
-//! by the next build. Unchanged files are left alone, modification time included.
+//! by the next build. It looks for them in every folder of the site only when the manifest
+//! is not marked complete (a build was killed after step 1, or the manifest was written by
+//! a version of Goalpost without the mark): a temporary file is only ever made after the
+//! journal that says so, except the manifest's own, beside it in the blog folder, which is
+//! always looked at. Listing every folder at every build would mean reading thousands of
+//! names for nothing. Unchanged files are left alone, modification time included.
 //!
 //! No file is flushed to disk one by one: the blog is rebuilt from the database at every
 //! sync, so after a power cut the next build repairs whatever the disk lost, and a build
 //! that flushed each of its thousands of files would be many times slower.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use foldhash::{HashSet, HashSetExt};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -33,6 +41,11 @@ use crate::fsutil::{self, Staged};
 pub const MANIFEST: &str = ".goalpost-manifest";
 
 const MANIFEST_HEADER: &str = "# Files Goalpost generated in this folder, one per line. Goalpost replaces and removes\n# only these; it never touches other files. Do not edit: it is rewritten at every build.\n";
+
+/// The manifest's mark of a build that finished: no temporary file can be left behind.
+const COMPLETE: &str = "# state: complete";
+/// The journal's mark: a build is writing, and may leave temporary files if it is killed.
+const WRITING: &str = "# state: writing";
 
 /// Where a generated file's bytes come from.
 #[derive(Debug, Clone)]
@@ -65,12 +78,13 @@ pub struct WriteReport {
 
 /// What [`write_site`] would do with `files`, without touching the folder (for a dry run).
 pub fn preview_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
-    let old = if dir.join(MANIFEST).is_file() {
+    let text = if dir.join(MANIFEST).is_file() {
         read_manifest(dir)?
     } else {
-        BTreeSet::new()
+        None
     };
-    let new: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let old = manifest_paths(text.as_deref());
+    let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let mut written: Vec<String> = files
         .par_iter()
         .filter(|f| !is_unchanged(&dir.join(&f.path), &f.source))
@@ -79,8 +93,8 @@ pub fn preview_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
     written.sort();
     let removed: Vec<String> = old
         .iter()
-        .filter(|p| !new.contains(p.as_str()) && dir.join(p).exists())
-        .cloned()
+        .filter(|p| !new.contains(*p) && dir.join(p).exists())
+        .map(|p| p.to_string())
         .collect();
     Ok(WriteReport {
         unchanged: files.len() - written.len(),
@@ -94,62 +108,72 @@ pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
     for f in files {
         check_rel_path(&f.path)?;
     }
-    let mut seen = HashSet::new();
-    if let Some(dup) = files.iter().find(|f| !seen.insert(f.path.as_str())) {
+    let mut new: HashSet<&str> = HashSet::with_capacity(files.len());
+    if let Some(dup) = files.iter().find(|f| !new.insert(f.path.as_str())) {
         return Err(Error::invalid(format!(
             "the blog would write {} twice: this is a bug in Goalpost, please report it",
             dup.path
         )));
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create the blog folder", dir, e))?;
-    let old = read_manifest(dir)?;
-    let new: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    let text = read_manifest(dir)?;
+    let complete = text
+        .as_deref()
+        .is_some_and(|t| t.lines().any(|l| l == COMPLETE));
+    let old = manifest_paths(text.as_deref());
 
-    // Temporary files a killed build left behind, in every folder we write to.
-    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
-    dirs.insert(dir.to_path_buf());
-    for p in old.iter().chain(new.iter()) {
-        if let Some(parent) = dir.join(p).parent() {
-            dirs.insert(parent.to_path_buf());
+    // Temporary files a killed build left behind: beside the manifest, and in every folder
+    // we write to if the last build did not finish.
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    dirs.insert("");
+    if !complete {
+        for p in old.iter().copied().chain(new.iter().copied()) {
+            dirs.insert(p.rsplit_once('/').map_or("", |(d, _)| d));
         }
     }
     for d in &dirs {
-        fsutil::remove_leftover_temps(d)?;
+        fsutil::remove_leftover_temps(&dir.join(d))?;
     }
 
-    // 1. The journal: every file that may exist from now until step 4. Written first, so
-    //    that a build killed at any later point leaves a manifest naming all it made.
-    let journal: BTreeSet<String> = old.union(&new).cloned().collect();
-    if journal != old || !dir.join(MANIFEST).exists() {
-        write_manifest(dir, &journal)?;
-    }
-
-    // 2. Stage what changed. Nothing in the folder changes until every file is staged.
     let changed: Vec<&OutFile> = files
         .par_iter()
         .filter(|f| !is_unchanged(&dir.join(&f.path), &f.source))
         .collect();
+    let adds = new.iter().any(|p| !old.contains(p));
+    let gone: Vec<&str> = old.iter().copied().filter(|p| !new.contains(p)).collect();
+    let busy = !changed.is_empty() || adds || !gone.is_empty();
+
+    // 1. The journal: every file that may exist from now until step 4. Written first, so
+    //    that a build killed at any later point leaves a manifest naming all it made, and
+    //    saying that it did not finish.
+    if busy {
+        let journal: HashSet<&str> = old.iter().chain(new.iter()).copied().collect();
+        write_manifest(dir, journal, WRITING)?;
+    }
+
+    // 2. Stage what changed. Nothing in the folder changes until every file is staged.
     let staged = stage_all(dir, &changed).inspect_err(|_| {
-        // Best effort: the files are as before, so the manifest may say so again.
-        let _ = write_manifest(dir, &old);
+        // Best effort: the files are as before (the staged ones are deleted), so the
+        // manifest may say so again.
+        let _ = write_manifest(dir, old.iter().copied(), COMPLETE);
     })?;
 
     // 3. Put the new files in place, then remove what should no longer exist.
     staged.into_par_iter().try_for_each(Staged::commit)?;
     let mut removed = Vec::new();
-    for p in old.difference(&new) {
+    for p in &gone {
         let path = dir.join(p);
         match std::fs::remove_file(&path) {
-            Ok(()) => removed.push(p.clone()),
+            Ok(()) => removed.push(p.to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io("remove", &path, e)),
         }
         remove_empty_parents(dir, &path);
     }
 
-    // 4. The manifest lists exactly what is there now.
-    if journal != new {
-        write_manifest(dir, &new)?;
+    // 4. The manifest lists exactly what is there now, and that the build finished.
+    if busy || !complete {
+        write_manifest(dir, new.iter().copied(), COMPLETE)?;
     }
     let mut written: Vec<String> = changed.iter().map(|f| f.path.clone()).collect();
     written.sort();
@@ -188,9 +212,8 @@ fn stage_all(dir: &Path, changed: &[&OutFile]) -> Result<Vec<Staged>> {
         .collect()
 }
 
-/// Whether `dest` already holds what `source` would put there. A photo copy's name comes
-/// from its content, so the same name and length (or the very same file, linked) means the
-/// same photo; a rendered file is compared byte for byte.
+/// Whether `dest` already holds what `source` would put there: the very same file (a photo
+/// copy linked), or the same bytes.
 fn is_unchanged(dest: &Path, source: &Source) -> bool {
     match source {
         Source::Kept => true,
@@ -209,7 +232,9 @@ fn is_unchanged(dest: &Path, source: &Source) -> bool {
                     return true;
                 }
             }
-            d.len() == s.len()
+            // A copy made again with another quality, or a file put there by hand, may
+            // have the same name and length: only the bytes tell.
+            d.len() == s.len() && fsutil::same_file_bytes(dest, src)
         }
     }
 }
@@ -230,18 +255,13 @@ fn check_rel_path(p: &str) -> Result<()> {
     }
 }
 
-/// The files the last build generated. A folder without a manifest must hold nothing but
-/// hidden files (a `.git`, say): Goalpost does not write into someone else's folder.
-fn read_manifest(dir: &Path) -> Result<BTreeSet<String>> {
+/// The text of the manifest of the last build, or `None` if there is none. A folder without
+/// a manifest must hold nothing but hidden files (a `.git`, say): Goalpost does not write
+/// into someone else's folder.
+fn read_manifest(dir: &Path) -> Result<Option<String>> {
     let path = dir.join(MANIFEST);
     match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter(|l| check_rel_path(l).is_ok())
-            .map(str::to_string)
-            .collect()),
+        Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let entries = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
             let foreign: Vec<String> = entries
@@ -251,7 +271,7 @@ fn read_manifest(dir: &Path) -> Result<BTreeSet<String>> {
                 .take(3)
                 .collect();
             if foreign.is_empty() {
-                Ok(BTreeSet::new())
+                Ok(None)
             } else {
                 Err(Error::Conflict(format!(
                     "the blog folder {} already holds files Goalpost did not write ({}{}): choose an empty or new folder with `goalpost config set blog.dir /full/path`, or empty this one",
@@ -265,8 +285,29 @@ fn read_manifest(dir: &Path) -> Result<BTreeSet<String>> {
     }
 }
 
-fn write_manifest(dir: &Path, files: &BTreeSet<String>) -> Result<()> {
+/// The files a manifest lists (never one outside the folder or hidden).
+fn manifest_paths(text: Option<&str>) -> HashSet<&str> {
+    let text = text.unwrap_or("");
+    let mut paths = HashSet::with_capacity(text.lines().count());
+    paths.extend(
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter(|l| check_rel_path(l).is_ok()),
+    );
+    paths
+}
+
+fn write_manifest<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = &'a str>,
+    state: &str,
+) -> Result<()> {
+    let mut files: Vec<&str> = files.into_iter().collect();
+    files.sort_unstable();
     let mut text = String::from(MANIFEST_HEADER);
+    text.push_str(state);
+    text.push('\n');
     for f in files {
         text.push_str(f);
         text.push('\n');

@@ -9,7 +9,7 @@
 //! pages, the feed and the page of the achievement before it (for its "newer" link), and
 //! nothing else; a new numbered page appears once every 20 achievements.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -20,11 +20,12 @@ use sha2::{Digest, Sha256};
 use super::memo::{self, Key, KeyBuilder, Memo};
 use super::output::{self, OutFile, Source};
 use super::templates::{theme_dir, Theme};
-use super::view::{self, clean, LinkView, PostView, Words};
+use super::view::{self, clean, Labels, LinkView, PostHead, Words};
 use super::BuildReport;
 use crate::error::{Error, Result};
+use crate::fsutil;
 use crate::photo::{self, Copies};
-use crate::plan::BlogPlan;
+use crate::plan::{BlogPlan, PublicPost};
 use crate::Goalpost;
 
 /// Achievements per numbered page (the home page holds 20 to 39).
@@ -48,25 +49,48 @@ pub struct Site {
     memo_path: PathBuf,
     /// How the photo copies are made (JPEG quality and recipe), for the media files' keys.
     copy_recipe: (u8, u32),
+    /// The blog's media folder as listed while the plan was made, if it could be.
+    media: Option<fsutil::Listing>,
 }
 
-/// The views every page shares, converted to template values once.
-struct Shared {
-    posts: Vec<PostView>,
+/// What [`Site::load`] makes from the database.
+struct Planned {
+    plan: BlogPlan,
+    /// Copies of the photos the plan allows, by photo hash.
+    copies: HashMap<String, Copies>,
+    warnings: Vec<String>,
+}
+
+/// What every page shares. Each post's full view is made only when a page that shows it
+/// is rendered: a rebuild after one new evidence renders a few pages out of a thousand.
+struct Shared<'a> {
+    posts: &'a [PublicPost],
+    /// Each post's links and labels, for every page.
+    heads: Vec<PostHead>,
     /// Each post's template value, made when a page that shows it is rendered.
     post_values: Vec<OnceLock<Value>>,
-    /// Each post's digest, for the keys of the pages that show it.
+    /// Each post's digest, for the keys of the pages that show it: of the plan's post and
+    /// the copies of its photo, from which (with the words, in the salt) its view is made.
     post_digests: Vec<Key>,
+    words: &'a Words,
+    copies: HashMap<&'a str, &'a Copies>,
     site: Value,
     t: Value,
     /// The digest of what every page depends on: code, templates, words, site values.
     salt: Key,
 }
 
-impl Shared {
+impl Shared<'_> {
     fn post_value(&self, i: usize) -> Value {
         self.post_values[i]
-            .get_or_init(|| sv(&self.posts[i]))
+            .get_or_init(|| {
+                sv(view::post_view(
+                    &self.posts[i],
+                    &self.heads[i],
+                    self.words,
+                    &self.copies,
+                ))
+            })
             .clone()
     }
 
@@ -91,13 +115,56 @@ impl Site {
         gp: &Goalpost,
         copies_for: impl FnOnce(&[String]) -> Result<Vec<Copies>>,
     ) -> Result<Site> {
+        let dir = gp.blog_dir()?;
+        let memo_path = memo::memo_path(gp.data_dir(), &dir);
+        let theme_dir = theme_dir(gp.data_dir());
+        let media_dir = dir.join("media");
+        // What the build reads from its folders does not depend on the plan: it is read
+        // on another core while the plan and the copies are made from the database.
+        let (planned, read) = std::thread::scope(|s| {
+            let read = s.spawn(|| {
+                (
+                    Memo::load(&memo_path, &dir),
+                    Theme::load(&theme_dir),
+                    fsutil::list_files(&media_dir).ok(),
+                )
+            });
+            let planned = Self::plan_and_copies(gp, copies_for);
+            (planned, read.join())
+        });
+        let (memo, theme, media) = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let Planned {
+            plan,
+            copies,
+            warnings,
+        } = planned?;
+        Ok(Site {
+            memo,
+            memo_path,
+            copy_recipe: (gp.photo_quality()?, photo::copies::RECIPE),
+            dir,
+            site_url: gp.setting("blog.site_url")?,
+            theme: theme?,
+            words: Words::new(gp.data_dir(), &plan.language)?,
+            copies_dir: photo::copies_dir(gp.data_dir()),
+            plan,
+            copies,
+            warnings,
+            media,
+        })
+    }
+
+    /// The plan, the copies of the photos it allows, and warnings about photos without.
+    fn plan_and_copies(
+        gp: &Goalpost,
+        copies_for: impl FnOnce(&[String]) -> Result<Vec<Copies>>,
+    ) -> Result<Planned> {
         let plan = gp.blog_plan()?;
         let hashes = photo_hashes(&plan);
         let mut warnings = Vec::new();
-        let copies_dir = photo::copies_dir(gp.data_dir());
         let mut copies = HashMap::new();
         for mut c in copies_for(&hashes)? {
-            if !hashes.contains(&c.hash) {
+            if hashes.binary_search(&c.hash).is_err() {
                 continue; // Not allowed on the blog: never published.
             }
             c.copies.retain(|i| {
@@ -118,17 +185,7 @@ impl Site {
                 }
             }
         }
-        let dir = gp.blog_dir()?;
-        let memo_path = memo::memo_path(gp.data_dir(), &dir);
-        Ok(Site {
-            memo: Memo::load(&memo_path, &dir),
-            memo_path,
-            copy_recipe: (gp.photo_quality()?, photo::copies::RECIPE),
-            dir,
-            site_url: gp.setting("blog.site_url")?,
-            theme: Theme::load(&theme_dir(gp.data_dir()))?,
-            words: Words::new(gp.data_dir(), &plan.language)?,
-            copies_dir,
+        Ok(Planned {
             plan,
             copies,
             warnings,
@@ -141,6 +198,13 @@ impl Site {
         let w = output::write_site(&self.dir, &files)?;
         let keyed = files.iter().filter_map(|f| {
             let kept = matches!(f.source, Source::Kept);
+            // A copy now linked into the folder is known by its inode from the next
+            // build's listings (see `copy_media`): the memo need not hold it.
+            if let Source::File(src) = &f.source {
+                if fsutil::same_file(&self.dir.join(&f.path), src) {
+                    return None;
+                }
+            }
             Some((f.path.as_str(), f.key.as_ref()?, kept))
         });
         if let Err(e) = self.memo.save(&self.memo_path, &self.dir, keyed) {
@@ -196,26 +260,26 @@ impl Site {
         Ok(files)
     }
 
-    fn shared(&self) -> Result<Shared> {
-        let by_hash: HashMap<&str, &Copies> =
+    fn shared(&self) -> Result<Shared<'_>> {
+        let copies: HashMap<&str, &Copies> =
             self.copies.iter().map(|(h, c)| (h.as_str(), c)).collect();
-        let mut month_labels = HashMap::new();
-        for p in &self.plan.posts {
-            if !month_labels.contains_key(&p.month) {
-                month_labels.insert(p.month.clone(), self.words.month(&p.month));
-            }
-        }
-        let posts: Vec<PostView> = self
+        let labels = Labels::new(&self.words, &self.plan.posts);
+        let heads: Vec<PostHead> = self
             .plan
             .posts
             .par_iter()
-            .map(|p| view::post_view(p, &self.words, &month_labels, &by_hash))
+            .map(|p| view::post_head(p, &self.words, &labels))
             .collect();
-        let post_values = posts.iter().map(|_| OnceLock::new()).collect();
-        let post_digests = posts
+        let post_values = heads.iter().map(|_| OnceLock::new()).collect();
+        let post_digests = self
+            .plan
+            .posts
             .par_iter()
-            .map(memo::digest_of)
-            .collect::<Result<_>>()?;
+            .map(|p| {
+                let photo = p.photo_hash.as_deref().and_then(|h| copies.get(h));
+                memo::digest_of(&(p, photo.map(|c| &c.copies)))
+            })
+            .collect();
         let class_name = clean(&self.plan.class_name);
         let school = clean(&self.plan.school);
         let lang = html_lang(&self.plan.language);
@@ -228,16 +292,21 @@ impl Site {
             "dir": crate::i18n::direction(&lang).as_str(),
         }));
         let salt = KeyBuilder::new(&[0; 32])
+            .part(memo::FORMAT.as_bytes())
             .part(env!("CARGO_PKG_VERSION").as_bytes())
             .part(&self.theme.digest)
+            .part(&self.words.digest)
             .part(&serde_json::to_vec(&self.words.map)?)
             .part(&serde_json::to_vec(&site)?)
             .part(self.site_url.as_deref().unwrap_or("").as_bytes())
             .finish();
         Ok(Shared {
-            posts,
+            posts: &self.plan.posts,
+            heads,
             post_values,
             post_digests,
+            words: &self.words,
+            copies,
             site,
             t: sv(&self.words.map),
             salt,
@@ -298,13 +367,13 @@ impl Site {
     /// The home page (the newest 20 to 39 achievements and the coming sharing times) and
     /// the numbered pages of older ones.
     fn render_home(&self, s: &Shared) -> Result<Vec<OutFile>> {
-        let n = s.posts.len();
+        let n = s.heads.len();
         let chunks = n.saturating_sub(PAGE_SIZE) / PAGE_SIZE;
         let home_len = n - chunks * PAGE_SIZE;
         let page_url = |k: usize| format!("page/{k}.html");
         let range_label = |r: std::ops::Range<usize>| {
-            let newest = &s.posts[r.start];
-            let oldest = &s.posts[r.end - 1];
+            let newest = &s.heads[r.start];
+            let oldest = &s.heads[r.end - 1];
             self.words.t(
                 "page-heading",
                 &[("from", &oldest.date_label), ("to", &newest.date_label)],
@@ -370,16 +439,16 @@ impl Site {
     /// One page per achievement, with links to the one before and after it.
     fn render_posts(&self, s: &Shared) -> Result<Vec<OutFile>> {
         let link = |i: usize| {
-            let p = &s.posts[i];
+            let p = &s.heads[i];
             LinkView {
                 url: p.url.clone(),
                 label: format!("{}: {}", p.name, p.goal),
             }
         };
-        (0..s.posts.len())
+        (0..s.heads.len())
             .into_par_iter()
             .map(|i| {
-                let p = &s.posts[i];
+                let p = &s.heads[i];
                 self.posts_page(
                     &p.url,
                     "post.html",
@@ -388,7 +457,7 @@ impl Site {
                     context! {
                         section => "post",
                         newer => (i > 0).then(|| sv(link(i - 1))),
-                        older => (i + 1 < s.posts.len()).then(|| sv(link(i + 1))),
+                        older => (i + 1 < s.heads.len()).then(|| sv(link(i + 1))),
                     },
                 )
             })
@@ -401,13 +470,13 @@ impl Site {
         s: &Shared,
         section: &str,
         groups: Vec<(String, String, String)>,
-        key: impl Fn(&PostView) -> &str + Sync,
+        key: impl Fn(&PostHead) -> &str + Sync,
     ) -> Result<Vec<OutFile>> {
         groups
             .into_par_iter()
             .map(|(url, heading, intro)| {
-                let shows: Vec<usize> = (0..s.posts.len())
-                    .filter(|&i| key(&s.posts[i]) == url)
+                let shows: Vec<usize> = (0..s.heads.len())
+                    .filter(|&i| key(&s.heads[i]) == url)
                     .collect();
                 self.posts_page(
                     &url,
@@ -473,7 +542,7 @@ impl Site {
     /// Months with achievements, newest first.
     fn months(&self, s: &Shared) -> Vec<LinkView> {
         let mut months: Vec<LinkView> = Vec::new();
-        for p in &s.posts {
+        for p in &s.heads {
             if !months.iter().any(|m| m.url == p.month_url) {
                 months.push(LinkView {
                     url: p.month_url.clone(),
@@ -560,7 +629,7 @@ impl Site {
             .plan
             .posts
             .iter()
-            .zip(&s.posts)
+            .zip(&s.heads)
             .enumerate()
             .take(FEED_ENTRIES)
             .map(|(i, (plan_post, p))| {
@@ -627,23 +696,49 @@ impl Site {
     }
 
     /// The web copies of the photos shown, linked or copied from the copy cache. Only
-    /// copies are ever published, never an original. A copy's name comes from its photo's
-    /// content and its size, so with the same recipe and quality the same name means the
-    /// same bytes: one already in the folder and untouched since is kept without a look.
+    /// copies are ever published, never an original.
+    ///
+    /// A copy the last build linked into the folder is still the very file of the copy
+    /// cache if both folders list it under the same inode: that is known from one listing
+    /// of each folder, without a look at each of thousands of files. Otherwise (a copy
+    /// made again, a file replaced by hand, a folder on another disk), a copy's name comes
+    /// from its photo's content and its size, so with the same recipe and quality the same
+    /// name means the same bytes: one already in the folder and untouched since the last
+    /// build (see `memo`) is kept; any other is put in place again if it differs.
     fn copy_media(&self) -> Vec<OutFile> {
-        let mut infos: BTreeMap<&str, &photo::CopyInfo> = BTreeMap::new();
+        let mut infos: Vec<(&str, &photo::CopyInfo)> = Vec::new();
         for p in &self.plan.posts {
             if let Some(c) = p.photo_hash.as_ref().and_then(|h| self.copies.get(h)) {
-                for i in &c.copies {
-                    infos.insert(&i.file_name, i);
-                }
+                infos.extend(c.copies.iter().map(|i| (i.file_name.as_str(), i)));
             }
         }
+        // A photo shown by two posts is published once.
+        infos.sort_unstable_by_key(|(n, _)| *n);
+        infos.dedup_by_key(|(n, _)| *n);
+        let media_dir = self.dir.join("media");
+        // The copies' identities come with them from `ensure_copies`; only copies given
+        // without (a dry run, tests) need the copy cache listed.
+        let unknown = infos.iter().any(|(_, i)| i.file_id.is_none());
+        let linked = if infos.is_empty() {
+            None
+        } else {
+            hard_links(&media_dir, self.media.as_ref(), &self.copies_dir, unknown)
+        };
         let (quality, recipe) = self.copy_recipe;
         infos
             .into_par_iter()
             .map(|(n, i)| {
                 let path = format!("media/{n}");
+                if let Some((media, cache)) = &linked {
+                    let copy = i.file_id.or_else(|| cache.as_ref()?.get(n).copied());
+                    if copy.is_some() && media.get(n).copied() == copy {
+                        return OutFile {
+                            path,
+                            source: Source::Kept,
+                            key: None,
+                        };
+                    }
+                }
                 let key = KeyBuilder::new(&[0; 32])
                     .part(b"media")
                     .part(n.as_bytes())
@@ -652,7 +747,7 @@ impl Site {
                     .part(&[quality])
                     .part(&recipe.to_le_bytes())
                     .finish();
-                let source = if self.memo.is_fresh(&path, &key, &self.dir.join(&path)) {
+                let source = if self.memo.is_fresh(&path, &key, &media_dir.join(n)) {
                     Source::Kept
                 } else {
                     Source::File(self.copies_dir.join(n))
@@ -701,6 +796,47 @@ impl Site {
                 })
             })
             .collect())
+    }
+}
+
+/// The files of the blog's media folder by name with their inodes (`listed`, or listed
+/// now), and those of the copy cache if `cache_too`, if both folders are on the same file
+/// system (where a copy is published as a hard link, and the same inode in both means the
+/// very same file). `None` where that cannot be told from a listing (another file system,
+/// a system without inodes, a folder that cannot be listed): each file is then looked at.
+fn hard_links<'a>(
+    media: &std::path::Path,
+    listed: Option<&'a fsutil::Listing>,
+    cache: &std::path::Path,
+    cache_too: bool,
+) -> Option<(
+    std::borrow::Cow<'a, fsutil::Listing>,
+    Option<fsutil::Listing>,
+)> {
+    #[cfg(unix)]
+    {
+        use std::borrow::Cow;
+        use std::os::unix::fs::MetadataExt;
+        let (m, c) = (
+            std::fs::metadata(media).ok()?,
+            std::fs::metadata(cache).ok()?,
+        );
+        if m.dev() != c.dev() {
+            return None;
+        }
+        let (m, c) = rayon::join(
+            || match listed {
+                Some(l) => Ok(Cow::Borrowed(l)),
+                None => fsutil::list_files(media).map(Cow::Owned),
+            },
+            || cache_too.then(|| fsutil::list_files(cache)),
+        );
+        Some((m.ok()?, c.transpose().ok()?))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (media, listed, cache, cache_too);
+        None
     }
 }
 

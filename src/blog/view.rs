@@ -11,6 +11,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use fluent_bundle::FluentValue;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::error::Result;
 use crate::i18n::Localizer;
@@ -23,6 +24,8 @@ pub struct Words {
     common: Localizer,
     /// Every message without arguments, for templates (`t["nav-home"]`).
     pub map: BTreeMap<String, String>,
+    /// The digest of every catalog text behind these words (see [`Localizer::digest`]).
+    pub digest: [u8; 32],
 }
 
 impl Words {
@@ -31,7 +34,16 @@ impl Words {
         let blog = Localizer::new(Some(data_dir), "blog", lang, lang)?;
         let mut map: BTreeMap<String, String> = common.all_messages().into_iter().collect();
         map.extend(blog.all_messages());
-        Ok(Words { blog, common, map })
+        let digest = Sha256::new()
+            .chain_update(common.digest)
+            .chain_update(blog.digest)
+            .finalize();
+        Ok(Words {
+            digest: digest.into(),
+            blog,
+            common,
+            map,
+        })
     }
 
     /// The message `id` with string arguments.
@@ -114,6 +126,44 @@ pub struct PhotoView {
     pub alt: String,
 }
 
+/// What every page needs to know of a post (its link, its labels, the groups it is in),
+/// made for every post at every build. The rest of its [`PostView`] is made only for the
+/// pages that are rendered.
+#[derive(Debug, Clone)]
+pub struct PostHead {
+    pub slug: String,
+    pub url: String,
+    /// The display name, or the neutral label.
+    pub name: String,
+    pub student_url: Option<String>,
+    pub goal: String,
+    pub subject: String,
+    pub subject_url: String,
+    pub month_url: String,
+    pub month_label: String,
+    pub date_label: String,
+}
+
+/// Month and day labels, made once per month and per day rather than once per post.
+#[derive(Debug, Default)]
+pub struct Labels {
+    months: HashMap<String, String>,
+    days: HashMap<NaiveDate, String>,
+}
+
+impl Labels {
+    pub fn new(words: &Words, posts: &[PublicPost]) -> Labels {
+        let mut l = Labels::default();
+        for p in posts {
+            if !l.months.contains_key(&p.month) {
+                l.months.insert(p.month.clone(), words.month(&p.month));
+            }
+            l.days.entry(p.day).or_insert_with(|| words.date(p.day));
+        }
+        l
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PostView {
     pub slug: String,
@@ -145,17 +195,45 @@ pub fn subject_label(words: &Words, subject: &str) -> String {
     }
 }
 
+pub fn post_head(p: &PublicPost, words: &Words, labels: &Labels) -> PostHead {
+    PostHead {
+        slug: p.slug.clone(),
+        url: super::post_path(&p.slug),
+        name: match &p.student.display_name {
+            Some(n) => clean(n),
+            None => words.s("a-student"),
+        },
+        student_url: p
+            .student
+            .slug
+            .as_ref()
+            .map(|s| format!("students/{s}.html")),
+        goal: clean(&p.goal_title),
+        subject: subject_label(words, &p.subject),
+        subject_url: format!("subjects/{}.html", p.subject_slug),
+        month_url: format!("archive/{}.html", p.month),
+        month_label: labels
+            .months
+            .get(&p.month)
+            .cloned()
+            .unwrap_or_else(|| words.month(&p.month)),
+        date_label: labels
+            .days
+            .get(&p.day)
+            .cloned()
+            .unwrap_or_else(|| words.date(p.day)),
+    }
+}
+
+/// Everything templates see of a post. A pure function of the post, its head, the words
+/// and the copies of its photo: a page's key covers these through the post's digest and
+/// the build's salt (see `site`).
 pub fn post_view(
     p: &PublicPost,
+    head: &PostHead,
     words: &Words,
-    month_labels: &HashMap<String, String>,
     copies: &HashMap<&str, &Copies>,
 ) -> PostView {
-    let name = match &p.student.display_name {
-        Some(n) => clean(n),
-        None => words.s("a-student"),
-    };
-    let goal = clean(&p.goal_title);
     let text = clean(&p.words);
     let paragraphs: Vec<String> = text
         .split('\n')
@@ -166,28 +244,22 @@ pub fn post_view(
         .photo_hash
         .as_deref()
         .and_then(|h| copies.get(h))
-        .and_then(|c| photo_view(c, words.t("photo-alt", &[("goal", &goal)])));
+        .and_then(|c| photo_view(c, words.t("photo-alt", &[("goal", &head.goal)])));
+    let h = head.clone();
     PostView {
-        slug: p.slug.clone(),
-        url: super::post_path(&p.slug),
-        name,
-        student_url: p
-            .student
-            .slug
-            .as_ref()
-            .map(|s| format!("students/{s}.html")),
-        goal,
-        subject: subject_label(words, &p.subject),
-        subject_url: format!("subjects/{}.html", p.subject_slug),
-        month_url: format!("archive/{}.html", p.month),
-        month_label: month_labels
-            .get(&p.month)
-            .cloned()
-            .unwrap_or_else(|| words.month(&p.month)),
+        slug: h.slug,
+        url: h.url,
+        name: h.name,
+        student_url: h.student_url,
+        goal: h.goal,
+        subject: h.subject,
+        subject_url: h.subject_url,
+        month_url: h.month_url,
+        month_label: h.month_label,
         excerpt: excerpt(paragraphs.first().map(String::as_str).unwrap_or(""), 180),
         words: paragraphs,
         date_iso: p.day.format("%Y-%m-%d").to_string(),
-        date_label: words.date(p.day),
+        date_label: h.date_label,
         next_goal: p.next_goal.as_deref().map(clean),
         photo,
     }
@@ -256,6 +328,7 @@ mod tests {
             file_name: crate::photo::copy_file_name("abc", size),
             width: w,
             height: w / 2,
+            file_id: None,
         };
         let c = Copies {
             hash: "abc".into(),

@@ -1229,7 +1229,7 @@ fn blog(ctx: &Ctx, c: BlogCmd) -> Result<()> {
     let gp = ctx.class()?;
     match c {
         BlogCmd::Build => {
-            let r = crate::blog::Site::load(&gp, |h| gp.ensure_copies(h))?.build()?;
+            let r = crate::blog::build_with_copies(&gp)?;
             for w in &r.warnings {
                 eprintln!("warning: {w}");
             }

@@ -21,6 +21,7 @@ pub use copies::{copy_dims, make_copies};
 pub use decode::{Format, MAX_DECODE_BYTES};
 
 use crate::error::{Error, Result};
+use crate::fsutil::{FileId, Listing};
 use crate::model::PhotoRecord;
 use crate::{store, Goalpost};
 
@@ -110,22 +111,59 @@ impl Goalpost {
     /// Makes the missing web copies of these photos (by content hash), several photos at
     /// once on all cores, and returns each photo's three copies with their pixel sizes, in
     /// the order given. A copy already made with the current settings is not made again.
+    ///
+    /// What is already made is known from one listing of the copies folder and the copies
+    /// index (`<data folder>/cache/photo-copies`), not from a look at each file: a year of
+    /// photos is thousands of files, and this runs at every build of the blog.
     pub fn ensure_copies(&self, hashes: &[String]) -> Result<Vec<Copies>> {
+        self.ensure_copies_with(hashes, CopiesLook::read(self.data_dir())?)
+    }
+
+    /// [`Goalpost::ensure_copies`] from a look at the copy cache taken just before (on
+    /// another core while the database was read, say).
+    pub fn ensure_copies_with(&self, hashes: &[String], look: CopiesLook) -> Result<Vec<Copies>> {
         let quality = self.photo_quality()?;
         for h in hashes {
             check_hash(h)?;
         }
-        let dir = copies_dir(self.data_dir());
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::io("create the photo copies folder", &dir, e))?;
         let data_dir = self.data_dir();
-        hashes
+        let CopiesLook { listing, mut index } = look;
+        let index_path = copies_index_path(data_dir);
+        let found: Vec<(Copies, Option<IndexEntry>)> = hashes
             .par_iter()
-            .map(|h| match cached(data_dir, h, quality) {
-                Some(c) => Ok(c),
-                None => make_and_store(data_dir, h, quality),
+            .map(|h| {
+                if let Some(c) = index.copies(h, quality, &listing) {
+                    return Ok((c, None));
+                }
+                let (mut c, listed) = match cached(data_dir, h, quality, &listing) {
+                    Some(c) => (c, Some(&listing)),
+                    // Just made: not in the listing, or there as the file it replaced.
+                    None => (make_and_store(data_dir, h, quality)?, None),
+                };
+                let entry = IndexEntry::of(data_dir, &c, quality, listed);
+                if let Some(e) = &entry {
+                    for (info, &(_, _, id)) in c.copies.iter_mut().zip(&e.copies) {
+                        info.file_id = Some(id);
+                    }
+                }
+                Ok((c, entry))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        let mut new_entries = Vec::new();
+        let mut copies = Vec::with_capacity(found.len());
+        for (c, entry) in found {
+            if let Some(e) = entry {
+                new_entries.push((c.hash.clone(), e));
+            }
+            copies.push(c);
+        }
+        if !new_entries.is_empty() {
+            index.forget_missing(&listing);
+            index.entries.extend(new_entries);
+            // Only a cache: if it cannot be written, the next build reads the sidecars.
+            let _ = index.save(&index_path);
+        }
+        Ok(copies)
     }
 
     /// [`Goalpost::ensure_copies`] for every photo of approved evidence.
@@ -196,8 +234,9 @@ fn sidecar_path(data_dir: &Path, hash: &str) -> PathBuf {
     copies_dir(data_dir).join(format!("{}.json", &hash[..32]))
 }
 
-/// The copies of a photo if they were all made with the current recipe and quality.
-fn cached(data_dir: &Path, hash: &str, quality: u8) -> Option<Copies> {
+/// The copies of a photo if they were all made with the current recipe and quality, from
+/// its sidecar, with every copy in `listing` (the copies folder's files).
+fn cached(data_dir: &Path, hash: &str, quality: u8, listing: &Listing) -> Option<Copies> {
     let text = std::fs::read(sidecar_path(data_dir, hash)).ok()?;
     let s: Sidecar = serde_json::from_slice(&text).ok()?;
     let complete = s.recipe == copies::RECIPE
@@ -206,12 +245,197 @@ fn cached(data_dir: &Path, hash: &str, quality: u8) -> Option<Copies> {
         && Size::ALL.iter().zip(&s.copies).all(|(size, c)| {
             c.size == *size
                 && c.file_name == copy_file_name(hash, *size)
-                && copy_path(data_dir, hash, *size).is_file()
+                && listing.contains_key(&c.file_name)
         });
     complete.then(|| Copies {
         hash: hash.to_string(),
         copies: s.copies,
     })
+}
+
+/// The copy cache as it is: one listing of its folder and its index. Reading it needs no
+/// database, so it can be done on another core while the database is read.
+pub struct CopiesLook {
+    listing: Listing,
+    index: CopiesIndex,
+}
+
+impl CopiesLook {
+    /// Looks at the copy cache of `data_dir`, making its folder if there is none.
+    pub fn read(data_dir: &Path) -> Result<CopiesLook> {
+        let dir = copies_dir(data_dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io("create the photo copies folder", &dir, e))?;
+        Ok(CopiesLook {
+            listing: crate::fsutil::list_files(&dir)?,
+            index: CopiesIndex::load(&copies_index_path(data_dir)),
+        })
+    }
+}
+
+/// What the sidecars of the copies folder say, gathered in one file of the data folder's
+/// cache (`cache/photo-copies`), so that a build reads one file instead of one sidecar per
+/// photo. Each entry also records the identity ([`FileId`]) each copy had in the copies
+/// folder's listing; an entry is used only while every copy is still listed with that
+/// identity, so a copy deleted or made again (by any version of Goalpost, or by hand) sends
+/// the build back to the sidecar or to making the copies. It is only a cache: if it is
+/// missing or damaged, the sidecars are read.
+#[derive(Debug, Default)]
+struct CopiesIndex {
+    entries: foldhash::HashMap<String, IndexEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IndexEntry {
+    recipe: u32,
+    quality: u8,
+    /// Width, height and identity of each copy, in the order of [`Size::ALL`].
+    copies: [(u32, u32, FileId); 3],
+}
+
+const INDEX_FORMAT: &str = "goalpost-photo-copies 1";
+
+fn copies_index_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("cache").join("photo-copies")
+}
+
+impl CopiesIndex {
+    fn load(path: &Path) -> CopiesIndex {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return CopiesIndex::default();
+        };
+        let mut lines = text.lines();
+        if lines.next() != Some(INDEX_FORMAT) {
+            return CopiesIndex::default();
+        }
+        let mut entries = foldhash::HashMap::default();
+        for line in lines {
+            let Some((hash, entry)) = IndexEntry::parse(line) else {
+                return CopiesIndex::default();
+            };
+            entries.insert(hash, entry);
+        }
+        CopiesIndex { entries }
+    }
+
+    /// The copies of `hash`, if the index knows them made with this quality and the
+    /// current recipe, and every copy is still in the folder as it was made.
+    fn copies(&self, hash: &str, quality: u8, listing: &Listing) -> Option<Copies> {
+        let e = self.entries.get(hash)?;
+        if e.recipe != copies::RECIPE || e.quality != quality || !e.is_listed(hash, listing) {
+            return None;
+        }
+        let copies = Size::ALL
+            .iter()
+            .zip(&e.copies)
+            .map(|(&size, &(width, height, id))| CopyInfo {
+                size,
+                file_name: copy_file_name(hash, size),
+                width,
+                height,
+                file_id: Some(id),
+            })
+            .collect();
+        Some(Copies {
+            hash: hash.to_string(),
+            copies,
+        })
+    }
+
+    /// Drops the entries whose copies are no longer all in the folder as they were made.
+    fn forget_missing(&mut self, listing: &Listing) {
+        self.entries.retain(|h, e| e.is_listed(h, listing));
+    }
+
+    fn save(&self, path: &Path) -> Result<()> {
+        let mut rows: Vec<String> = self
+            .entries
+            .iter()
+            .map(|(h, e)| {
+                let mut row = format!("{h} {} {}", e.recipe, e.quality);
+                for (w, ht, id) in e.copies {
+                    row.push_str(&format!(" {w} {ht} {id}"));
+                }
+                row.push('\n');
+                row
+            })
+            .collect();
+        rows.sort();
+        let mut text = format!("{INDEX_FORMAT}\n");
+        text.extend(rows);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io("create the cache folder", parent, e))?;
+        }
+        crate::fsutil::write_atomic(path, text.as_bytes())
+    }
+}
+
+impl IndexEntry {
+    /// The entry for copies just read from a sidecar (`listing` gives their identities) or
+    /// just made (`None`: their identities are looked up).
+    fn of(
+        data_dir: &Path,
+        c: &Copies,
+        quality: u8,
+        listing: Option<&Listing>,
+    ) -> Option<IndexEntry> {
+        let mut copies = [(0, 0, 0); 3];
+        for ((slot, &size), info) in copies.iter_mut().zip(&Size::ALL).zip(&c.copies) {
+            if info.size != size || info.file_name != copy_file_name(&c.hash, size) {
+                return None;
+            }
+            let id = match listing {
+                Some(l) => *l.get(&info.file_name)?,
+                None => crate::fsutil::file_id(&copy_path(data_dir, &c.hash, size))?,
+            };
+            *slot = (info.width, info.height, id);
+        }
+        (c.copies.len() == Size::ALL.len()).then_some(IndexEntry {
+            recipe: copies::RECIPE,
+            quality,
+            copies,
+        })
+    }
+
+    fn is_listed(&self, hash: &str, listing: &Listing) -> bool {
+        let mut name = String::with_capacity(48);
+        Size::ALL
+            .iter()
+            .zip(&self.copies)
+            .all(|(&size, &(_, _, id))| {
+                name.clear();
+                push_copy_file_name(&mut name, hash, size);
+                listing.get(&name) == Some(&id)
+            })
+    }
+
+    fn parse(line: &str) -> Option<(String, IndexEntry)> {
+        let mut f = line.split(' ');
+        let hash = f.next()?;
+        check_hash(hash).ok()?;
+        let recipe = f.next()?.parse().ok()?;
+        let quality = f.next()?.parse().ok()?;
+        let mut copies = [(0, 0, 0); 3];
+        for slot in &mut copies {
+            *slot = (
+                f.next()?.parse().ok()?,
+                f.next()?.parse().ok()?,
+                f.next()?.parse().ok()?,
+            );
+        }
+        if f.next().is_some() {
+            return None;
+        }
+        Some((
+            hash.to_string(),
+            IndexEntry {
+                recipe,
+                quality,
+                copies,
+            },
+        ))
+    }
 }
 
 fn make_and_store(data_dir: &Path, hash: &str, quality: u8) -> Result<Copies> {
@@ -238,6 +462,7 @@ fn make_and_store(data_dir: &Path, hash: &str, quality: u8) -> Result<Copies> {
             file_name: copy_file_name(hash, m.size),
             width: m.width,
             height: m.height,
+            file_id: None,
         });
     }
     let sidecar = Sidecar {
@@ -288,7 +513,15 @@ pub fn copies_dir(data_dir: &Path) -> PathBuf {
 
 /// A copy's file name: from the content hash and the size, never from a person's name.
 pub fn copy_file_name(hash: &str, size: Size) -> String {
-    format!("{}-{}.jpg", &hash[..hash.len().min(32)], size.long_edge())
+    let mut name = String::with_capacity(48);
+    push_copy_file_name(&mut name, hash, size);
+    name
+}
+
+fn push_copy_file_name(name: &mut String, hash: &str, size: Size) {
+    use std::fmt::Write;
+    name.push_str(&hash[..hash.len().min(32)]);
+    let _ = write!(name, "-{}.jpg", size.long_edge());
 }
 
 pub fn copy_path(data_dir: &Path, hash: &str, size: Size) -> PathBuf {
@@ -302,10 +535,29 @@ pub struct Copies {
     pub copies: Vec<CopyInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CopyInfo {
     pub size: Size,
     pub file_name: String,
     pub width: u32,
     pub height: u32,
+    /// The identity ([`FileId`]) of the copy's file in the copy cache when
+    /// [`Goalpost::ensure_copies`] returned it, if it did: the blog tells from it that a
+    /// published copy is that very file without listing the copy cache again. Never
+    /// saved, and not part of what makes two copies equal.
+    #[serde(skip)]
+    pub file_id: Option<FileId>,
+}
+
+impl PartialEq for CopyInfo {
+    fn eq(&self, other: &CopyInfo) -> bool {
+        (self.size, &self.file_name, self.width, self.height)
+            == (other.size, &other.file_name, other.width, other.height)
+    }
+}
+
+impl std::hash::Hash for CopyInfo {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.size, &self.file_name, self.width, self.height).hash(state);
+    }
 }

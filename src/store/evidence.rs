@@ -25,9 +25,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Evidence> {
                 Box::new(Error::invalid(format!("unknown review status {status}"))),
             )
         })?,
-        submitted_at: r.get(7)?,
+        submitted_at: super::time_at(r, 7)?,
         reviewed_by: r.get(8)?,
-        reviewed_at: r.get(9)?,
+        reviewed_at: super::opt_time_at(r, 9)?,
         return_reason: r.get(10)?,
     })
 }

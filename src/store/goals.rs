@@ -24,8 +24,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Goal> {
             )
         })?,
         next_goal_id: r.get(5)?,
-        achieved_at: r.get(6)?,
-        created_at: r.get(7)?,
+        achieved_at: super::opt_time_at(r, 6)?,
+        created_at: super::time_at(r, 7)?,
     })
 }
 

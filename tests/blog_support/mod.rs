@@ -99,6 +99,7 @@ pub fn copies_for(data_dir: &Path, hashes: &[String], scale: u32) -> Vec<Copies>
                 file_name: photo::copy_file_name(hash, size),
                 width: img.width(),
                 height: img.height(),
+                file_id: None,
             });
         }
         out.push(Copies {
