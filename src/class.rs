@@ -18,6 +18,15 @@ pub struct ContactInput {
 }
 
 /// What an erasure removed, for the teacher's confirmation.
+/// A changed contact, and how many emails the mail server had refused that now go again
+/// to the corrected address (at the next `mail send` or sync).
+#[derive(Debug, Clone, Serialize)]
+pub struct EditedContact {
+    #[serde(flatten)]
+    pub contact: Contact,
+    pub emails_queued_again: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Erased {
     pub student_id: StudentId,
@@ -196,20 +205,23 @@ impl Goalpost {
 
     /// Changes a contact. A corrected email address clears the mail server's refusal and
     /// queues the emails it refused again, for the new address.
-    pub fn edit_contact(&self, id: ContactId, input: &ContactInput) -> Result<Contact> {
+    pub fn edit_contact(&self, id: ContactId, input: &ContactInput) -> Result<EditedContact> {
         let class = self.class()?;
         let cur = self.contact(id)?;
         let fields = contact_fields(input, Some(&cur), &class.language)?;
         let now = self.now();
-        self.store().in_tx(|tx| {
+        let emails_queued_again = self.store().in_tx(|tx| {
             ensure_email_free(tx, fields.email.as_deref(), Some(id))?;
             store::contacts::update(tx, id, &fields)?;
             if fields.email.is_some() && fields.email != cur.email {
-                store::outbox::requeue_refused(tx, id, now)?;
+                return store::outbox::requeue_refused(tx, id, now);
             }
-            Ok(())
+            Ok(0)
         })?;
-        self.contact(id)
+        Ok(EditedContact {
+            contact: self.contact(id)?,
+            emails_queued_again,
+        })
     }
 
     pub fn remove_contact(&self, id: ContactId) -> Result<()> {

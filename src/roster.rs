@@ -82,6 +82,8 @@ pub struct ImportReport {
     pub contacts_updated: usize,
     pub links_changed: usize,
     pub consents_changed: usize,
+    /// Emails the mail server had refused that go again to a corrected address.
+    pub emails_queued_again: usize,
 }
 
 impl ImportReport {
@@ -479,7 +481,8 @@ fn apply(
                             store::contacts::update(tx, existing.id, &c.fields)?;
                             if c.fields.email.is_some() && c.fields.email != cur.email {
                                 // A corrected address: what the server refused goes again.
-                                store::outbox::requeue_refused(tx, existing.id, now)?;
+                                rep.emails_queued_again +=
+                                    store::outbox::requeue_refused(tx, existing.id, now)?;
                             }
                             rep.contacts_updated += 1;
                         }

@@ -226,7 +226,15 @@ fn a_451_after_data_waits_and_is_sent_later() {
     after_data_transient("data451");
 }
 
-fn after_data_permanent(code: &str) {
+/// How the teacher corrects an address the server refused.
+enum Fix {
+    /// `contact edit --email`.
+    EditContact,
+    /// The school's roster, exported, corrected and imported again.
+    ImportRoster,
+}
+
+fn after_data_permanent(code: &str, fix: Fix) {
     let (gp, dir, server, target) = run_fault(code, 0.0, "5");
     let s = send(&gp);
     assert_eq!(s.failures.len(), 1, "{s:?}");
@@ -255,16 +263,33 @@ fn after_data_permanent(code: &str) {
         .map(|d| d.id)
         .collect();
     assert_eq!(failed.len(), 1);
-    gp.edit_contact(
-        f.id,
-        &goalpost::class::ContactInput {
-            name: None,
-            email: Some(fixed.clone()),
-            language: None,
-            channel: None,
-        },
-    )
-    .unwrap();
+    let queued_again = match fix {
+        Fix::EditContact => {
+            gp.edit_contact(
+                f.id,
+                &goalpost::class::ContactInput {
+                    name: None,
+                    email: Some(fixed.clone()),
+                    language: None,
+                    channel: None,
+                },
+            )
+            .unwrap()
+            .emails_queued_again
+        }
+        Fix::ImportRoster => {
+            let mut csv = Vec::new();
+            gp.export_roster(&mut csv).unwrap();
+            let csv = String::from_utf8(csv).unwrap();
+            assert!(csv.contains(&target));
+            let report = gp
+                .import_roster(csv.replace(&target, &fixed).as_bytes(), "roster.csv")
+                .unwrap();
+            assert_eq!(report.contacts_updated, 1, "{report:?}");
+            report.emails_queued_again
+        }
+    };
+    assert_eq!(queued_again, 1, "the teacher is told what goes again");
     assert!(gp
         .find_contact(&f.id.to_string())
         .unwrap()
@@ -299,12 +324,12 @@ fn after_data_permanent(code: &str) {
 
 #[test]
 fn a_552_after_data_fails_and_marks_the_address() {
-    after_data_permanent("data552");
+    after_data_permanent("data552", Fix::EditContact);
 }
 
 #[test]
 fn a_554_after_data_fails_and_marks_the_address() {
-    after_data_permanent("data554");
+    after_data_permanent("data554", Fix::ImportRoster);
 }
 
 #[test]

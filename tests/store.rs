@@ -83,6 +83,8 @@ fn students_contacts_links_and_consents() {
             },
         )
         .unwrap();
+    assert_eq!(edited.emails_queued_again, 0, "nothing was refused");
+    let edited = edited.contact;
     assert_eq!(edited.channel, Channel::None);
     assert_eq!(edited.name, "Nana");
     gp.remove_contact(nana.id).unwrap();

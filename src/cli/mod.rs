@@ -590,9 +590,10 @@ fn roster(ctx: &Ctx, c: RosterCmd) -> Result<()> {
             ctx.print(&r, || {
                 if r.changed_anything() {
                     format!(
-                        "Imported {} rows: {} students added, {} updated; {} contacts added, {} updated; {} links and {} consents changed.",
+                        "Imported {} rows: {} students added, {} updated; {} contacts added, {} updated; {} links and {} consents changed.{}",
                         r.rows, r.students_added, r.students_updated, r.contacts_added,
-                        r.contacts_updated, r.links_changed, r.consents_changed
+                        r.contacts_updated, r.links_changed, r.consents_changed,
+                        queued_again(r.emails_queued_again)
                     )
                 } else {
                     format!("Imported {} rows: nothing changed.", r.rows)
@@ -746,8 +747,12 @@ fn contact(ctx: &Ctx, c: ContactCmd) -> Result<()> {
         }
         ContactCmd::Edit { contact, fields } => {
             let id = gp.find_contact(&contact)?.id;
-            let c = gp.edit_contact(id, &fields.input())?;
-            ctx.print(&c, || format!("Updated {}", show(&c)))
+            let e = gp.edit_contact(id, &fields.input())?;
+            ctx.print(&e, || {
+                let mut out = format!("Updated {}", show(&e.contact));
+                out.push_str(&queued_again(e.emails_queued_again));
+                out
+            })
         }
         ContactCmd::Remove { contact } => {
             let c = gp.find_contact(&contact)?;
@@ -1404,4 +1409,13 @@ fn sync_summary_text(s: &crate::sync::SyncSummary) -> String {
         }
     }
     out
+}
+
+/// Says how many refused emails a corrected address sends again; nothing when none.
+fn queued_again(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "\n1 email the mail server refused goes again to the corrected address at the next sync.".into(),
+        n => format!("\n{n} emails the mail server refused go again to the corrected address at the next sync."),
+    }
 }

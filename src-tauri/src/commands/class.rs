@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use goalpost::class::{ContactInput, Erased};
+use goalpost::class::{ContactInput, EditedContact, Erased};
 use goalpost::roster::ImportReport;
 use goalpost::teacher::ClassOverview;
 use goalpost::{ConsentSet, Contact, ContactId, Purpose, Student, StudentId};
@@ -113,7 +113,7 @@ pub async fn contact_edit<R: Runtime>(
     s: State<'_, AppState>,
     id: ContactId,
     contact: ContactForm,
-) -> Reply<Contact> {
+) -> Reply<EditedContact> {
     s.teacher(w.label())?
         .run(move |gp| gp.edit_contact(id, &contact.into()))
         .await
