@@ -46,7 +46,7 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use crate::photo;
 use crate::plan::{FamilyItem, FamilyView};
-use crate::store::{self, outbox};
+use crate::store::{self, outbox, outbox::ErrorKind};
 use crate::Goalpost;
 
 use compose::{Languages, Letter, LetterKind, Photo, Renderer};
@@ -119,7 +119,7 @@ pub struct FailureNote {
     pub contact_id: ContactId,
     pub contact: String,
     /// transient (gave up), unknown (gave up), permanent, content
-    pub kind: String,
+    pub kind: ErrorKind,
     /// In English, with the server's own words: for the CLI and the log.
     pub reason: String,
     /// What happened, as a stable code a window can put in the teacher's language.
@@ -146,13 +146,15 @@ pub enum FailureCode {
 impl FailureCode {
     /// The code of a failure of `kind` (an [`Outcome::Failed`] or a compose error);
     /// `address`: the server refused the recipient's address.
-    fn of(kind: &str, address: bool) -> Self {
+    fn of(kind: ErrorKind, address: bool) -> Self {
         match kind {
-            "permanent" if address => FailureCode::AddressRefused,
-            "permanent" => FailureCode::Refused,
-            "transient" => FailureCode::GaveUp,
-            "unknown" => FailureCode::OutcomeUnknown,
-            _ => FailureCode::MessageProblem,
+            ErrorKind::Permanent if address => FailureCode::AddressRefused,
+            ErrorKind::Permanent => FailureCode::Refused,
+            ErrorKind::Transient => FailureCode::GaveUp,
+            ErrorKind::Unknown => FailureCode::OutcomeUnknown,
+            // A settings problem stops the run and never fails a message; were it to,
+            // the message could not be made as things are.
+            ErrorKind::Content | ErrorKind::Config => FailureCode::MessageProblem,
         }
     }
 }
@@ -484,12 +486,12 @@ enum Outcome {
     Sent,
     Retry {
         next: DateTime<Utc>,
-        kind: &'static str,
+        kind: ErrorKind,
         message: String,
         unknown: bool,
     },
     Failed {
-        kind: &'static str,
+        kind: ErrorKind,
         message: String,
         address: bool,
     },
@@ -519,7 +521,7 @@ fn outcome(
     match result {
         Ok(()) => Outcome::Sent,
         Err(Failure::Permanent { message, address }) => Outcome::Failed {
-            kind: "permanent",
+            kind: ErrorKind::Permanent,
             message,
             address,
         },
@@ -952,7 +954,7 @@ impl Goalpost {
             Err(code) => {
                 let u = Unreachable::note(c, code, false);
                 self.store()
-                    .in_tx(|tx| outbox::note_waiting(tx, d.id, "permanent", &u.reason))?;
+                    .in_tx(|tx| outbox::note_waiting(tx, d.id, ErrorKind::Permanent, &u.reason))?;
                 summary.unreachable.push(u);
                 return Ok(None);
             }
@@ -960,8 +962,9 @@ impl Goalpost {
         let photos = match load_photos(self.data_dir(), &items) {
             Ok(p) => p,
             Err(e) => {
-                self.store()
-                    .in_tx(|tx| outbox::note_waiting(tx, d.id, "content", &e.to_string()))?;
+                self.store().in_tx(|tx| {
+                    outbox::note_waiting(tx, d.id, ErrorKind::Content, &e.to_string())
+                })?;
                 summary.waiting_for_photos += 1;
                 return Ok(None);
             }
@@ -1003,12 +1006,12 @@ impl Goalpost {
             Err(e) => {
                 let reason = e.to_string();
                 self.store()
-                    .in_tx(|tx| outbox::mark_failed(tx, d.id, "content", &reason))?;
+                    .in_tx(|tx| outbox::mark_failed(tx, d.id, ErrorKind::Content, &reason))?;
                 summary.failures.push(FailureNote {
                     delivery_id: d.id,
                     contact_id: c.id,
                     contact: c.name.clone(),
-                    kind: "content".into(),
+                    kind: ErrorKind::Content,
                     reason,
                     code: FailureCode::MessageProblem,
                 });
@@ -1030,12 +1033,12 @@ impl Goalpost {
         for (r, o) in ready.iter().zip(outcomes) {
             let c = r.contact;
             let note_failure =
-                |summary: &mut MailSummary, kind: &str, reason: &str, address: bool| {
+                |summary: &mut MailSummary, kind: ErrorKind, reason: &str, address: bool| {
                     summary.failures.push(FailureNote {
                         delivery_id: r.d.id,
                         contact_id: c.id,
                         contact: c.name.clone(),
-                        kind: kind.into(),
+                        kind,
                         reason: reason.into(),
                         code: FailureCode::of(kind, address),
                     })
@@ -1064,7 +1067,7 @@ impl Goalpost {
                     message,
                     unknown,
                 } => {
-                    outbox::mark_retry(&tx, r.d.id, *next, kind, message)?;
+                    outbox::mark_retry(&tx, r.d.id, *next, *kind, message)?;
                     if *unknown {
                         summary.unknown_outcomes += 1;
                     }
@@ -1074,15 +1077,15 @@ impl Goalpost {
                     message,
                     address,
                 } => {
-                    outbox::mark_failed(&tx, r.d.id, kind, message)?;
+                    outbox::mark_failed(&tx, r.d.id, *kind, message)?;
                     if *address {
                         store::contacts::set_email_error(&tx, c.id, Some(message))?;
                     }
-                    note_failure(summary, kind, message, *address);
+                    note_failure(summary, *kind, message, *address);
                 }
                 Outcome::Stop(message) => {
                     // Not this message's fault: back in the queue, due at once once fixed.
-                    outbox::mark_retry(&tx, r.d.id, now, "config", message)?;
+                    outbox::mark_retry(&tx, r.d.id, now, ErrorKind::Config, message)?;
                 }
                 Outcome::NotTried => outbox::unmark_sending(&tx, r.d.id)?,
             }
@@ -1270,7 +1273,7 @@ mod tests {
         assert!(matches!(
             outcome(t(), &row(Some(now - chrono::Duration::days(4))), now),
             Outcome::Failed {
-                kind: "transient",
+                kind: ErrorKind::Transient,
                 ..
             }
         ));
@@ -1283,7 +1286,7 @@ mod tests {
         assert!(matches!(
             outcome(u(), &row(Some(now - chrono::Duration::days(4))), now),
             Outcome::Failed {
-                kind: "unknown",
+                kind: ErrorKind::Unknown,
                 ..
             }
         ));
@@ -1423,37 +1426,37 @@ mod tests {
     fn a_failed_message_has_a_code_for_each_way_it_can_fail() {
         let cases = [
             (
-                "permanent",
+                ErrorKind::Permanent,
                 true,
                 FailureCode::AddressRefused,
                 "address_refused",
             ),
-            ("permanent", false, FailureCode::Refused, "refused"),
-            ("transient", false, FailureCode::GaveUp, "gave_up"),
+            (ErrorKind::Permanent, false, FailureCode::Refused, "refused"),
+            (ErrorKind::Transient, false, FailureCode::GaveUp, "gave_up"),
             (
-                "unknown",
+                ErrorKind::Unknown,
                 false,
                 FailureCode::OutcomeUnknown,
                 "outcome_unknown",
             ),
             (
-                "content",
+                ErrorKind::Content,
                 false,
                 FailureCode::MessageProblem,
                 "message_problem",
             ),
         ];
         for (kind, address, code, word) in cases {
-            assert_eq!(FailureCode::of(kind, address), code, "{kind} {address}");
+            assert_eq!(FailureCode::of(kind, address), code, "{kind:?} {address}");
             assert_eq!(serde_json::to_value(code).unwrap(), word);
         }
         let note = FailureNote {
             delivery_id: 3,
             contact_id: 7,
             contact: "Mere Parata".into(),
-            kind: "permanent".into(),
+            kind: ErrorKind::Permanent,
             reason: "550 no such user".into(),
-            code: FailureCode::of("permanent", true),
+            code: FailureCode::of(ErrorKind::Permanent, true),
         };
         let json = serde_json::to_value(&note).unwrap();
         assert_eq!(

@@ -37,6 +37,8 @@ use std::time::Duration;
 
 use base64::Engine;
 
+use crate::store::outbox::ErrorKind;
+
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {
@@ -101,12 +103,12 @@ impl Failure {
         }
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Failure::Transient(_) => "transient",
-            Failure::Permanent { .. } => "permanent",
-            Failure::Unknown(_) => "unknown",
-            Failure::Config(_) => "config",
+            Failure::Transient(_) => ErrorKind::Transient,
+            Failure::Permanent { .. } => ErrorKind::Permanent,
+            Failure::Unknown(_) => ErrorKind::Unknown,
+            Failure::Config(_) => ErrorKind::Config,
         }
     }
 }
