@@ -60,6 +60,24 @@ export function t(key, vars) {
   return s.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
 }
 
+const languageNames = new Map();
+
+/**
+ * The name of the language `tag` in the app's language ("mi" is "Māori" in English and
+ * "maorí" in Spanish), or the tag itself when it is not a language tag this engine knows.
+ */
+export function languageName(tag) {
+  if (!tag) return '';
+  try {
+    if (!languageNames.has(currentTag)) {
+      languageNames.set(currentTag, new Intl.DisplayNames([currentTag], { type: 'language', fallback: 'code' }));
+    }
+    return languageNames.get(currentTag).of(tag) || tag;
+  } catch {
+    return tag; // not a well-formed tag, or an engine without Intl.DisplayNames
+  }
+}
+
 /** True when the catalog of the current language (or English) has `key`. */
 export function has(key) {
   return key in current || key in en;

@@ -3,7 +3,7 @@
 // roster import (every bad row shown) and export.
 import { teacher as api } from '../api.js';
 import { h, showError } from '../dom.js';
-import { t } from '../i18n.js';
+import { languageName, t } from '../i18n.js';
 import { actor, errorRegion, listOf, screenHead } from '../screen.js';
 
 const PURPOSES = ['blog', 'name_on_blog', 'photo_on_blog', 'email_family'];
@@ -68,7 +68,7 @@ function studentsTable(data, act) {
       ? h('ul', { class: 'plain' }, s.contacts.map((c) => h('li', {},
         h('strong', {}, c.name),
         c.relationship ? ` (${c.relationship})` : '',
-        h('span', { class: 'muted' }, ` · ${c.language} · ${t('channel.' + c.channel)}`))))
+        h('span', { class: 'muted' }, ` · ${languageName(c.language)} · ${t('channel.' + c.channel)}`))))
       : h('span', { class: 'muted' }, t('class.no_contact'))),
     h('td', {}, h('div', { class: 'consents' }, s.consents.map((c) => {
       const id = `consent-${s.id}-${c.purpose}`;
@@ -135,7 +135,7 @@ function contactsSection(data, act) {
     return h('li', { class: 'contact' },
       h('div', { class: 'contact-main' },
         h('strong', {}, c.name),
-        h('span', { class: 'muted' }, ` ${c.email || ''} · ${c.language} · ${t('channel.' + c.channel)}`),
+        h('span', { class: 'muted' }, ` ${c.email || ''} · ${languageName(c.language)} · ${t('channel.' + c.channel)}`),
         c.email_error ? h('span', {}, ' ', h('span', { class: 'pill warn' }, t('class.address_refused')),
           h('span', { class: 'muted small' }, ' ', t('reason.server_said', { detail: c.email_error }))) : ''),
       h('ul', { class: 'plain links' }, c.students.map((l) => h('li', {},

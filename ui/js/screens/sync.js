@@ -8,7 +8,7 @@
 // back while a sync runs shows the same progress.
 import { teacher as api } from '../api.js';
 import { h, showError } from '../dom.js';
-import { coded, t } from '../i18n.js';
+import { coded, languageName, t } from '../i18n.js';
 
 const STEPS = ['plan', 'photos', 'blog', 'publish', 'mail', 'record'];
 
@@ -133,12 +133,14 @@ function channelName(c) {
   return t(`channel.${c}`);
 }
 
+/** The family's language by name (its tag on hover), and the one used if it differs. */
 function languageCell(f) {
+  const name = h('span', { title: f.language }, languageName(f.language));
   if (f.language_used && f.language_used !== f.language) {
-    return h('span', {}, f.language, ' ',
-      h('span', { class: 'pill warn' }, t('sync.fallback', { used: f.language_used })));
+    return h('span', {}, name, ' ',
+      h('span', { class: 'pill warn' }, t('sync.fallback', { used: languageName(f.language_used) })));
   }
-  return f.language;
+  return name;
 }
 
 function itemsList(deliveries) {
@@ -265,7 +267,7 @@ function summaryView(s) {
     (m.language_fallbacks || []).length
       ? h('section', { class: 'card', 'aria-labelledby': 'sync-fallbacks-title' },
         h('h3', { id: 'sync-fallbacks-title' }, t('sync.fallbacks')),
-        h('ul', {}, m.language_fallbacks.map((f) => h('li', {}, t('sync.fallback_line', { name: f.contact, wanted: f.wanted, used: f.used })))))
+        h('ul', {}, m.language_fallbacks.map((f) => h('li', {}, t('sync.fallback_line', { name: f.contact, wanted: languageName(f.wanted), used: languageName(f.used) })))))
       : '',
     s.publish && !s.publish.ok
       ? h('section', { class: 'card problems', 'aria-labelledby': 'sync-publish-title' },
