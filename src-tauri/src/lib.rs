@@ -71,17 +71,25 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
 }
 
+/// What a window event means for the teacher session. A child at the station must never
+/// find the teacher's screens open: the moment the station window has the focus (a child
+/// is at it, or Alt-Tab went there), the teacher session locks, so going from the station
+/// to the teacher's window always meets the PIN.
+pub fn window_event(state: &AppState, label: &str, event: &tauri::WindowEvent) {
+    match event {
+        tauri::WindowEvent::Focused(true) if label == STATION => state.lock_teacher(),
+        tauri::WindowEvent::Destroyed if label == STATION => state.station_closed(),
+        _ => {}
+    }
+}
+
 /// Everything but the windows: state, commands and window events. Shared by the app and
 /// the in-process tests, so that the tests call the real command list.
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
         .on_window_event(|window, event| {
-            if let tauri::WindowEvent::Destroyed = event {
-                if window.label() == STATION {
-                    window.state::<AppState>().station_closed();
-                }
-            }
+            window_event(&window.state::<AppState>(), window.label(), event)
         })
         .invoke_handler(tauri::generate_handler![
             commands::station::station_home,

@@ -83,6 +83,13 @@ impl AppState {
         }
     }
 
+    /// Locks the teacher screens (the station has the focus, or called the teacher).
+    pub fn lock_teacher(&self) {
+        if let Ok(mut s) = self.session() {
+            s.lock();
+        }
+    }
+
     pub fn station_closed(&self) {
         if let Ok(mut s) = self.session() {
             s.station_closed();

@@ -11,7 +11,7 @@ use tauri::test::{
     get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
 };
 use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
 const PIN: &str = "2468";
 
@@ -583,6 +583,44 @@ fn a_locked_teacher_window_cannot_sync_or_read_the_families() {
         assert_eq!(kind(&e), "forbidden", "{cmd}: {e}");
     }
     assert!(!f.data.join("blog").join("index.html").exists());
+}
+
+/// The teacher unlocked while the station stays open (approving at the same PC): a child
+/// pressing "Call the teacher", or simply going to the station window, leaves the teacher
+/// screens locked behind the PIN.
+#[test]
+fn from_the_station_the_teacher_screens_are_always_behind_the_pin() {
+    let f = fixture(true, true);
+    let unlock = || {
+        let st = invoke(&f.teacher, "teacher_unlock", json!({ "pin": PIN })).unwrap();
+        assert_eq!(st["unlocked"], true);
+        invoke(&f.teacher, "review_list", json!({})).unwrap();
+    };
+    let locked = |how: &str| {
+        let st = invoke(&f.teacher, "teacher_status", json!({})).unwrap();
+        assert_eq!(st["unlocked"], false, "{how}: {st}");
+        let e = invoke(&f.teacher, "review_list", json!({})).unwrap_err();
+        assert_eq!(kind(&e), "forbidden", "{how}: {e}");
+    };
+
+    invoke(&f.teacher, "teacher_unlock", json!({ "pin": PIN })).unwrap();
+    invoke(&f.teacher, "open_station", json!({})).unwrap();
+    locked("opening the station");
+
+    unlock();
+    invoke(&f.station, "station_call_teacher", json!({})).unwrap();
+    locked("the station called the teacher");
+
+    // The app's own window-event handler, as the station window takes the focus.
+    let state = f.teacher.state::<AppState>();
+    unlock();
+    goalpost_desktop::window_event(&state, TEACHER, &tauri::WindowEvent::Focused(true));
+    invoke(&f.teacher, "review_list", json!({})).expect("the teacher's own window keeps it open");
+    goalpost_desktop::window_event(&state, STATION, &tauri::WindowEvent::Focused(false));
+    invoke(&f.teacher, "review_list", json!({}))
+        .expect("the station losing the focus changes nothing");
+    goalpost_desktop::window_event(&state, STATION, &tauri::WindowEvent::Focused(true));
+    locked("the station window took the focus");
 }
 
 /// The Settings screen's mail form and folders: saved as the CLI's settings, a bad field

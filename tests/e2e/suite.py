@@ -829,6 +829,41 @@ def reasons_and_errors_speak_spanish(s):
 
 # ---- the story --------------------------------------------------------------------------
 
+def calling_the_teacher_from_the_station_meets_the_pin(s):
+    """The teacher opens the station from their window, then unlocks again to approve at
+    the same PC. A child at the station presses "Teacher": the teacher's window comes
+    forward locked, behind the PIN."""
+    unlock_if_locked(s)
+    teacher = s.cmd("GET", "/window")
+    s.find("#open-station").click()
+    deadline = time.monotonic() + 60
+    while len(s.cmd("GET", "/window/handles")) < 2:
+        if time.monotonic() > deadline:
+            raise Skip("WebDriver does not see the station window this app opened")
+        time.sleep(0.2)
+    station = [h for h in s.cmd("GET", "/window/handles") if h != teacher][0]
+    unlock_if_locked(s)
+    assert try_invoke(s, "teacher_status")["ok"]["unlocked"] is True
+    s.cmd("POST", "/window", {"handle": station})
+    try:
+        s.wait(".name-tile")
+        s.find("#call-teacher").click()
+    finally:
+        s.cmd("POST", "/window", {"handle": teacher})
+    r = try_invoke(s, "teacher_status")
+    assert r["ok"]["unlocked"] is False, r
+    assert try_invoke(s, "review_list")["err"]["kind"] == "forbidden"
+    # The window shows the lock screen by its next read at the latest.
+    s.execute("window.dispatchEvent(new Event('focus'));")
+    s.wait("#pin")
+    assert not s.find("#app").displayed(), "nothing of the teacher screens shows"
+    shot(s, "teacher-called-from-station")
+    # Close the station again for whatever runs after.
+    s.cmd("POST", "/window", {"handle": station})
+    s.cmd("DELETE", "/window")
+    s.cmd("POST", "/window", {"handle": teacher})
+
+
 STEPS = [
     ("station", station_cannot_call_teacher_commands),
     ("station", station_flow_from_name_to_confirmation_with_a_photo),
@@ -846,6 +881,7 @@ STEPS = [
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
     ("teacher", screens_speak_spanish),
     ("teacher", reasons_and_errors_speak_spanish),
+    ("teacher", calling_the_teacher_from_the_station_meets_the_pin),
 ]
 
 

@@ -34,14 +34,15 @@ pub async fn station_submit<R: Runtime>(
         .await
 }
 
-/// Brings the teacher's window forward; it stays locked until the PIN is entered.
+/// Locks the teacher screens and brings the teacher's window forward: whoever stands at the
+/// station meets the PIN, even if the teacher had unlocked meanwhile.
 #[tauri::command]
 pub async fn station_call_teacher<R: Runtime>(
     app: AppHandle<R>,
     w: Webview<R>,
     s: State<'_, AppState>,
 ) -> Reply<()> {
-    s.station(w.label())?;
+    s.station(w.label())?.lock_teacher();
     crate::windows::show_teacher(&app)
         .map(|_| ())
         .map_err(|e| goalpost::Error::Busy(format!("the teacher window did not open: {e}")))
