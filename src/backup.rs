@@ -17,6 +17,8 @@ pub struct RestoreReport {
     pub restored_from: PathBuf,
     /// Where the database that was replaced has been kept.
     pub previous_saved_to: PathBuf,
+    /// Students erased since the backup was taken, erased again (see [`crate::erasure`]).
+    pub erased_again: Vec<crate::model::StudentId>,
 }
 
 impl Goalpost {
@@ -57,6 +59,8 @@ impl Goalpost {
     /// Goalpost database this version can read. The replaced database is kept beside it.
     pub fn restore(&mut self, src: &Path) -> Result<RestoreReport> {
         check_backup(src)?;
+        // A damaged erasure list stops the restore before anything is replaced.
+        crate::erasure::read_erasures(self.data_dir())?;
         let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let keep_dir = self.data_dir().join("backups");
         std::fs::create_dir_all(&keep_dir)
@@ -67,9 +71,12 @@ impl Goalpost {
         ));
         self.backup(&keep)?;
         self.store_mut().restore_from(&source)?;
+        // A backup from before an erasure must not bring the child back.
+        let erased_again = self.erase_again()?;
         Ok(RestoreReport {
             restored_from: src.to_path_buf(),
             previous_saved_to: keep,
+            erased_again,
         })
     }
 }

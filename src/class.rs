@@ -27,12 +27,7 @@ pub struct EditedContact {
     pub emails_queued_again: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Erased {
-    pub student_id: StudentId,
-    pub evidence: usize,
-    pub photos: usize,
-}
+pub use crate::erasure::Erased;
 
 impl Goalpost {
     /// Creates or updates the class of this data folder.
@@ -110,29 +105,6 @@ impl Goalpost {
             store::students::update(tx, id, &first, &last, pseudonym.as_deref())
         })?;
         self.student(id)
-    }
-
-    /// Erases a student: their goals, evidence, consents, links and private photos. The next
-    /// sync removes every published trace.
-    pub fn remove_student(&self, id: StudentId) -> Result<Erased> {
-        self.student(id)?;
-        let evidence = store::evidence::list(self.store().conn(), None)?
-            .iter()
-            .filter(|e| e.student_id == id)
-            .count();
-        let orphans = self.store().in_tx(|tx| {
-            store::students::delete(tx, id)?;
-            store::photos::delete_unreferenced(tx)
-        })?;
-        let photos = orphans.len();
-        for hash in orphans {
-            crate::photo::delete_original(self.data_dir(), &hash)?;
-        }
-        Ok(Erased {
-            student_id: id,
-            evidence,
-            photos,
-        })
     }
 
     pub fn contacts(&self) -> Result<Vec<Contact>> {

@@ -14,6 +14,7 @@ pub mod class;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod erasure;
 pub mod error;
 pub mod families;
 pub mod fsutil;

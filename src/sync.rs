@@ -166,6 +166,8 @@ impl Goalpost {
         let run_id = if dry_run {
             None
         } else {
+            // A database put back by hand from before an erasure: erase again first.
+            self.erase_again()?;
             let now = self.now();
             Some(self.store().in_tx(|tx| {
                 store::sync_runs::close_abandoned(tx, now)?;

@@ -536,11 +536,19 @@ fn run(cli: Cli) -> Result<()> {
             let mut gp = ctx.open()?;
             let r = gp.restore(&file)?;
             ctx.print(&r, || {
-                format!(
+                let mut out = format!(
                     "Restored {}. The database it replaced is kept at {}",
                     r.restored_from.display(),
                     r.previous_saved_to.display()
-                )
+                );
+                if !r.erased_again.is_empty() {
+                    out.push_str(&format!(
+                        "\n{} students erased since that backup was taken were erased again (ids {}).",
+                        r.erased_again.len(),
+                        r.erased_again.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                out
             })
         }
     }
@@ -671,8 +679,8 @@ fn student(ctx: &Ctx, c: StudentCmd) -> Result<()> {
             let r = gp.remove_student(s.id)?;
             ctx.print(&r, || {
                 format!(
-                    "Erased {} (id {}): {} evidence and {} photos removed. Run a sync to remove them from the blog.",
-                    full_name(&s), s.id, r.evidence, r.photos
+                    "Erased {} (id {}): {} evidence, {} photos and {} emails in the outbox folder removed. Run a sync to remove them from the blog.",
+                    full_name(&s), s.id, r.evidence, r.photos, r.emails_removed
                 )
             })
         }

@@ -50,6 +50,24 @@ pub fn delete_original(data_dir: &Path, hash: &str) -> Result<()> {
     }
 }
 
+/// Deletes the web copies of a photo and their sidecar (after an erasure); copies already
+/// gone are fine. The copies index needs no change: it trusts an entry only while every
+/// copy is still in the folder.
+pub fn delete_copies(data_dir: &Path, hash: &str) -> Result<()> {
+    let files = Size::ALL
+        .iter()
+        .map(|&s| copy_path(data_dir, hash, s))
+        .chain([sidecar_path(data_dir, hash)]);
+    for p in files {
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("delete the photo copy", p, e)),
+        }
+    }
+    Ok(())
+}
+
 impl Goalpost {
     /// Checks a photo file and stores it privately; see [`Goalpost::import_photo`].
     pub fn import_photo_file(&self, path: &Path) -> Result<PhotoRecord> {

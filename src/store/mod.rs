@@ -112,6 +112,16 @@ impl Store {
         )?)
     }
 
+    /// Moves everything in the write-ahead log into the database file and empties the log
+    /// (after an erasure, so no copy of the erased rows stays in the log). Another
+    /// connection still reading an older snapshot keeps the log from emptying; then the
+    /// log is overwritten by the next writes.
+    pub fn checkpoint_truncate(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Copies the whole database into `dest` (a new, empty file) in one step, so the copy
     /// is one consistent snapshot even while other connections write (WAL lets them go on).
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
@@ -186,6 +196,8 @@ pub fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted rows are overwritten, so an erased child's words do not linger in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{ContactId, EvidenceId};
+use crate::model::{ContactId, EvidenceId, StudentId};
 
 /// What kind of thing a delivery is (the `kind` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -353,6 +353,20 @@ pub fn mark_failed(conn: &Connection, id: i64, kind: ErrorKind, error: &str) -> 
         params![id, kind.as_str(), error],
     )?;
     Ok(())
+}
+
+/// The Message-IDs of every delivery about any of a student's evidence.
+pub fn message_ids_about_student(conn: &Connection, student: StudentId) -> Result<Vec<String>> {
+    let mut st = conn.prepare(
+        "SELECT DISTINCT d.message_id FROM deliveries d
+         JOIN delivery_items i ON i.delivery_id = d.id
+         JOIN evidence e ON e.id = i.evidence_id
+         WHERE e.student_id = ?1",
+    )?;
+    let ids = st
+        .query_map([student], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
 }
 
 /// Removes a delivery that was never sent (its evidence was erased or withdrawn).

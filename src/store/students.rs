@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Result;
 use crate::model::{Student, StudentId};
@@ -111,6 +111,15 @@ pub fn update(
 }
 
 /// Deletes the student and, through foreign keys, their goals, evidence, consents and links.
+/// When the student was added, as stored: with the id, it names one student for good.
+pub fn added_at(conn: &Connection, id: StudentId) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT created_at FROM students WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
 pub fn delete(conn: &Connection, id: StudentId) -> Result<bool> {
     Ok(conn.execute("DELETE FROM students WHERE id = ?1", [id])? > 0)
 }

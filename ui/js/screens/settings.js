@@ -236,7 +236,9 @@ export async function render(root, ctx) {
             if (!window.confirm(t('settings.restore_confirm', { name: b.name }))) return;
             try {
               const r = await api.backupRestore(b.name);
-              toast(t('settings.restored', { path: r.previous_saved_to }));
+              const again = (r.erased_again || []).length;
+              toast([t('settings.restored', { path: r.previous_saved_to }),
+                again ? t('settings.erased_again', { n: again }) : ''].filter(Boolean).join(' '));
               await reload();
             } catch (err) {
               ctx.handle(err, backupErr);

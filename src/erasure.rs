@@ -1,0 +1,166 @@
+//! Erasing a student, for good.
+//!
+//! An erasure removes the student from the database (goals, evidence, consents, links,
+//! deliveries and their history go with them), their private originals, the web copies made
+//! of them, and the emails about them written to the outbox folder; SQLite overwrites the
+//! freed pages (`secure_delete`) and the write-ahead log is emptied, so the child's words are
+//! not left in the database file. The next sync removes what was published.
+//!
+//! A backup taken before the erasure still holds the student. So that restoring it cannot
+//! bring an erased child back (and the next sync publish them again), every erasure is also
+//! noted in `<data folder>/erasures`, outside the database, and a restore erases again every
+//! student listed there. The list holds only ids and times: a student's id and when the
+//! student was added (which tells them apart from a later student given the same id), and
+//! when they were erased. Never a name.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::StudentId;
+use crate::{mail, photo, store, Goalpost};
+
+/// The list of erasures, one JSON object per line.
+pub fn erasures_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("erasures")
+}
+
+/// One erased student, as the erasure list keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub student_id: StudentId,
+    /// When the student was added, as the database stored it.
+    pub added_at: String,
+    pub erased_at: DateTime<Utc>,
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Erased {
+    pub student_id: StudentId,
+    pub evidence: usize,
+    /// Private originals no other student's evidence uses, removed with their web copies.
+    pub photos: usize,
+    /// Emails about the student that had been written to the outbox folder, removed.
+    pub emails_removed: usize,
+}
+
+/// Reads the erasure list; none yet is an empty list. A damaged line is an error, never
+/// skipped: skipping it could let a restore bring that child back.
+pub fn read_erasures(data_dir: &Path) -> Result<Vec<Erasure>> {
+    let path = erasures_path(data_dir);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("read the erasure list", path, e)),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| {
+                Error::invalid(format!(
+                    "line {} of the erasure list {} is damaged ({e}): restore that file from a copy of the data folder; nothing was changed",
+                    i + 1,
+                    path.display()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Adds an erasure to the list and flushes it to disk before the erasure itself happens.
+fn note_erasure(data_dir: &Path, e: &Erasure) -> Result<()> {
+    let path = erasures_path(data_dir);
+    let mut line = serde_json::to_string(e).map_err(|e| Error::invalid(e.to_string()))?;
+    line.push('\n');
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| Error::io("note the erasure in", &path, e))?;
+    f.write_all(line.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| Error::io("note the erasure in", &path, e))
+}
+
+impl Goalpost {
+    /// Erases a student: their goals, evidence, consents, links, private photos and the web
+    /// copies of them, and the emails about them in the outbox folder. The next sync removes
+    /// every published trace; a restore of an older backup erases them again.
+    pub fn remove_student(&self, id: StudentId) -> Result<Erased> {
+        self.student(id)?;
+        let added_at = store::students::added_at(self.store().conn(), id)?
+            .ok_or_else(|| Error::not_found(format!("there is no student with id {id}")))?;
+        note_erasure(
+            self.data_dir(),
+            &Erasure {
+                student_id: id,
+                added_at,
+                erased_at: self.now(),
+            },
+        )?;
+        self.erase(id)
+    }
+
+    /// The erasure itself, once it is on the list.
+    fn erase(&self, id: StudentId) -> Result<Erased> {
+        let conn = self.store().conn();
+        let evidence = store::evidence::list(conn, None)?
+            .iter()
+            .filter(|e| e.student_id == id)
+            .count();
+        let message_ids = store::outbox::message_ids_about_student(conn, id)?;
+        let orphans = self.store().in_tx(|tx| {
+            store::students::delete(tx, id)?;
+            store::photos::delete_unreferenced(tx)
+        })?;
+        // The freed pages are zeroed (`secure_delete`); move them out of the write-ahead
+        // log into the database file now, and empty the log.
+        self.store().checkpoint_truncate()?;
+        for hash in &orphans {
+            photo::delete_original(self.data_dir(), hash)?;
+            photo::delete_copies(self.data_dir(), hash)?;
+        }
+        let outbox = mail::outbox_dir(self.data_dir());
+        let mut emails_removed = 0;
+        for mid in message_ids {
+            let p = outbox.join(mail::eml_file_name(&mid));
+            match std::fs::remove_file(&p) {
+                Ok(()) => emails_removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("delete the email", p, e)),
+            }
+        }
+        Ok(Erased {
+            student_id: id,
+            evidence,
+            photos: orphans.len(),
+            emails_removed,
+        })
+    }
+
+    /// Erases again every student on the erasure list that the database holds (after a
+    /// restore of a backup taken before they were erased). A later student who was given
+    /// the same id is told apart by when they were added, and kept.
+    pub fn erase_again(&self) -> Result<Vec<StudentId>> {
+        let mut done = HashSet::new();
+        for e in read_erasures(self.data_dir())? {
+            if done.contains(&e.student_id) {
+                continue;
+            }
+            let added = store::students::added_at(self.store().conn(), e.student_id)?;
+            if added.as_deref() == Some(e.added_at.as_str()) {
+                self.erase(e.student_id)?;
+                done.insert(e.student_id);
+            }
+        }
+        let mut ids: Vec<StudentId> = done.into_iter().collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+}
