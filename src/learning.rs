@@ -135,9 +135,11 @@ impl Goalpost {
         let conn = self.store().conn();
         let students = store::students::list(conn)?;
         let goals = store::goals::list(conn, None)?;
+        let consents = store::consent::all(conn)?;
         Ok(store::evidence::list(conn, status)?
             .into_iter()
             .map(|e| EvidenceView {
+                mentions: crate::mentions::find(&e.words, e.student_id, &students, &consents),
                 display_name: students
                     .iter()
                     .find(|s| s.id == e.student_id)

@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod learning;
 pub mod lock;
 pub mod mail;
+pub mod mentions;
 pub mod model;
 pub mod photo;
 pub mod plan;

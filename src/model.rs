@@ -289,6 +289,10 @@ pub struct EvidenceView {
     pub evidence: Evidence,
     pub display_name: String,
     pub goal_title: String,
+    /// Names in the student's words the blog must not show, for the teacher to edit out
+    /// before approving (see [`crate::mentions`]).
+    #[serde(default)]
+    pub mentions: Vec<crate::mentions::Mention>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

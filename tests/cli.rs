@@ -521,3 +521,78 @@ fn blog_theme_prints_the_folder_and_offers_the_built_in_templates() {
         .success()
         .stdout(predicate::str::contains("built-in"));
 }
+
+/// `review list` points out a classmate's name in a child's words before approval, and
+/// the same in `--json` (`mentions`); corrected words clear it.
+#[test]
+fn review_list_points_out_names_the_blog_must_not_show() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("demo");
+    cli(&data)
+        .args(["demo", "--students", "6"])
+        .assert()
+        .success();
+    let students = run_json(&data, &["student", "list"]);
+    let students = students.as_array().unwrap();
+    let goal = run_json(&data, &["goal", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["status"] == "current")
+        .unwrap()
+        .clone();
+    let author = goal["student_id"].as_i64().unwrap();
+    let other = students
+        .iter()
+        .find(|s| s["id"].as_i64() != Some(author) && s["last_name"] != "")
+        .unwrap();
+    let last = other["last_name"].as_str().unwrap();
+    let added = run_json(
+        &data,
+        &[
+            "evidence",
+            "add",
+            "--student",
+            &author.to_string(),
+            "--goal",
+            &goal["id"].to_string(),
+            "--words",
+            &format!("{} {last} helped me", other["first_name"].as_str().unwrap()),
+        ],
+    );
+    let id = added["id"].as_i64().unwrap();
+
+    let out = cli(&data).args(["review", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "Check evidence {id} before approving: {last:?} is a last name"
+        )),
+        "{text}"
+    );
+    let listed = run_json(&data, &["review", "list"]);
+    let mine = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap();
+    assert!(mine["mentions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["reason"] == "last_name" && m["found"] == last));
+
+    cli(&data)
+        .args([
+            "review",
+            "edit",
+            &id.to_string(),
+            "--words",
+            "My friend helped me",
+        ])
+        .assert()
+        .success();
+    let out = cli(&data).args(["review", "list"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&format!("Check evidence {id}")));
+}

@@ -977,7 +977,23 @@ fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
                         v.evidence.words.replace('\n', " "),
                     ]);
                 }
-                t.render_or("Nothing waits for review.")
+                let mut out = t.render_or("Nothing waits for review.");
+                for v in &list {
+                    for m in &v.mentions {
+                        out.push_str(&format!(
+                            "\nCheck evidence {} before approving: {:?} {}. Edit the words with `goalpost review edit {} --words ...`.",
+                            v.evidence.id,
+                            m.found,
+                            match m.reason {
+                                crate::mentions::MentionReason::LastName => "is a last name, which the blog never shows".to_string(),
+                                crate::mentions::MentionReason::NoBlogConsent => format!("names {}, whose family has not agreed to the blog", m.name),
+                                crate::mentions::MentionReason::NoNameConsent => format!("names {}, whose family has not agreed to their name on the blog", m.name),
+                            },
+                            v.evidence.id
+                        ));
+                    }
+                }
+                out
             })
         }
         ReviewCmd::Approve { ids, all } => {

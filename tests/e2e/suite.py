@@ -537,6 +537,53 @@ def teacher_approves_the_station_evidence(s):
     Env.facts["goal"] = e["goal_title"]
 
 
+def names_in_the_words_are_pointed_out_before_approving(s):
+    """A child's words name a classmate with their last name: Review says so on the card,
+    "Approve all" approves the others and leaves it; once the words are changed and saved
+    the note goes, and it can be approved."""
+    unlock_if_locked(s)
+    students = cli_json("student", "list")
+    goals = [g for g in cli_json("goal", "list") if g["status"] == "current"]
+    authors = [st for st in students if any(g["student_id"] == st["id"] for g in goals)][:3]
+    assert len(authors) == 3, "three students with a current goal"
+    named = next(st for st in students if st["id"] != authors[0]["id"] and st["last_name"])
+    added = []
+    for i, st in enumerate(authors):
+        g = next(g for g in goals if g["student_id"] == st["id"])
+        words = (f"{named['first_name']} {named['last_name']} showed me how" if i == 0
+                 else f"I did it by myself ({i})")
+        cli("evidence", "add", "--student", str(st["id"]), "--goal", str(g["id"]), "--words", words)
+        added.append([e for e in cli_json("review", "list") if e["goal_id"] == g["id"]][-1])
+    flagged, clean = added[0], added[1:]
+    assert flagged["mentions"], flagged
+    assert all(not e["mentions"] for e in clean), clean
+    show_screen(s, "review")
+    card = f"[data-evidence-id='{flagged['id']}']"
+    note = s.wait(f"{card} [data-testid=mentions]")
+    assert named["last_name"] in note.text and "last name" in note.text, note.text
+    assert "1 needs a look" in s.find("[data-testid=review-flagged]").text
+    shot(s, "teacher-review-mentions")
+    axe(s, "teacher-review-mentions")
+    waiting = len(cli_json("review", "list"))
+    button = s.find("[data-action=approve-all]")
+    assert button.text == f"Approve the {waiting - 1} ready", button.text
+    button.click()
+    for e in clean:
+        s.wait_until(f"!document.querySelector(\"[data-evidence-id='{e['id']}']\")")
+    s.wait(card)
+    left = cli_json("review", "list")
+    assert [e["id"] for e in left] == [flagged["id"]], "only the flagged evidence waits"
+    words = s.find(f"#words-{flagged['id']}")
+    words.clear()
+    words.send_keys("My friend showed me how")
+    s.find(f"{card} [data-action=save-text]").click()
+    s.wait_until(f"document.querySelector(\"{card}\") && !document.querySelector(\"{card} [data-testid=mentions]\")")
+    s.find(f"{card} [data-action=approve]").click()
+    s.wait_until(f"!document.querySelector(\"{card}\")")
+    e = [x for x in cli_json("review", "list", "--all") if x["id"] == flagged["id"]][0]
+    assert e["status"] == "approved" and e["words"] == "My friend showed me how", e
+
+
 def goals_and_settings_screens_show(s):
     unlock_if_locked(s)
     for screen in ["goals", "settings"]:
@@ -873,6 +920,7 @@ STEPS = [
     ("teacher", class_screen_shows_class_name_and_students),
     ("teacher", overlapping_draws_never_mix),
     ("teacher", teacher_approves_the_station_evidence),
+    ("teacher", names_in_the_words_are_pointed_out_before_approving),
     ("teacher", goals_and_settings_screens_show),
     ("teacher", sync_preview_shows_each_family_before_sending),
     ("teacher", a_second_sync_meanwhile_says_one_is_already_running),

@@ -1,6 +1,8 @@
 'use strict';
 // The Review screen: each waiting evidence with its photo and the student's words; the
 // teacher edits the words, approves, returns with a reason, or approves everything.
+// Words that name someone the blog must not show (a last name, a classmate without
+// consent) are pointed out on the card, and "Approve all" leaves that evidence for a look.
 import { teacher as api } from '../api.js';
 import { h } from '../dom.js';
 import { t, language } from '../i18n.js';
@@ -24,18 +26,31 @@ export async function render(root, view) {
   const errorBox = errorRegion();
   const act = actor(view, errorBox);
 
+  const ready = list.filter((e) => !(e.mentions || []).length);
+  const flagged = list.length - ready.length;
   root.replaceChildren(
     screenHead(t('review.title'), {
-      actions: list.length > 1
+      actions: ready.length > 1
         ? h('button', { type: 'button', class: 'btn primary', 'data-action': 'approve-all',
-          onclick: () => act(() => api.approveAll(), (r) => t('review.approved_n', { n: r.length })) },
-        t('review.approve_all', { n: list.length }))
+          onclick: () => act(() => api.approve(ready.map((e) => e.id)), (r) => t('review.approved_n', { n: r.length })) },
+        flagged ? t('review.approve_ready', { n: ready.length }) : t('review.approve_all', { n: ready.length }))
         : null,
     }),
+    flagged ? h('p', { class: 'notice', 'data-testid': 'review-flagged' }, t('review.flagged_n', { n: flagged })) : '',
     errorBox,
     listOf(list, { class: 'review-list', 'data-testid': 'review-list' }, (e) => card(e, act),
       h('section', { class: 'card empty' }, h('p', {}, t('review.empty')))),
   );
+}
+
+/** What in the words the blog must not show, and what to do about it. */
+function mentionsNote(e) {
+  const mentions = e.mentions || [];
+  if (!mentions.length) return '';
+  return h('div', { class: 'notice', role: 'note', 'data-testid': 'mentions' },
+    h('ul', { class: 'plain' }, mentions.map((m) =>
+      h('li', {}, t(`review.mention.${m.reason}`, { found: m.found, name: m.name })))),
+    h('p', {}, t('review.mention_fix')));
 }
 
 function card(e, act) {
@@ -68,6 +83,7 @@ function card(e, act) {
     h('div', { class: 'evidence-body' },
       h('h3', {}, h('span', { class: 'who' }, e.display_name), ' · ', e.goal_title),
       h('p', { class: 'muted' }, t('review.submitted', { when: when(e.submitted_at) })),
+      mentionsNote(e),
       h('div', { class: 'field' }, h('label', { for: wordsId }, t('review.words')), words),
       h('div', { class: 'field' }, h('label', { for: msgId }, t('review.message')), message),
       h('div', { class: 'actions' },
