@@ -145,8 +145,11 @@ impl Session {
         }
     }
 
+    /// Without a PIN there is nothing to lock with: locking then would shut the teacher
+    /// out with no way back in.
     fn is_unlocked(&self, now: Instant) -> bool {
-        self.unlocked && now.saturating_duration_since(self.last_activity) < IDLE_LOCK
+        !self.pin_set
+            || (self.unlocked && now.saturating_duration_since(self.last_activity) < IDLE_LOCK)
     }
 
     fn retry_after(&self, now: Instant) -> Duration {
@@ -320,6 +323,20 @@ mod tests {
         let later = t + IDLE_LOCK + Duration::from_secs(1);
         assert!(s.require_teacher(Role::Teacher, later).is_err());
         assert!(!s.status(later).unlocked);
+    }
+
+    /// First run, before a PIN is chosen: an idle or "locked" session must not shut the
+    /// teacher out, since there is no PIN to come back in with.
+    #[test]
+    fn without_a_pin_the_teacher_is_never_locked_out() {
+        let t = Instant::now();
+        let mut s = Session::new(false, t);
+        let later = t + IDLE_LOCK + Duration::from_secs(60);
+        assert!(s.require_teacher(Role::Teacher, later).is_ok());
+        s.lock();
+        assert!(s.require_teacher(Role::Teacher, later).is_ok());
+        assert!(s.status(later).unlocked);
+        assert!(s.require_teacher(Role::Station, later).is_err());
     }
 
     #[test]

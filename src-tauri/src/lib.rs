@@ -21,7 +21,7 @@ mod windows;
 
 pub use launch::{parse_args, Launch, WindowOptions};
 pub use state::AppState;
-pub use windows::{STATION, TEACHER};
+pub use windows::{open_initial, STATION, TEACHER};
 
 /// Runs the program: the CLI, the PIN tool, or the app.
 pub fn main() -> ExitCode {

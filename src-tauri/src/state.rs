@@ -83,6 +83,18 @@ impl AppState {
         }
     }
 
+    /// Whether the station may bring the teacher's window forward: only once a PIN keeps
+    /// its screens locked.
+    pub fn may_call_teacher(&self) -> Result<(), Error> {
+        if self.session()?.status(Instant::now()).pin_set {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "the teacher screens have no PIN yet: the teacher starts Goalpost without --station and chooses a PIN in Settings".into(),
+            ))
+        }
+    }
+
     /// Locks the teacher screens (the station has the focus, or called the teacher).
     pub fn lock_teacher(&self) {
         if let Ok(mut s) = self.session() {

@@ -9,11 +9,18 @@ pub const STATION: &str = "station";
 /// The teacher's window.
 pub const TEACHER: &str = "teacher";
 
-/// The first window: the station if asked for and a PIN protects the teacher screens,
-/// else the teacher's window.
+/// The first window: the station if asked for (`--station`, the class computer's
+/// shortcut for children), else the teacher's window. A station started before the teacher
+/// chose a PIN still opens as the station, never as the teacher's screens; it then cannot
+/// bring the teacher's window forward ([`crate::AppState::may_call_teacher`]).
 pub fn open_initial<R: Runtime>(app: &AppHandle<R>, station: bool) -> tauri::Result<()> {
-    let state = app.state::<crate::AppState>();
-    if station && state.session().is_ok_and(|mut s| s.open_station().is_ok()) {
+    if station {
+        let state = app.state::<crate::AppState>();
+        if let Ok(mut s) = state.session() {
+            if s.open_station().is_err() {
+                eprintln!("goalpost: no teacher PIN yet: the station opens, but \"Teacher\" cannot open the teacher's screens until a PIN is chosen in Settings (start Goalpost without --station)");
+            }
+        }
         open_station(app)?;
     } else {
         show_teacher(app)?;

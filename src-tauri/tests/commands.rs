@@ -623,6 +623,32 @@ fn from_the_station_the_teacher_screens_are_always_behind_the_pin() {
     locked("the station window took the focus");
 }
 
+/// A station started with `--station` before the teacher chose a PIN opens as the station,
+/// not as the teacher's screens, and cannot bring the teacher's window forward.
+#[test]
+fn a_station_started_before_a_pin_never_opens_the_teacher_screens() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("class");
+    Goalpost::create(&data).unwrap().create_demo(4).unwrap();
+    let app = goalpost_desktop::builder(mock_builder(), AppState::new(data, Clock::system()))
+        .build(goalpost_desktop::context())
+        .unwrap();
+    goalpost_desktop::open_initial(app.handle(), true).unwrap();
+    let station = app.get_webview_window(STATION).expect("the station opened");
+    assert!(
+        app.get_webview_window(TEACHER).is_none(),
+        "no teacher window"
+    );
+    invoke(&station, "station_home", json!({})).unwrap();
+    let e = invoke(&station, "station_call_teacher", json!({})).unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "{e}");
+    assert!(e.to_string().contains("no PIN yet"), "{e}");
+    assert!(
+        app.get_webview_window(TEACHER).is_none(),
+        "still no teacher window"
+    );
+}
+
 /// The Settings screen's mail form and folders: saved as the CLI's settings, a bad field
 /// refused in place with nothing saved, a test email written to the outbox folder when no
 /// server is set, and only the class's own folders opened, through the file manager.

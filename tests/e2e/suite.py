@@ -557,6 +557,7 @@ def names_in_the_words_are_pointed_out_before_approving(s):
     flagged, clean = added[0], added[1:]
     assert flagged["mentions"], flagged
     assert all(not e["mentions"] for e in clean), clean
+    show_screen(s, "goals")  # the evidence came from outside: draw Review afresh
     show_screen(s, "review")
     card = f"[data-evidence-id='{flagged['id']}']"
     note = s.wait(f"{card} [data-testid=mentions]")

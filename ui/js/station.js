@@ -267,7 +267,11 @@ function wire() {
   $('choose-file').addEventListener('click', () => $('photo-file').click());
   $('photo-file').addEventListener('change', chooseFile);
   $('words-form').addEventListener('submit', send);
-  $('call-teacher').addEventListener('click', () => api.callTeacher().catch(() => {}));
+  // Refused only before the teacher chose a PIN: then the child is told to go and ask.
+  $('call-teacher').addEventListener('click', () => api.callTeacher().catch(() => {
+    showError($('fatal'), { message: t('station.ask_teacher') });
+    setTimeout(() => showError($('fatal'), null), 8000);
+  }));
   // Any touch, click or key keeps the current child's session alive.
   for (const type of ['pointerdown', 'keydown', 'input']) {
     document.addEventListener(type, () => {

@@ -35,14 +35,17 @@ pub async fn station_submit<R: Runtime>(
 }
 
 /// Locks the teacher screens and brings the teacher's window forward: whoever stands at the
-/// station meets the PIN, even if the teacher had unlocked meanwhile.
+/// station meets the PIN, even if the teacher had unlocked meanwhile. Refused while there
+/// is no PIN: the teacher's screens would open to the child.
 #[tauri::command]
 pub async fn station_call_teacher<R: Runtime>(
     app: AppHandle<R>,
     w: Webview<R>,
     s: State<'_, AppState>,
 ) -> Reply<()> {
-    s.station(w.label())?.lock_teacher();
+    let s = s.station(w.label())?;
+    s.may_call_teacher()?;
+    s.lock_teacher();
     crate::windows::show_teacher(&app)
         .map(|_| ())
         .map_err(|e| goalpost::Error::Busy(format!("the teacher window did not open: {e}")))

@@ -35,6 +35,7 @@ export default {
   'station.back': 'Back',
   'station.start_over': 'Start again',
   'station.teacher': 'Teacher',
+  'station.ask_teacher': 'Please go and ask your teacher.',
   'station.which_goal': 'Hi {name}! Which goal did you reach?',
   'station.no_goals': 'You have no goals right now. Ask your teacher for a new goal!',
   'station.waiting_badge': 'Waiting for your teacher',

@@ -33,6 +33,7 @@ export default {
   'station.back': 'Atrás',
   'station.start_over': 'Empezar de nuevo',
   'station.teacher': 'Docente',
+  'station.ask_teacher': 'Ve a preguntarle a tu docente.',
   'station.which_goal': '¡Hola, {name}! ¿Qué meta lograste?',
   'station.no_goals': 'Ahora no tienes metas. ¡Pide una meta nueva!',
   'station.waiting_badge': 'Esperando a tu docente',
