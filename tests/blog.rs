@@ -706,6 +706,29 @@ fn the_class_language_sets_the_words_dates_and_direction() {
     }
 }
 
+/// Upcoming sharing times are on the home page, but not where they are: a teacher may
+/// type the school's street address, and the public blog never shows it.
+#[test]
+fn sharing_times_show_on_the_blog_without_their_place() {
+    let (_d, gp, copies) = demo();
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    gp.add_sharing_time(
+        at("2026-11-26 14:00"),
+        None,
+        "Maths morning",
+        "12 Kōwhai Street, Room 7",
+    )
+    .unwrap();
+    blog::build(&gp, &copies).unwrap();
+    let dir = gp.blog_dir().unwrap();
+    let home = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(home.contains("Maths morning"), "the sharing time is shown");
+    assert!(
+        !all_text(&dir).contains("Kōwhai Street"),
+        "the place is on no page, the feed or the style sheet"
+    );
+}
+
 #[test]
 fn with_a_site_url_the_feed_links_are_absolute() {
     let (_d, gp, copies) = demo();

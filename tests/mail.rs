@@ -229,12 +229,17 @@ fn messages_hold_the_goal_next_step_question_photo_and_blog_link() {
         }
     }
     assert!(checked >= 3, "{checked}");
-    // The sharing time is announced.
+    // The sharing time is announced, with its place (for families only: the blog never
+    // shows it).
     let any = parsed.values().next().unwrap();
-    assert!(any["plain"]
-        .as_str()
-        .unwrap()
-        .contains("Come and see our learning"));
+    let plain = any["plain"].as_str().unwrap();
+    assert!(plain.contains("Come and see our learning"), "{plain}");
+    assert!(
+        parsed
+            .values()
+            .any(|m| m["plain"].as_str().unwrap().contains("Where: Room 7")),
+        "an English message says where"
+    );
 }
 
 #[test]

@@ -788,9 +788,10 @@ impl Site {
                         .words
                         .t("sharing-when", &[("day", &day), ("from", &from)]),
                 };
+                // The place is for families only (their email and slip): the public blog
+                // never shows where the school is.
                 serde_json::json!({
                     "title": clean(&st.title),
-                    "place": clean(&st.place),
                     "when": when,
                     "iso": start.format("%Y-%m-%dT%H:%M").to_string(),
                 })

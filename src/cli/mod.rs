@@ -352,6 +352,8 @@ pub enum SharingCmd {
         until: Option<String>,
         #[arg(long)]
         title: String,
+        /// Where families come in, e.g. "Room 7". Told to families in their email and on
+        /// their slip; never shown on the public blog.
         #[arg(long, default_value = "")]
         place: String,
     },
