@@ -833,6 +833,46 @@ def set_email_error(contact_id, error):
         db.close()
 
 
+def a_refused_address_is_fixed_on_the_class_screen(s):
+    """The mail server refused a family's address for good (as a sync that got a 550 would
+    leave it): the Class screen says so beside the contact, "Fix the address" opens the
+    form at the email field, and saving the new address queues the refused email again."""
+    unlock_if_locked(s)
+    sent = cli_json("mail", "outbox", "--all")
+    row = next((d for d in sent if d["channel"] == "email" and d["kind"] == "evidence"), None)
+    if row is None:
+        raise Skip("no email delivery to refuse (run after the sync step)")
+    cid = row["contact_id"]
+    db = sqlite3.connect(os.path.join(Env.data, "goalpost.sqlite3"), timeout=30)
+    try:
+        with db:
+            db.execute("UPDATE deliveries SET status = 'failed', error_kind = 'permanent', "
+                       "last_error = '550 5.1.1 no such user' WHERE id = ?", (row["id"],))
+    finally:
+        db.close()
+    set_email_error(cid, "550 5.1.1 no such user")
+    show_screen(s, "goals")  # changed from outside: draw Class afresh
+    show_screen(s, "class")
+    item = f"[data-contact-id='{cid}']"
+    s.find(f"{item} [data-action=fix-address]").click()
+    field = s.wait(f"#edit-contact-email-{cid}")
+    assert s.execute("return document.activeElement.id;") == f"edit-contact-email-{cid}"
+    shot(s, "teacher-class-fix-address")
+    axe(s, "teacher-class-fix-address")
+    field.clear()
+    field.send_keys("fixed.family@example.org")
+    s.find(f"{item} .edit-contact button[type=submit]").click()
+    toast = s.wait_until("(() => { const t = [...document.querySelectorAll('.toast, [role=status]')]"
+                         ".map((e) => e.textContent).join(' '); return /goes again/.test(t) && t; })()",
+                         timeout=30)
+    assert "next sync" in toast, toast
+    c = next(c for c in cli_json("contact", "list") if c["id"] == cid)
+    assert c["email"] == "fixed.family@example.org" and c["email_error"] is None, c
+    again = next(d for d in cli_json("mail", "outbox", "--all") if d["id"] == row["id"])
+    assert again["status"] == "queued", again
+    s.wait_until(f"!document.querySelector(\"{item} [data-action=fix-address]\")")
+
+
 def reasons_and_errors_speak_spanish(s):
     """Issue 7: core gives its reasons and errors in English; a Spanish-speaking teacher
     reads why a family cannot be reached, and what went wrong, in Spanish (core's English
@@ -927,6 +967,7 @@ STEPS = [
     ("teacher", a_second_sync_meanwhile_says_one_is_already_running),
     ("teacher", sync_writes_the_blog_page_and_the_email),
     ("teacher", families_screen_shows_who_was_reached),
+    ("teacher", a_refused_address_is_fixed_on_the_class_screen),
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
     ("teacher", screens_speak_spanish),
     ("teacher", reasons_and_errors_speak_spanish),

@@ -128,16 +128,70 @@ function studentSelect(students, id) {
     students.map((s) => h('option', { value: s.id }, `${s.first_name} ${s.last_name}`.trim())));
 }
 
+/**
+ * The contact's details to change, hidden until asked for. A corrected address sends what
+ * the mail server refused again; the teacher is told how many.
+ */
+function editContactForm(c, act) {
+  const id = (what) => `edit-contact-${what}-${c.id}`;
+  const name = h('input', { type: 'text', required: true, value: c.name });
+  const email = h('input', { type: 'email', value: c.email || '' });
+  const lang = h('input', { type: 'text', value: c.language });
+  const channel = h('select', {}, CHANNELS.map((ch) => h('option', { value: ch, selected: ch === c.channel }, t('channel.' + ch))));
+  const form = h('form', { class: 'edit-contact', hidden: true, 'aria-label': `${t('class.edit_contact')}: ${c.name}` },
+    h('div', { class: 'grid3' },
+      field(id('name'), 'class.contact_name', name),
+      field(id('email'), 'class.contact_email', email),
+      field(id('language'), 'class.contact_language', lang),
+      field(id('channel'), 'class.contact_channel', channel)),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'btn primary small' }, t('common.save')),
+      h('button', { type: 'button', class: 'btn quiet danger small',
+        onclick: () => {
+          if (window.confirm(t('class.remove_contact_confirm', { name: c.name }))) {
+            act(() => api.contactRemove(c.id), () => t('class.contact_removed', { name: c.name }));
+          }
+        } }, t('class.remove_contact'))));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => api.contactEdit(c.id, { name: name.value, email: email.value, language: lang.value, channel: channel.value }),
+      (r) => (r.emails_queued_again
+        ? t('class.contact_saved_requeued', { n: r.emails_queued_again })
+        : t('common.saved')));
+  });
+  const open = (focus) => {
+    form.hidden = false;
+    toggle.setAttribute('aria-expanded', 'true');
+    focus.focus();
+  };
+  const toggle = h('button', { type: 'button', class: 'btn quiet small', 'aria-expanded': 'false',
+    'aria-label': `${t('class.edit_contact')}: ${c.name}`,
+    onclick: () => {
+      if (form.hidden) open(name);
+      else {
+        form.hidden = true;
+        toggle.setAttribute('aria-expanded', 'false');
+      }
+    } }, t('common.edit'));
+  const fixAddress = h('button', { type: 'button', class: 'btn small', 'data-action': 'fix-address',
+    onclick: () => open(email) }, t('class.fix_address'));
+  return { form, toggle, fixAddress };
+}
+
 function contactsSection(data, act) {
   const contactItem = (c) => {
     const sel = studentSelect(data.students, `link-student-${c.id}`);
     const rel = h('input', { type: 'text', id: `link-rel-${c.id}`, placeholder: t('class.relationship') });
-    return h('li', { class: 'contact' },
+    const edit = editContactForm(c, act);
+    return h('li', { class: 'contact', dataset: { contactId: c.id } },
       h('div', { class: 'contact-main' },
         h('strong', {}, c.name),
         h('span', { class: 'muted' }, ` ${c.email || ''} · ${languageName(c.language)} · ${t('channel.' + c.channel)}`),
+        ' ', edit.toggle,
         c.email_error ? h('span', {}, ' ', h('span', { class: 'pill warn' }, t('class.address_refused')),
-          h('span', { class: 'muted small' }, ' ', t('reason.server_said', { detail: c.email_error }))) : ''),
+          h('span', { class: 'muted small' }, ' ', t('reason.server_said', { detail: c.email_error })),
+          ' ', edit.fixAddress) : ''),
+      edit.form,
       h('ul', { class: 'plain links' }, c.students.map((l) => h('li', {},
         `${l.display_name}${l.relationship ? ` (${l.relationship})` : ''} `,
         h('button', { type: 'button', class: 'btn quiet small',
