@@ -114,7 +114,7 @@ impl Goalpost {
             .iter()
             .filter(|e| e.student_id == id)
             .count();
-        let message_ids = store::outbox::message_ids_about_student(conn, id)?;
+        let deliveries = store::outbox::about_student(conn, id)?;
         let orphans = self.store().in_tx(|tx| {
             store::students::delete(tx, id)?;
             store::photos::delete_unreferenced(tx)
@@ -126,14 +126,19 @@ impl Goalpost {
             photo::delete_original(self.data_dir(), hash)?;
             photo::delete_copies(self.data_dir(), hash)?;
         }
+        // Printed slips: their pages are written again without the child at the next sync.
+        let slips: Vec<_> = deliveries
+            .iter()
+            .filter(|(_, kind, _)| *kind == store::outbox::Kind::Slip)
+            .map(|(_, _, queued)| *queued)
+            .collect();
+        mail::paper::rewrite_slip_pages(self.data_dir(), &slips)?;
         let outbox = mail::outbox_dir(self.data_dir());
         let mut emails_removed = 0;
-        for mid in message_ids {
+        for (mid, _, _) in deliveries {
             let p = outbox.join(mail::eml_file_name(&mid));
-            match std::fs::remove_file(&p) {
-                Ok(()) => emails_removed += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("delete the email", p, e)),
+            if crate::fsutil::remove_if_present(&p, "delete the email")? {
+                emails_removed += 1;
             }
         }
         Ok(Erased {

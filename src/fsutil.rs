@@ -19,6 +19,16 @@ fn parent_of(path: &Path) -> &Path {
     }
 }
 
+/// Removes a file; one already gone is fine. Returns whether it was there. `action` names
+/// what was being removed, for the error ("remove the photo copy").
+pub fn remove_if_present(path: &Path, action: &'static str) -> Result<bool> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(action, path, e)),
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     stage(path, bytes, true)?.commit()

@@ -163,10 +163,8 @@ pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
     let mut removed = Vec::new();
     for p in &gone {
         let path = dir.join(p);
-        match std::fs::remove_file(&path) {
-            Ok(()) => removed.push(p.to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io("remove", &path, e)),
+        if crate::fsutil::remove_if_present(&path, "remove")? {
+            removed.push(p.to_string());
         }
         remove_empty_parents(dir, &path);
     }

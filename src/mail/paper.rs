@@ -8,7 +8,7 @@
 //! written page.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -154,7 +154,51 @@ fn slip(
     Ok((view, fallback))
 }
 
-/// Writes the slip pages that queued slips belong on, and marks those slips sent.
+/// Days whose slip page is written again at the next run though no slip waits for it (an
+/// erasure took slips off it): one `YYYY-MM-DD` per line. Only a to-do list: rewriting a
+/// page that did not change writes nothing.
+fn rewrite_days_path(data_dir: &Path) -> PathBuf {
+    print_dir(data_dir).join(".rewrite")
+}
+
+/// Asks the next run to write the slip pages of these days again (the days around each
+/// time, whatever the class's time zone).
+pub(crate) fn rewrite_slip_pages(data_dir: &Path, times: &[DateTime<Utc>]) -> Result<()> {
+    if times.is_empty() {
+        return Ok(());
+    }
+    let path = rewrite_days_path(data_dir);
+    let dir = print_dir(data_dir);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the print folder", &dir, e))?;
+    let mut lines = String::new();
+    for t in times {
+        let day = t.date_naive();
+        for d in [day.pred_opt(), Some(day), day.succ_opt()]
+            .into_iter()
+            .flatten()
+        {
+            lines.push_str(&format!("{d}\n"));
+        }
+    }
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(lines.as_bytes()).and_then(|()| f.sync_all()))
+        .map_err(|e| Error::io("note the slip pages to write again in", &path, e))
+}
+
+fn read_rewrite_days(data_dir: &Path) -> BTreeSet<NaiveDate> {
+    std::fs::read_to_string(rewrite_days_path(data_dir))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// Writes the slip pages that queued slips belong on, and marks those slips sent. A page
+/// an erasure took slips off is written again; one left with no slips is removed.
 pub(super) fn write_slips(
     gp: &Goalpost,
     run: SlipRun<'_>,
@@ -163,10 +207,12 @@ pub(super) fn write_slips(
 ) -> Result<()> {
     let rows = outbox::slips(gp.store().conn())?;
     let day_of = |d: &outbox::Delivery| d.created_at.with_timezone(&run.tz).date_naive();
+    let forced = read_rewrite_days(gp.data_dir());
     let days: BTreeSet<NaiveDate> = rows
         .iter()
         .filter(|d| d.status == outbox::Status::Queued)
         .map(day_of)
+        .chain(forced.iter().copied())
         .collect();
     if days.is_empty() {
         return Ok(());
@@ -223,6 +269,9 @@ pub(super) fn write_slips(
         }
         let path = dir.join(format!("slips-{day}.html"));
         if slips.is_empty() {
+            if forced.contains(&day) {
+                crate::fsutil::remove_if_present(&path, "remove the slip page")?;
+            }
             continue;
         }
         let html = run.renderer.render(
@@ -247,6 +296,9 @@ pub(super) fn write_slips(
         if !placed.is_empty() {
             summary.print_files.push(path);
         }
+    }
+    if !forced.is_empty() {
+        crate::fsutil::remove_if_present(&rewrite_days_path(gp.data_dir()), "remove")?;
     }
     Ok(())
 }

@@ -42,12 +42,8 @@ pub fn original_path(data_dir: &Path, hash: &str) -> PathBuf {
 
 /// Deletes a private original (after an erasure); a file already gone is fine.
 pub fn delete_original(data_dir: &Path, hash: &str) -> Result<()> {
-    let p = original_path(data_dir, hash);
-    match std::fs::remove_file(&p) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io("delete the photo", p, e)),
-    }
+    crate::fsutil::remove_if_present(&original_path(data_dir, hash), "delete the photo")?;
+    Ok(())
 }
 
 /// Deletes the web copies of a photo and their sidecar (after an erasure); copies already
@@ -59,11 +55,7 @@ pub fn delete_copies(data_dir: &Path, hash: &str) -> Result<()> {
         .map(|&s| copy_path(data_dir, hash, s))
         .chain([sidecar_path(data_dir, hash)]);
     for p in files {
-        match std::fs::remove_file(&p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io("delete the photo copy", p, e)),
-        }
+        crate::fsutil::remove_if_present(&p, "delete the photo copy")?;
     }
     Ok(())
 }

@@ -355,18 +355,24 @@ pub fn mark_failed(conn: &Connection, id: i64, kind: ErrorKind, error: &str) -> 
     Ok(())
 }
 
-/// The Message-IDs of every delivery about any of a student's evidence.
-pub fn message_ids_about_student(conn: &Connection, student: StudentId) -> Result<Vec<String>> {
+/// Every delivery about any of a student's evidence: its Message-ID, kind, and when it
+/// was queued.
+pub fn about_student(
+    conn: &Connection,
+    student: StudentId,
+) -> Result<Vec<(String, Kind, DateTime<Utc>)>> {
     let mut st = conn.prepare(
-        "SELECT DISTINCT d.message_id FROM deliveries d
+        "SELECT DISTINCT d.message_id, d.kind, d.created_at FROM deliveries d
          JOIN delivery_items i ON i.delivery_id = d.id
          JOIN evidence e ON e.id = i.evidence_id
          WHERE e.student_id = ?1",
     )?;
-    let ids = st
-        .query_map([student], |r| r.get(0))?
+    let rows = st
+        .query_map([student], |r| {
+            Ok((r.get(0)?, Kind::parse(&r.get::<_, String>(1)?), r.get(2)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(ids)
+    Ok(rows)
 }
 
 /// Removes a delivery that was never sent (its evidence was erased or withdrawn).

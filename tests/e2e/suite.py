@@ -333,6 +333,7 @@ def station_flow_from_name_to_confirmation_with_a_photo(s):
         photo = png_file(os.path.join(Env.tmp, "work.png"))
         s.find("#photo-file").send_keys(photo)
         s.wait("#keep", timeout=30)
+        assert not s.find("#camera-note").displayed(), "the no-camera note covers the chosen photo"
         shot(s, "station-photo-file")
     assert_fits(s)
     s.find("#keep").click()

@@ -109,6 +109,8 @@ function showPhotoButtons(mode) {
   $('keep').hidden = mode !== 'taken';
   $('video').hidden = mode !== 'live';
   $('preview').hidden = mode !== 'taken';
+  // "No camera here..." is for the empty frame; it never covers the child's photo.
+  if (mode !== 'none') $('camera-note').hidden = true;
   if (mode === 'taken') {
     $('preview').src = state.photoUrl;
     $('preview').alt = t('station.photo_preview');
