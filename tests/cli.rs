@@ -583,6 +583,33 @@ fn review_list_points_out_names_the_blog_must_not_show() {
         .iter()
         .any(|m| m["reason"] == "last_name" && m["found"] == last));
 
+    // `approve --all` approves what is ready and leaves this one, saying so (on stderr
+    // too in --json, whose output stays the array of approved evidence).
+    let out = cli(&data)
+        .args(["review", "approve", "--all"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("Left for a look: evidence {id} ")),
+        "{text}"
+    );
+    let waiting = run_json(&data, &["review", "list"]);
+    let waiting: Vec<i64> = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(waiting, vec![id], "only the flagged evidence still waits");
+    let out = cli(&data)
+        .args(["review", "approve", "--all", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&out.stdout), serde_json::json!([]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Left for a look"));
+
     cli(&data)
         .args([
             "review",
@@ -595,4 +622,10 @@ fn review_list_points_out_names_the_blog_must_not_show() {
         .success();
     let out = cli(&data).args(["review", "list"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&format!("Check evidence {id}")));
+    let done = run_json(&data, &["review", "approve", "--all"]);
+    assert_eq!(
+        done[0]["id"].as_i64(),
+        Some(id),
+        "ready now: --all approves it"
+    );
 }

@@ -317,7 +317,8 @@ pub enum ReviewCmd {
         #[arg(long)]
         all: bool,
     },
-    /// Approve evidence by id, or everything waiting with --all.
+    /// Approve evidence by id, or with --all everything waiting whose words name no one the
+    /// blog must not show (`review list` points those out).
     Approve {
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         ids: Vec<EvidenceId>,
@@ -1004,15 +1005,47 @@ fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
             } else {
                 gp.approve(&ids)?
             };
-            ctx.print(&done, || match done.len() {
-                0 => "Nothing waited for review.".into(),
-                n => format!(
-                    "Approved {n}: {}. The next sync sends them home.",
-                    done.iter()
-                        .map(|e| e.id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+            // What --all left: said on stderr too, so that a script's JSON stays an array.
+            let left: Vec<String> = if all {
+                gp.evidence_list(Some(ReviewStatus::Waiting))?
+                    .iter()
+                    .filter(|v| !v.mentions.is_empty())
+                    .map(|v| v.evidence.id.to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let left_note = (!left.is_empty()).then(|| {
+                format!(
+                    "Left for a look: evidence {} (the words name someone the blog must not show: see `goalpost review list`). Correct the words with `goalpost review edit`, or approve by id once checked.",
+                    left.join(", ")
+                )
+            });
+            if ctx.json {
+                if let Some(n) = &left_note {
+                    eprintln!("{n}");
+                }
+            }
+            ctx.print(&done, || {
+                let mut out = match done.len() {
+                    0 => "Nothing waited for review.".to_string(),
+                    n => format!(
+                        "Approved {n}: {}. The next sync sends them home.",
+                        done.iter()
+                            .map(|e| e.id.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                if let Some(n) = &left_note {
+                    if done.is_empty() {
+                        out.clear();
+                    } else {
+                        out.push('\n');
+                    }
+                    out.push_str(n);
+                }
+                out
             })
         }
         ReviewCmd::Return { id, reason } => {
