@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::model::{ConsentSet, Purpose, Student, StudentId};
 
@@ -125,19 +126,11 @@ impl<'a> Folded<'a> {
     }
 }
 
-/// One character folded for matching: lower case, without its accent.
+/// One character folded for matching: lower case, decomposed (NFD), its accents dropped.
 fn fold(ch: char) -> impl Iterator<Item = char> {
-    ch.to_lowercase().map(|c| match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
-        'è' | 'é' | 'ê' | 'ë' | 'ē' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ō' | 'ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
-        'ý' | 'ÿ' => 'y',
-        'ñ' => 'n',
-        'ç' => 'c',
-        other => other,
-    })
+    ch.to_lowercase()
+        .nfd()
+        .filter(|&c| !unicode_normalization::char::is_combining_mark(c))
 }
 
 #[cfg(test)]
@@ -234,6 +227,9 @@ mod tests {
             ]
         );
         assert!(reasons("", 4).is_empty());
+        // Any accent folds, not only a listed few.
+        let folded: String = "Čapek Ștefan Zoë".chars().flat_map(fold).collect();
+        assert_eq!(folded, "capek stefan zoe");
         assert!(reasons("🌱🌱 plants need light 🌱", 4).is_empty());
     }
 }
