@@ -13,8 +13,7 @@
 //! student was added (which tells them apart from a later student given the same id), and
 //! when they were erased. Never a name.
 
-use std::collections::HashSet;
-use std::io::Write;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -75,17 +74,13 @@ pub fn read_erasures(data_dir: &Path) -> Result<Vec<Erasure>> {
 
 /// Adds an erasure to the list and flushes it to disk before the erasure itself happens.
 fn note_erasure(data_dir: &Path, e: &Erasure) -> Result<()> {
-    let path = erasures_path(data_dir);
-    let mut line = serde_json::to_string(e).map_err(|e| Error::invalid(e.to_string()))?;
+    let mut line = serde_json::to_string(e)?;
     line.push('\n');
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| Error::io("note the erasure in", &path, e))?;
-    f.write_all(line.as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(|e| Error::io("note the erasure in", &path, e))
+    crate::fsutil::append_synced(
+        &erasures_path(data_dir),
+        line.as_bytes(),
+        "note the erasure in",
+    )
 }
 
 impl Goalpost {
@@ -153,7 +148,7 @@ impl Goalpost {
     /// restore of a backup taken before they were erased). A later student who was given
     /// the same id is told apart by when they were added, and kept.
     pub fn erase_again(&self) -> Result<Vec<StudentId>> {
-        let mut done = HashSet::new();
+        let mut done = BTreeSet::new();
         for e in read_erasures(self.data_dir())? {
             if done.contains(&e.student_id) {
                 continue;
@@ -164,8 +159,6 @@ impl Goalpost {
                 done.insert(e.student_id);
             }
         }
-        let mut ids: Vec<StudentId> = done.into_iter().collect();
-        ids.sort_unstable();
-        Ok(ids)
+        Ok(done.into_iter().collect())
     }
 }

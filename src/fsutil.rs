@@ -19,6 +19,17 @@ fn parent_of(path: &Path) -> &Path {
     }
 }
 
+/// Appends `bytes` to the file at `path` (made if missing) and flushes it to disk before
+/// returning: for small lists that must outlive a crash right after.
+pub fn append_synced(path: &Path, bytes: &[u8], action: &'static str) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .map_err(|e| Error::io(action, path, e))
+}
+
 /// Removes a file; one already gone is fine. Returns whether it was there. `action` names
 /// what was being removed, for the error ("remove the photo copy").
 pub fn remove_if_present(path: &Path, action: &'static str) -> Result<bool> {

@@ -408,12 +408,7 @@ fn a_database_from_a_newer_goalpost_is_refused() {
 
 #[test]
 fn roster_export_import_and_erase_through_the_cli() {
-    let d = tempfile::tempdir().unwrap();
-    let data = d.path().join("demo");
-    cli(&data)
-        .args(["demo", "--students", "6"])
-        .assert()
-        .success();
+    let (d, data) = demo_data_dir(6);
     let file = d.path().join("roster.csv");
     cli(&data)
         .args(["roster", "export"])
@@ -452,12 +447,7 @@ fn roster_export_import_and_erase_through_the_cli() {
 
 #[test]
 fn backup_and_restore_through_the_cli() {
-    let d = tempfile::tempdir().unwrap();
-    let data = d.path().join("demo");
-    cli(&data)
-        .args(["demo", "--students", "4"])
-        .assert()
-        .success();
+    let (d, data) = demo_data_dir(4);
     let backup = d.path().join("room7.goalpost");
     cli(&data).arg("backup").arg(&backup).assert().success();
     let saved = dump(&data);
@@ -526,12 +516,7 @@ fn blog_theme_prints_the_folder_and_offers_the_built_in_templates() {
 /// the same in `--json` (`mentions`); corrected words clear it.
 #[test]
 fn review_list_points_out_names_the_blog_must_not_show() {
-    let d = tempfile::tempdir().unwrap();
-    let data = d.path().join("demo");
-    cli(&data)
-        .args(["demo", "--students", "6"])
-        .assert()
-        .success();
+    let (_d, data) = demo_data_dir(6);
     let students = run_json(&data, &["student", "list"]);
     let students = students.as_array().unwrap();
     let goal = run_json(&data, &["goal", "list"])

@@ -7,7 +7,7 @@ mod blog_support;
 
 use std::path::Path;
 
-use blog_support::{evidence_with_photo, now};
+use blog_support::{evidence_with_photo, now, tree};
 use goalpost::erasure::{erasures_path, read_erasures};
 use goalpost::{Channel, Clock, Goalpost};
 
@@ -63,19 +63,11 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 
 /// Files under `dir` whose bytes hold `needle`.
 fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if contains(&std::fs::read(&p).unwrap(), needle) {
-                out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            }
-        }
-    }
-    out
+    tree(dir)
+        .into_iter()
+        .filter(|(_, bytes)| contains(bytes, needle))
+        .map(|(rel, _)| rel)
+        .collect()
 }
 
 fn copies_of(data: &Path, hash: &str) -> Vec<String> {

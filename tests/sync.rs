@@ -13,13 +13,7 @@ use goalpost::{Clock, Goalpost};
 use serde_json::Value;
 
 fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let data = d.path().join("demo");
-    cli(&data)
-        .args(["demo", "--students", "8"])
-        .assert()
-        .success();
-    (d, data)
+    demo_data_dir(8)
 }
 
 fn sync_json(data: &Path, extra: &[&str]) -> Value {

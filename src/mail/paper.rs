@@ -167,7 +167,6 @@ pub(crate) fn rewrite_slip_pages(data_dir: &Path, times: &[DateTime<Utc>]) -> Re
     if times.is_empty() {
         return Ok(());
     }
-    let path = rewrite_days_path(data_dir);
     let dir = print_dir(data_dir);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the print folder", &dir, e))?;
     let mut lines = String::new();
@@ -180,13 +179,11 @@ pub(crate) fn rewrite_slip_pages(data_dir: &Path, times: &[DateTime<Utc>]) -> Re
             lines.push_str(&format!("{d}\n"));
         }
     }
-    use std::io::Write;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut f| f.write_all(lines.as_bytes()).and_then(|()| f.sync_all()))
-        .map_err(|e| Error::io("note the slip pages to write again in", &path, e))
+    crate::fsutil::append_synced(
+        &rewrite_days_path(data_dir),
+        lines.as_bytes(),
+        "note the slip pages to write again in",
+    )
 }
 
 fn read_rewrite_days(data_dir: &Path) -> BTreeSet<NaiveDate> {

@@ -45,6 +45,17 @@ pub fn cli(data_dir: &Path) -> Command {
     c
 }
 
+/// A demo class of `students` made by `goalpost demo`, in `<temp>/demo`.
+pub fn demo_data_dir(students: usize) -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("demo");
+    cli(&data)
+        .args(["demo", "--students", &students.to_string()])
+        .assert()
+        .success();
+    (d, data)
+}
+
 /// Every row of every table, in a stable order: equal dumps mean an unchanged database.
 pub fn dump(data_dir: &Path) -> String {
     let conn = rusqlite::Connection::open(data_dir.join("goalpost.sqlite3")).unwrap();

@@ -26,14 +26,16 @@ export async function render(root, view) {
   const errorBox = errorRegion();
   const act = actor(view, errorBox);
 
-  const ready = list.filter((e) => !(e.mentions || []).length);
-  const flagged = list.length - ready.length;
+  // Core's approve_all approves exactly the evidence without mentions; the counts here
+  // only label the button.
+  const flagged = list.filter((e) => (e.mentions || []).length).length;
+  const ready = list.length - flagged;
   root.replaceChildren(
     screenHead(t('review.title'), {
-      actions: ready.length > 1
+      actions: ready > 1
         ? h('button', { type: 'button', class: 'btn primary', 'data-action': 'approve-all',
-          onclick: () => act(() => api.approve(ready.map((e) => e.id)), (r) => t('review.approved_n', { n: r.length })) },
-        flagged ? t('review.approve_ready', { n: ready.length }) : t('review.approve_all', { n: ready.length }))
+          onclick: () => act(() => api.approveAll(), (r) => t('review.approved_n', { n: r.length })) },
+        flagged ? t('review.approve_ready', { n: ready }) : t('review.approve_all', { n: ready }))
         : null,
     }),
     flagged ? h('p', { class: 'notice', 'data-testid': 'review-flagged' }, t('review.flagged_n', { n: flagged })) : '',
