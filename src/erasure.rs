@@ -102,7 +102,10 @@ impl Goalpost {
         self.erase(id)
     }
 
-    /// The erasure itself, once it is on the list.
+    /// The erasure itself, once it is on the list. What only the database knows (which
+    /// slips and emails were about the child) is gathered, and the slip pages are put on
+    /// the next sync's list, before the rows go: after that nothing could find them again.
+    /// Every file is then removed even if one cannot be; the first failure is returned.
     fn erase(&self, id: StudentId) -> Result<Erased> {
         let conn = self.store().conn();
         let evidence = store::evidence::list(conn, None)?
@@ -110,18 +113,8 @@ impl Goalpost {
             .filter(|e| e.student_id == id)
             .count();
         let deliveries = store::outbox::about_student(conn, id)?;
-        let orphans = self.store().in_tx(|tx| {
-            store::students::delete(tx, id)?;
-            store::photos::delete_unreferenced(tx)
-        })?;
-        // The freed pages are zeroed (`secure_delete`); move them out of the write-ahead
-        // log into the database file now, and empty the log.
-        self.store().checkpoint_truncate()?;
-        for hash in &orphans {
-            photo::delete_original(self.data_dir(), hash)?;
-            photo::delete_copies(self.data_dir(), hash)?;
-        }
-        // Printed slips: their pages are written again without the child at the next sync.
+        // Printed slips: their pages are written again without the child at the next sync
+        // (harmless if the erasure then fails: an unchanged page is not rewritten).
         let slips: Vec<_> = deliveries
             .iter()
             .filter(|(_, kind, _)| *kind == store::outbox::Kind::Slip)
@@ -129,12 +122,35 @@ impl Goalpost {
             .collect();
         mail::paper::rewrite_slip_pages(self.data_dir(), &slips)?;
         let outbox = mail::outbox_dir(self.data_dir());
-        let mut emails_removed = 0;
-        for (mid, _, _) in deliveries {
-            let p = outbox.join(mail::eml_file_name(&mid));
-            if crate::fsutil::remove_if_present(&p, "delete the email")? {
-                emails_removed += 1;
+        let emails: Vec<PathBuf> = deliveries
+            .iter()
+            .map(|(mid, _, _)| outbox.join(mail::eml_file_name(mid)))
+            .collect();
+
+        let orphans = self.store().in_tx(|tx| {
+            store::students::delete(tx, id)?;
+            store::photos::delete_unreferenced(tx)
+        })?;
+        // The freed pages are zeroed (`secure_delete`); move them out of the write-ahead
+        // log into the database file now, and empty the log.
+        let mut first_error = self.store().checkpoint_truncate().err();
+        let mut keep_first = |r: Result<bool>| match r {
+            Ok(removed) => removed,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                false
             }
+        };
+        for hash in &orphans {
+            keep_first(photo::delete_original(self.data_dir(), hash).map(|()| true));
+            keep_first(photo::delete_copies(self.data_dir(), hash).map(|()| true));
+        }
+        let emails_removed = emails
+            .iter()
+            .filter(|p| keep_first(crate::fsutil::remove_if_present(p, "delete the email")))
+            .count();
+        if let Some(e) = first_error {
+            return Err(e);
         }
         Ok(Erased {
             student_id: id,

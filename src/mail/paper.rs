@@ -186,12 +186,32 @@ pub(crate) fn rewrite_slip_pages(data_dir: &Path, times: &[DateTime<Utc>]) -> Re
     )
 }
 
-fn read_rewrite_days(data_dir: &Path) -> BTreeSet<NaiveDate> {
-    std::fs::read_to_string(rewrite_days_path(data_dir))
+/// Takes the days to write again: the list is renamed (atomically) first, so an erasure
+/// that adds days while this run works starts a new list for the next run instead of
+/// losing them. A list taken by a run that did not finish is taken again first; a newer
+/// list then waits for the next run.
+fn take_rewrite_days(data_dir: &Path) -> Result<(BTreeSet<NaiveDate>, PathBuf)> {
+    let list = rewrite_days_path(data_dir);
+    let taken = list.with_extension("taking");
+    if !taken.exists() {
+        match std::fs::rename(&list, &taken) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::io(
+                    "take the list of slip pages to write again",
+                    list,
+                    e,
+                ))
+            }
+        }
+    }
+    let days = std::fs::read_to_string(&taken)
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.trim().parse().ok())
-        .collect()
+        .collect();
+    Ok((days, taken))
 }
 
 /// Writes the slip pages that queued slips belong on, and marks those slips sent. A page
@@ -204,7 +224,7 @@ pub(super) fn write_slips(
 ) -> Result<()> {
     let rows = outbox::slips(gp.store().conn())?;
     let day_of = |d: &outbox::Delivery| d.created_at.with_timezone(&run.tz).date_naive();
-    let forced = read_rewrite_days(gp.data_dir());
+    let (forced, taken) = take_rewrite_days(gp.data_dir())?;
     let days: BTreeSet<NaiveDate> = rows
         .iter()
         .filter(|d| d.status == outbox::Status::Queued)
@@ -294,9 +314,7 @@ pub(super) fn write_slips(
             summary.print_files.push(path);
         }
     }
-    if !forced.is_empty() {
-        crate::fsutil::remove_if_present(&rewrite_days_path(gp.data_dir()), "remove")?;
-    }
+    crate::fsutil::remove_if_present(&taken, "remove")?;
     Ok(())
 }
 
@@ -374,5 +392,30 @@ impl Goalpost {
         let path = dir.join(format!("goal-sheet-s{}-{}.html", sheet.student_id, l.lang));
         crate::fsutil::write_if_changed(&path, html.as_bytes())?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Days an erasure adds while a run works on the taken list are kept for the next run;
+    /// a list taken by a run that died is taken again first.
+    #[test]
+    fn the_slip_rewrite_list_is_taken_whole_and_never_loses_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |s: &str| -> DateTime<Utc> { format!("{s}T12:00:00Z").parse().unwrap() };
+        let day = |s: &str| -> NaiveDate { s.parse().unwrap() };
+        rewrite_slip_pages(dir.path(), &[at("2026-11-10")]).unwrap();
+        let (first, taken) = take_rewrite_days(dir.path()).unwrap();
+        assert!(first.contains(&day("2026-11-10")));
+        // Meanwhile an erasure asks for another day; the run then dies before finishing.
+        rewrite_slip_pages(dir.path(), &[at("2026-11-20")]).unwrap();
+        let (again, _) = take_rewrite_days(dir.path()).unwrap();
+        assert_eq!(again, first, "the unfinished list first");
+        crate::fsutil::remove_if_present(&taken, "remove").unwrap();
+        let (next, _) = take_rewrite_days(dir.path()).unwrap();
+        assert!(next.contains(&day("2026-11-20")), "the day added meanwhile");
+        assert!(!next.contains(&day("2026-11-10")));
     }
 }

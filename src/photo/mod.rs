@@ -42,6 +42,7 @@ pub fn original_path(data_dir: &Path, hash: &str) -> PathBuf {
 
 /// Deletes a private original (after an erasure); a file already gone is fine.
 pub fn delete_original(data_dir: &Path, hash: &str) -> Result<()> {
+    check_hash(hash)?; // a hash from a damaged database never names another file
     crate::fsutil::remove_if_present(&original_path(data_dir, hash), "delete the photo")?;
     Ok(())
 }
@@ -50,6 +51,7 @@ pub fn delete_original(data_dir: &Path, hash: &str) -> Result<()> {
 /// gone are fine. The copies index needs no change: it trusts an entry only while every
 /// copy is still in the folder.
 pub fn delete_copies(data_dir: &Path, hash: &str) -> Result<()> {
+    check_hash(hash)?;
     let files = Size::ALL
         .iter()
         .map(|&s| copy_path(data_dir, hash, s))
