@@ -115,7 +115,7 @@ impl Goalpost {
     }
 
     /// Stores what [`Goalpost::check_settings`] returned, in one transaction.
-    pub fn save_settings(&self, checked: Vec<(&str, Option<String>)>) -> Result<()> {
+    pub(crate) fn save_settings(&self, checked: Vec<(&str, Option<String>)>) -> Result<()> {
         self.store().in_tx(|tx| {
             for (name, v) in &checked {
                 match v {

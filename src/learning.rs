@@ -187,7 +187,6 @@ impl Goalpost {
         ids.iter().map(|&id| self.evidence(id)).collect()
     }
 
-    /// Approves everything that is waiting.
     /// Approves everything waiting whose words name no one the blog must not show (see
     /// [`crate::mentions`]); evidence whose words do waits for the teacher's look, and is
     /// approved by id once the words are right. Returns what it approved.

@@ -495,8 +495,17 @@ def overlapping_draws_never_mix(s):
       })().catch((err) => done(['error', String(err && err.stack || err)]));""")
     assert log == [True, "fast", False, "fast", "fast", "fast", True, "fast", True, False, "other"], log
 
-    # The real window: Review, Class and Goals asked for at once; Goals is what stays.
-    s.execute("location.hash = '#review'; location.hash = '#class'; location.hash = '#goals';")
+    # The real window: Review, Class and Goals asked for one after another, each before the
+    # one before has answered (a yield between them lets each hashchange see its own
+    # screen: set in one go, every handler would read '#goals'); Goals is what stays.
+    s.execute_async("""
+      const done = arguments[arguments.length - 1];
+      const next = () => new Promise((r) => setTimeout(r, 0));
+      (async () => {
+        location.hash = '#review'; await next();
+        location.hash = '#class'; await next();
+        location.hash = '#goals'; done(true);
+      })();""")
     s.wait_until("(document.querySelector('#screen > .screen-frame') || {}).dataset?.screen === 'goals'")
     time.sleep(1.5)  # long enough for the earlier draws to answer
     drawn = s.execute("return [...document.querySelectorAll('#screen > *')].map((e) => e.dataset.screen || e.tagName);")

@@ -1,6 +1,6 @@
 'use strict';
 // Small helpers to build elements without innerHTML (no markup from data, ever).
-import { t, has, language } from './i18n.js';
+import { coded, t, language } from './i18n.js';
 
 /** h('button', {class: 'x', dataset: {id: 1}, onclick: f}, 'text', child) */
 export function h(tag, attrs, ...children) {
@@ -33,8 +33,7 @@ export function clear(el) {
  */
 export function errorHeadline(err) {
   if (!err || !err.kind || language() === 'en') return '';
-  const key = `error.kind.${err.kind}`;
-  return has(key) ? t(key) : t('error.title');
+  return coded('error.kind', err.kind, t('error.title'));
 }
 
 /**

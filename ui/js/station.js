@@ -269,8 +269,13 @@ function wire() {
   $('choose-file').addEventListener('click', () => $('photo-file').click());
   $('photo-file').addEventListener('change', chooseFile);
   $('words-form').addEventListener('submit', send);
-  // Refused only before the teacher chose a PIN: then the child is told to go and ask.
-  $('call-teacher').addEventListener('click', () => api.callTeacher().catch(() => {
+  // Refused (forbidden) only before the teacher chose a PIN: then the child is told to go
+  // and ask. Anything else shows as any other error.
+  $('call-teacher').addEventListener('click', () => api.callTeacher().catch((err) => {
+    if (err && err.kind !== 'forbidden') {
+      showError($('fatal'), err);
+      return;
+    }
     showError($('fatal'), { message: t('station.ask_teacher') });
     setTimeout(() => showError($('fatal'), null), 8000);
   }));
