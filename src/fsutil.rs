@@ -66,15 +66,13 @@ pub fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-/// Whether `a` and `b` are the very same file (hard links of one another, on Unix).
-pub fn same_file(a: &Path, b: &Path) -> bool {
+/// Whether two files' metadata are of the very same file (hard links of one another);
+/// never on systems without inodes.
+pub fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        match (std::fs::metadata(a), std::fs::metadata(b)) {
-            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-            _ => false,
-        }
+        same_device(a, b) && a.ino() == b.ino()
     }
     #[cfg(not(unix))]
     {
@@ -83,24 +81,26 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Whether the files at `a` and `b` hold the same bytes (false if either cannot be read).
-pub fn same_file_bytes(a: &Path, b: &Path) -> bool {
-    use std::io::Read;
-    let (Ok(mut fa), Ok(mut fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else {
-        return false;
-    };
-    let (mut ba, mut bb) = ([0u8; 8192], [0u8; 8192]);
-    loop {
-        let n = match fa.read(&mut ba) {
-            Ok(n) => n,
-            Err(_) => return false,
-        };
-        if n == 0 {
-            return fb.read(&mut bb[..1]).is_ok_and(|m| m == 0);
-        }
-        if fb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
-            return false;
-        }
+/// Whether two files' metadata are of one file system (so one can be a hard link to a
+/// file of the other); never on systems without inodes.
+pub fn same_device(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        a.dev() == b.dev()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
+/// Whether `a` and `b` are the very same file (hard links of one another, on Unix).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => same_inode(&x, &y),
+        _ => false,
     }
 }
 

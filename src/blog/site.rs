@@ -719,11 +719,14 @@ impl Site {
         // The copies' identities come with them from `ensure_copies`; only copies given
         // without (a dry run, tests) need the copy cache listed.
         let unknown = infos.iter().any(|(_, i)| i.file_id.is_none());
-        let linked = if infos.is_empty() {
-            None
-        } else {
-            hard_links(&media_dir, self.media.as_ref(), &self.copies_dir, unknown)
-        };
+        let linked = self
+            .media
+            .as_ref()
+            .filter(|_| !infos.is_empty())
+            .and_then(|media| {
+                let cache = hard_links(&media_dir, &self.copies_dir, unknown)?;
+                Some((media, cache))
+            });
         let (quality, recipe) = self.copy_recipe;
         infos
             .into_par_iter()
@@ -800,45 +803,27 @@ impl Site {
     }
 }
 
-/// The files of the blog's media folder by name with their inodes (`listed`, or listed
-/// now), and those of the copy cache if `cache_too`, if both folders are on the same file
-/// system (where a copy is published as a hard link, and the same inode in both means the
-/// very same file). `None` where that cannot be told from a listing (another file system,
-/// a system without inodes, a folder that cannot be listed): each file is then looked at.
-fn hard_links<'a>(
+/// Whether the blog's media folder and the copy cache are on the same file system (where a
+/// copy is published as a hard link, and the same inode in both listings means the very
+/// same file), with the copy cache's files listed if `cache_too`. `None` where that cannot
+/// be told from listings (another file system, a system without inodes, a folder that
+/// cannot be listed): each file is then looked at.
+fn hard_links(
     media: &std::path::Path,
-    listed: Option<&'a fsutil::Listing>,
     cache: &std::path::Path,
     cache_too: bool,
-) -> Option<(
-    std::borrow::Cow<'a, fsutil::Listing>,
-    Option<fsutil::Listing>,
-)> {
-    #[cfg(unix)]
-    {
-        use std::borrow::Cow;
-        use std::os::unix::fs::MetadataExt;
-        let (m, c) = (
-            std::fs::metadata(media).ok()?,
-            std::fs::metadata(cache).ok()?,
-        );
-        if m.dev() != c.dev() {
-            return None;
-        }
-        let (m, c) = rayon::join(
-            || match listed {
-                Some(l) => Ok(Cow::Borrowed(l)),
-                None => fsutil::list_files(media).map(Cow::Owned),
-            },
-            || cache_too.then(|| fsutil::list_files(cache)),
-        );
-        Some((m.ok()?, c.transpose().ok()?))
+) -> Option<Option<fsutil::Listing>> {
+    let (m, c) = (
+        std::fs::metadata(media).ok()?,
+        std::fs::metadata(cache).ok()?,
+    );
+    if !fsutil::same_device(&m, &c) {
+        return None;
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (media, listed, cache, cache_too);
-        None
-    }
+    cache_too
+        .then(|| fsutil::list_files(cache))
+        .transpose()
+        .ok()
 }
 
 /// A serialisable value as a template value.
