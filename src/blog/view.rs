@@ -129,7 +129,7 @@ pub struct PhotoView {
 /// What every page needs to know of a post (its link, its labels, the groups it is in),
 /// made for every post at every build. The rest of its [`PostView`] is made only for the
 /// pages that are rendered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PostHead {
     pub slug: String,
     pub url: String,
@@ -164,24 +164,17 @@ impl Labels {
     }
 }
 
+/// A post as its own page and the lists show it: its head's fields (`post.url`,
+/// `post.name`...) and the rest.
 #[derive(Debug, Clone, Serialize)]
-pub struct PostView {
-    pub slug: String,
-    pub url: String,
-    /// The display name, or the neutral label.
-    pub name: String,
-    pub student_url: Option<String>,
-    pub goal: String,
-    pub subject: String,
-    pub subject_url: String,
-    pub month_url: String,
-    pub month_label: String,
+pub struct PostView<'a> {
+    #[serde(flatten)]
+    pub head: &'a PostHead,
     /// The student's words, one paragraph per item.
     pub words: Vec<String>,
     /// The beginning of the words, for lists.
     pub excerpt: String,
     pub date_iso: String,
-    pub date_label: String,
     pub next_goal: Option<String>,
     pub photo: Option<PhotoView>,
 }
@@ -228,12 +221,12 @@ pub fn post_head(p: &PublicPost, words: &Words, labels: &Labels) -> PostHead {
 /// Everything templates see of a post. A pure function of the post, its head, the words
 /// and the copies of its photo: a page's key covers these through the post's digest and
 /// the build's salt (see `site`).
-pub fn post_view(
+pub fn post_view<'a>(
     p: &PublicPost,
-    head: &PostHead,
+    head: &'a PostHead,
     words: &Words,
     copies: &HashMap<&str, &Copies>,
-) -> PostView {
+) -> PostView<'a> {
     let text = clean(&p.words);
     let paragraphs: Vec<String> = text
         .split('\n')
@@ -245,21 +238,11 @@ pub fn post_view(
         .as_deref()
         .and_then(|h| copies.get(h))
         .and_then(|c| photo_view(c, words.t("photo-alt", &[("goal", &head.goal)])));
-    let h = head.clone();
     PostView {
-        slug: h.slug,
-        url: h.url,
-        name: h.name,
-        student_url: h.student_url,
-        goal: h.goal,
-        subject: h.subject,
-        subject_url: h.subject_url,
-        month_url: h.month_url,
-        month_label: h.month_label,
+        head,
         excerpt: excerpt(paragraphs.first().map(String::as_str).unwrap_or(""), 180),
         words: paragraphs,
         date_iso: p.day.format("%Y-%m-%d").to_string(),
-        date_label: h.date_label,
         next_goal: p.next_goal.as_deref().map(clean),
         photo,
     }
