@@ -341,6 +341,95 @@ fn every_key_the_ui_names_exists() {
     );
 }
 
+/// Every code core sends for the window to put in words (`review.mention.${reason}`,
+/// `reason.failure.${code}`, `reason.unreachable.${code}`, `error.kind.${kind}`) has words
+/// in English, so no screen shows a raw key. Each list is checked against its enum by an
+/// exhaustive `match`: a new variant does not compile until it is listed here.
+#[test]
+fn every_code_core_sends_has_words() {
+    use goalpost::mail::{FailureCode, UnreachableCode};
+    use goalpost::mentions::MentionReason;
+    use goalpost::ErrorKind;
+
+    fn words<T: serde::Serialize>(prefix: &str, all: &[T]) -> Vec<String> {
+        all.iter()
+            .map(|v| {
+                let code = serde_json::to_value(v).unwrap();
+                format!("{prefix}.{}", code.as_str().unwrap())
+            })
+            .collect()
+    }
+    let mentions = [
+        MentionReason::LastName,
+        MentionReason::NoBlogConsent,
+        MentionReason::NoNameConsent,
+    ];
+    match mentions[0] {
+        MentionReason::LastName | MentionReason::NoBlogConsent | MentionReason::NoNameConsent => {}
+    }
+    let failures = [
+        FailureCode::AddressRefused,
+        FailureCode::Refused,
+        FailureCode::GaveUp,
+        FailureCode::OutcomeUnknown,
+        FailureCode::MessageProblem,
+    ];
+    match failures[0] {
+        FailureCode::AddressRefused
+        | FailureCode::Refused
+        | FailureCode::GaveUp
+        | FailureCode::OutcomeUnknown
+        | FailureCode::MessageProblem => {}
+    }
+    let unreachable = [UnreachableCode::NoEmail, UnreachableCode::AddressRefused];
+    match unreachable[0] {
+        UnreachableCode::NoEmail | UnreachableCode::AddressRefused => {}
+    }
+    let kinds = [
+        ErrorKind::Invalid,
+        ErrorKind::NotFound,
+        ErrorKind::Ambiguous,
+        ErrorKind::Conflict,
+        ErrorKind::DataFolder,
+        ErrorKind::Busy,
+        ErrorKind::Photo,
+        ErrorKind::Mail,
+        ErrorKind::Io,
+        ErrorKind::Database,
+        ErrorKind::Forbidden,
+    ];
+    match kinds[0] {
+        ErrorKind::Invalid
+        | ErrorKind::NotFound
+        | ErrorKind::Ambiguous
+        | ErrorKind::Conflict
+        | ErrorKind::DataFolder
+        | ErrorKind::Busy
+        | ErrorKind::Photo
+        | ErrorKind::Mail
+        | ErrorKind::Io
+        | ErrorKind::Database
+        | ErrorKind::Forbidden => {}
+    }
+    let all = catalogs();
+    let en = &all.iter().find(|(n, _)| n == "en").unwrap().1;
+    let missing: Vec<String> = [
+        words("review.mention", &mentions),
+        words("reason.failure", &failures),
+        words("reason.unreachable", &unreachable),
+        words("error.kind", &kinds),
+    ]
+    .concat()
+    .into_iter()
+    .filter(|k| !en.contains_key(k))
+    .collect();
+    assert!(
+        missing.is_empty(),
+        "codes core sends without words in en.js:\n  {}",
+        missing.join("\n  ")
+    );
+}
+
 /// The keys named literally: `t('a.b'`, `t("a.b"`, and the `data-i18n*="a.b"` attributes.
 fn literal_keys(text: &str) -> Vec<String> {
     let mut out = Vec::new();
