@@ -12,7 +12,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{outbox_dir, secret, ServerUrl};
+use super::transport::ServerUrl;
+use super::{outbox_dir, secret};
 use crate::error::{Error, Result};
 use crate::Goalpost;
 
