@@ -292,7 +292,7 @@ pub struct EvidenceView {
     /// Names in the student's words the blog must not show, for the teacher to edit out
     /// before approving (see [`crate::mentions`]).
     #[serde(default)]
-    pub mentions: Vec<crate::mentions::Mention>,
+    pub mentions: Vec<Mention>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,4 +312,27 @@ pub struct SharingTime {
     pub title: String,
     pub place: String,
     pub note: String,
+}
+
+/// Why a name in a child's words needs the teacher's eye (found by `crate::mentions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MentionReason {
+    /// A student's last name: never on the blog.
+    LastName,
+    /// A classmate whose family has not agreed to the blog.
+    NoBlogConsent,
+    /// A student whose family has not agreed to their name on the blog.
+    NoNameConsent,
+}
+
+/// One name found in the words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    pub student_id: StudentId,
+    /// The student's display name, for the teacher.
+    pub name: String,
+    /// The name as it is written in the words.
+    pub found: String,
+    pub reason: MentionReason,
 }
