@@ -336,3 +336,43 @@ pub struct Mention {
     pub found: String,
     pub reason: MentionReason,
 }
+
+/// Why the last attempt at a delivery did not go through (the `error_kind` column, and
+/// `kind` in a failure note). The set is closed: a new case is a new variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The server said "try later" (4xx), or could not be reached.
+    Transient,
+    /// The server refused for good (5xx), or the contact has no usable address.
+    Permanent,
+    /// The connection broke after the whole message was sent: it may have arrived.
+    Unknown,
+    /// The mail settings are wrong; nothing is wrong with the message.
+    Config,
+    /// The message could not be made (a photo missing or unreadable).
+    Content,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Transient => "transient",
+            FailureKind::Permanent => "permanent",
+            FailureKind::Unknown => "unknown",
+            FailureKind::Config => "config",
+            FailureKind::Content => "content",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<FailureKind> {
+        Some(match s {
+            "transient" => FailureKind::Transient,
+            "permanent" => FailureKind::Permanent,
+            "unknown" => FailureKind::Unknown,
+            "config" => FailureKind::Config,
+            "content" => FailureKind::Content,
+            _ => return None,
+        })
+    }
+}

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::*;
 use crate::photo;
 use crate::plan::{FamilyItem, FamilyView};
-use crate::store::{self, outbox, outbox::ErrorKind};
+use crate::store::{self, outbox};
 use crate::Goalpost;
 
 impl Goalpost {
@@ -176,8 +176,9 @@ impl Goalpost {
             Ok(a) => a.to_string(),
             Err(code) => {
                 let u = Unreachable::note(c, code, false);
-                self.store()
-                    .in_tx(|tx| outbox::note_waiting(tx, d.id, ErrorKind::Permanent, &u.reason))?;
+                self.store().in_tx(|tx| {
+                    outbox::note_waiting(tx, d.id, FailureKind::Permanent, &u.reason)
+                })?;
                 summary.unreachable.push(u);
                 return Ok(None);
             }
@@ -186,7 +187,7 @@ impl Goalpost {
             Ok(p) => p,
             Err(e) => {
                 self.store().in_tx(|tx| {
-                    outbox::note_waiting(tx, d.id, ErrorKind::Content, &e.to_string())
+                    outbox::note_waiting(tx, d.id, FailureKind::Content, &e.to_string())
                 })?;
                 summary.waiting_for_photos += 1;
                 return Ok(None);
@@ -229,12 +230,12 @@ impl Goalpost {
             Err(e) => {
                 let reason = e.to_string();
                 self.store()
-                    .in_tx(|tx| outbox::mark_failed(tx, d.id, ErrorKind::Content, &reason))?;
+                    .in_tx(|tx| outbox::mark_failed(tx, d.id, FailureKind::Content, &reason))?;
                 summary.failures.push(FailureNote {
                     delivery_id: d.id,
                     contact_id: c.id,
                     contact: c.name.clone(),
-                    kind: ErrorKind::Content,
+                    kind: FailureKind::Content,
                     reason,
                     code: FailureCode::MessageProblem,
                 });
@@ -256,7 +257,7 @@ impl Goalpost {
         for (r, o) in ready.iter().zip(outcomes) {
             let c = r.contact;
             let note_failure =
-                |summary: &mut MailSummary, kind: ErrorKind, reason: &str, address: bool| {
+                |summary: &mut MailSummary, kind: FailureKind, reason: &str, address: bool| {
                     summary.failures.push(FailureNote {
                         delivery_id: r.d.id,
                         contact_id: c.id,
@@ -308,7 +309,7 @@ impl Goalpost {
                 }
                 Outcome::Stop(message) => {
                     // Not this message's fault: back in the queue, due at once once fixed.
-                    outbox::mark_retry(&tx, r.d.id, now, ErrorKind::Config, message)?;
+                    outbox::mark_retry(&tx, r.d.id, now, FailureKind::Config, message)?;
                 }
                 Outcome::NotTried => outbox::unmark_sending(&tx, r.d.id)?,
             }
@@ -378,12 +379,12 @@ enum Outcome {
     Sent,
     Retry {
         next: DateTime<Utc>,
-        kind: ErrorKind,
+        kind: FailureKind,
         message: String,
         unknown: bool,
     },
     Failed {
-        kind: ErrorKind,
+        kind: FailureKind,
         message: String,
         address: bool,
     },
@@ -413,7 +414,7 @@ fn outcome(
     match result {
         Ok(()) => Outcome::Sent,
         Err(Failure::Permanent { message, address }) => Outcome::Failed {
-            kind: ErrorKind::Permanent,
+            kind: FailureKind::Permanent,
             message,
             address,
         },
@@ -487,7 +488,7 @@ mod tests {
         assert!(matches!(
             outcome(t(), &row(Some(now - chrono::Duration::days(4))), now),
             Outcome::Failed {
-                kind: ErrorKind::Transient,
+                kind: FailureKind::Transient,
                 ..
             }
         ));
@@ -500,7 +501,7 @@ mod tests {
         assert!(matches!(
             outcome(u(), &row(Some(now - chrono::Duration::days(4))), now),
             Outcome::Failed {
-                kind: ErrorKind::Unknown,
+                kind: FailureKind::Unknown,
                 ..
             }
         ));

@@ -20,7 +20,7 @@ use super::{print_dir, Fallback, MailSummary};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::plan::{FamilyItem, FamilyView};
-use crate::store::{self, outbox, outbox::ErrorKind};
+use crate::store::{self, outbox};
 use crate::{photo, Goalpost};
 
 pub(super) struct SlipRun<'a> {
@@ -268,7 +268,7 @@ pub(super) fn write_slips(
                     Err(e) => {
                         if d.status == outbox::Status::Queued {
                             gp.store().in_tx(|tx| {
-                                outbox::note_waiting(tx, d.id, ErrorKind::Content, &e.to_string())
+                                outbox::note_waiting(tx, d.id, FailureKind::Content, &e.to_string())
                             })?;
                             summary.waiting_for_photos += 1;
                         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::model::*;
-use crate::store::outbox::{self, ErrorKind};
+use crate::store::outbox;
 
 /// What a run is doing, for a progress bar. Carries counts only, never a child's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,7 +39,7 @@ pub struct FailureNote {
     pub contact_id: ContactId,
     pub contact: String,
     /// transient (gave up), unknown (gave up), permanent, content
-    pub kind: ErrorKind,
+    pub kind: FailureKind,
     /// In English, with the server's own words: for the CLI and the log.
     pub reason: String,
     /// What happened, as a stable code a window can put in the teacher's language.
@@ -66,15 +66,15 @@ pub enum FailureCode {
 impl FailureCode {
     /// The code of a failure of `kind` (an [`Outcome::Failed`] or a compose error);
     /// `address`: the server refused the recipient's address.
-    pub(super) fn of(kind: ErrorKind, address: bool) -> Self {
+    pub(super) fn of(kind: FailureKind, address: bool) -> Self {
         match kind {
-            ErrorKind::Permanent if address => FailureCode::AddressRefused,
-            ErrorKind::Permanent => FailureCode::Refused,
-            ErrorKind::Transient => FailureCode::GaveUp,
-            ErrorKind::Unknown => FailureCode::OutcomeUnknown,
+            FailureKind::Permanent if address => FailureCode::AddressRefused,
+            FailureKind::Permanent => FailureCode::Refused,
+            FailureKind::Transient => FailureCode::GaveUp,
+            FailureKind::Unknown => FailureCode::OutcomeUnknown,
             // A settings problem stops the run and never fails a message; were it to,
             // the message could not be made as things are.
-            ErrorKind::Content | ErrorKind::Config => FailureCode::MessageProblem,
+            FailureKind::Content | FailureKind::Config => FailureCode::MessageProblem,
         }
     }
 }
@@ -295,21 +295,31 @@ mod tests {
     fn a_failed_message_has_a_code_for_each_way_it_can_fail() {
         let cases = [
             (
-                ErrorKind::Permanent,
+                FailureKind::Permanent,
                 true,
                 FailureCode::AddressRefused,
                 "address_refused",
             ),
-            (ErrorKind::Permanent, false, FailureCode::Refused, "refused"),
-            (ErrorKind::Transient, false, FailureCode::GaveUp, "gave_up"),
             (
-                ErrorKind::Unknown,
+                FailureKind::Permanent,
+                false,
+                FailureCode::Refused,
+                "refused",
+            ),
+            (
+                FailureKind::Transient,
+                false,
+                FailureCode::GaveUp,
+                "gave_up",
+            ),
+            (
+                FailureKind::Unknown,
                 false,
                 FailureCode::OutcomeUnknown,
                 "outcome_unknown",
             ),
             (
-                ErrorKind::Content,
+                FailureKind::Content,
                 false,
                 FailureCode::MessageProblem,
                 "message_problem",
@@ -323,9 +333,9 @@ mod tests {
             delivery_id: 3,
             contact_id: 7,
             contact: "Mere Parata".into(),
-            kind: ErrorKind::Permanent,
+            kind: FailureKind::Permanent,
             reason: "550 no such user".into(),
-            code: FailureCode::of(ErrorKind::Permanent, true),
+            code: FailureCode::of(FailureKind::Permanent, true),
         };
         let json = serde_json::to_value(&note).unwrap();
         assert_eq!(
