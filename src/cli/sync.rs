@@ -11,7 +11,7 @@ pub(super) fn blog(ctx: &Ctx, c: BlogCmd) -> Result<()> {
     let gp = ctx.class()?;
     match c {
         BlogCmd::Build => {
-            let r = crate::blog::build_with_copies(&gp)?;
+            let r = gp.build_blog()?;
             for w in &r.warnings {
                 eprintln!("warning: {w}");
             }

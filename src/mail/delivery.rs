@@ -6,16 +6,16 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::compose::{self, Languages, Letter, LetterKind, Photo, Renderer};
+use super::compose::{self, Languages, Letter, LetterKind, Photo};
 use super::report::usable_address;
 use super::report::{FailureCode, FailureNote, Fallback, MailSummary, Progress, Unreachable};
 use super::smtp::Failure;
-use super::transport::{eml_file_name, Transport, TransportConfig};
-use super::GIVE_UP_AFTER_DAYS;
+use super::transport::{configure, eml_file_name, Transport, TransportConfig};
+use super::{Run, GIVE_UP_AFTER_DAYS};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::photo;
-use crate::plan::{FamilyItem, FamilyView};
+use crate::plan::FamilyItem;
 use crate::store::{self, outbox};
 use crate::Goalpost;
 
@@ -25,30 +25,24 @@ impl Goalpost {
     /// in one more commit. A crash in between leaves rows in `sending`, which the next run
     /// treats as unknown outcomes (resent with the same Message-ID); a row is never marked
     /// sent before the server accepted it.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn deliver_due(
         &self,
-        class: &ClassInfo,
-        tz: chrono_tz::Tz,
-        from: &str,
-        by_contact: &HashMap<ContactId, &FamilyView>,
-        sharing: Option<&SharingTime>,
-        site_url: Option<&str>,
-        renderer: &Renderer,
+        run: &Run<'_>,
         langs: &mut Languages<'_>,
         progress: &mut dyn FnMut(Progress),
         summary: &mut MailSummary,
     ) -> Result<()> {
-        let now = self.now();
+        let now = run.now;
+        let from = run.plan.sender.as_str();
+        let transport_cfg = || configure(&run.plan.settings, self.folders());
         let due = outbox::due(self.store().conn(), now)?;
         if due.is_empty() {
-            summary.transport = self
-                .mail_transport()
+            summary.transport = transport_cfg()
                 .map(|(t, _)| t.describe())
                 .unwrap_or_default();
             return Ok(());
         }
-        let cfg = match self.mail_transport() {
+        let cfg = match transport_cfg() {
             Ok((cfg, _)) => cfg,
             Err(e) => {
                 summary.stopped = Some(e.to_string());
@@ -74,17 +68,7 @@ impl Goalpost {
             }
             let mut ready = Vec::with_capacity(chunk.len());
             for d in chunk {
-                let ctx = PrepareCtx {
-                    class,
-                    tz,
-                    from,
-                    by_contact,
-                    sharing,
-                    site_url,
-                    renderer,
-                    now,
-                };
-                if let Some(r) = self.prepare(d, &ctx, langs, summary)? {
+                if let Some(r) = self.prepare(d, run, langs, summary)? {
                     ready.push(r);
                 }
             }
@@ -146,14 +130,14 @@ impl Goalpost {
 
     /// Everything a delivery needs before it can be sent, or `None` (with the reason noted
     /// on the row) when it cannot be sent now.
-    fn prepare<'v>(
+    fn prepare<'p>(
         &self,
         d: &outbox::Delivery,
-        ctx: &PrepareCtx<'_, 'v>,
+        run: &Run<'p>,
         langs: &mut Languages<'_>,
         summary: &mut MailSummary,
-    ) -> Result<Option<Ready<'v>>> {
-        let Some(view) = ctx.by_contact.get(&d.contact_id) else {
+    ) -> Result<Option<Ready<'p>>> {
+        let Some(view) = run.views.get(&d.contact_id) else {
             self.store()
                 .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
             return Ok(None);
@@ -208,18 +192,18 @@ impl Goalpost {
             LetterKind::Evidence
         };
         let letter = Letter {
-            class: ctx.class,
-            tz: ctx.tz,
+            class: &run.plan.class,
+            tz: run.plan.tz,
             contact: c,
             items: &items,
             kind,
             message_id: &d.message_id,
-            date: ctx.now,
-            from: ctx.from,
-            site_url: ctx.site_url,
-            sharing: ctx.sharing,
+            date: run.now,
+            from: &run.plan.sender,
+            site_url: run.plan.settings.blog_site_url.as_deref(),
+            sharing: run.sharing(),
         };
-        match compose::compose(&letter, l, ctx.renderer, &photos) {
+        match compose::compose(&letter, l, &run.renderer, &photos) {
             Ok(m) => Ok(Some(Ready {
                 d: d.clone(),
                 contact: c,
@@ -353,17 +337,6 @@ fn load_photos(data_dir: &Path, items: &[&FamilyItem]) -> Result<HashMap<String,
 /// How many deliveries are marked `sending` together (each is recorded on its own as soon
 /// as the server answered).
 pub const BATCH: usize = 16;
-
-struct PrepareCtx<'a, 'v> {
-    class: &'a ClassInfo,
-    tz: chrono_tz::Tz,
-    from: &'a str,
-    by_contact: &'a HashMap<ContactId, &'v FamilyView>,
-    sharing: Option<&'a SharingTime>,
-    site_url: Option<&'a str>,
-    renderer: &'a Renderer,
-    now: DateTime<Utc>,
-}
 
 /// A composed delivery, ready to go.
 struct Ready<'v> {

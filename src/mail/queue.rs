@@ -1,119 +1,167 @@
-//! Queueing: what is due for each family, written to the outbox before anything is sent.
+//! What is due: the deliveries the outbox should hold for a plan, decided by [`due`], a
+//! pure function of the plan, what the outbox already holds and the clock. A sync (and
+//! `mail send`) writes its result into the outbox ([`Goalpost::queue`]) before anything is
+//! sent; a dry run only shows it.
+//!
+//! One email per newly approved evidence for contacts on `email`; one digest per ISO week
+//! (in the class's time zone, on or after `mail.weekly_day`) for contacts on `weekly`; one
+//! slip per evidence for contacts on `paper`. An evidence already covered by any delivery
+//! to a contact is never due for them again, so queueing twice changes nothing. A contact
+//! is only told about evidence approved at most [`BACK_CATALOGUE_DAYS`] days before they
+//! were linked to the student: no back catalogue for a new contact.
 
 use chrono::{DateTime, Datelike, Utc};
 use sha2::{Digest, Sha256};
 
 use super::report::{QueueCounts, Unreachable, UnreachableCode};
 use super::BACK_CATALOGUE_DAYS;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::*;
-use crate::plan::{FamilyItem, FamilyView};
-use crate::store::outbox;
+use crate::plan::{FamilyItem, Plan};
+use crate::store::outbox::{self, Held, Kind};
 use crate::Goalpost;
 
+/// One delivery that is due: what the outbox gets a row for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub contact_id: ContactId,
+    pub kind: Kind,
+    /// What it is about, unique per contact and kind: `evidence:12`, `digest:2026-W47`.
+    pub subject_key: String,
+    pub channel: Channel,
+    pub message_id: String,
+    /// The evidence it tells about, oldest first: all of it the contact's own.
+    pub evidence_ids: Vec<EvidenceId>,
+}
+
+/// Everything due at one moment.
+#[derive(Debug, Clone, Default)]
+pub struct Due {
+    /// By contact (in the plan's order), each contact's oldest evidence first.
+    pub deliveries: Vec<DueDelivery>,
+    /// Contacts with news who cannot be reached by email: nothing is due for them until
+    /// that is fixed (said in each note).
+    pub unreachable: Vec<Unreachable>,
+}
+
+impl Due {
+    pub fn counts(&self) -> QueueCounts {
+        let mut c = QueueCounts::default();
+        for d in &self.deliveries {
+            c.add(d.kind);
+        }
+        c
+    }
+}
+
+impl QueueCounts {
+    fn add(&mut self, kind: Kind) {
+        match kind {
+            Kind::Evidence => self.emails += 1,
+            Kind::Digest => self.digests += 1,
+            Kind::Slip => self.slips += 1,
+        }
+    }
+}
+
+/// What is due for `plan` at `now`, given what the outbox already `held`. Reads nothing and
+/// writes nothing: the same arguments always give the same deliveries.
+pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
+    let weekly_due = now.with_timezone(&plan.tz).weekday().num_days_from_monday()
+        >= plan.settings.mail_weekly_day.num_days_from_monday();
+    let week = digest_key(now, plan.tz);
+    let mut due = Due::default();
+    for v in &plan.families {
+        let c = &v.contact;
+        let done = held.covered.get(&c.id);
+        let new: Vec<&FamilyItem> = v
+            .items
+            .iter()
+            .filter(|i| !done.is_some_and(|d| d.contains(&i.evidence_id)))
+            .filter(|i| within_link_window(c, i))
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        if let Some(code) = UnreachableCode::of(c) {
+            due.unreachable.push(Unreachable::note(c, code, true));
+            continue;
+        }
+        let delivery =
+            |kind: Kind, subject_key: String, mid_key: &str, ids: Vec<EvidenceId>| DueDelivery {
+                contact_id: c.id,
+                kind,
+                message_id: message_id(&plan.class, &plan.sender, mid_key, c.id),
+                subject_key,
+                channel: c.channel,
+                evidence_ids: ids,
+            };
+        match c.channel {
+            Channel::Email | Channel::Paper => {
+                let kind = if c.channel == Channel::Email {
+                    Kind::Evidence
+                } else {
+                    Kind::Slip
+                };
+                for i in &new {
+                    let mid_key = format!("{}:{}", kind.as_str(), i.evidence_id);
+                    due.deliveries.push(delivery(
+                        kind,
+                        evidence_key(i.evidence_id),
+                        &mid_key,
+                        vec![i.evidence_id],
+                    ));
+                }
+            }
+            // This week's digest may already be out: then these wait for next week's.
+            Channel::Weekly if weekly_due && !held.has_digest(c.id, &week) => {
+                let ids = new.iter().map(|i| i.evidence_id).collect();
+                due.deliveries
+                    .push(delivery(Kind::Digest, week.clone(), &week, ids));
+            }
+            Channel::Weekly | Channel::None => {}
+        }
+    }
+    due
+}
+
 impl Goalpost {
-    /// Only the first step of [`Goalpost::mail_send`]: what is due is written to the outbox;
-    /// nothing is sent, no slip is written. A dry run calls it on a copy of the database.
+    /// Only the first step of [`Goalpost::mail_send`]: what is due now is written to the
+    /// outbox; nothing is sent, no slip is written.
     pub fn mail_queue(&self) -> Result<(QueueCounts, Vec<Unreachable>)> {
-        let class = self.class()?;
-        let tz = parse_tz(&class)?;
-        let from = self.mail_from()?;
-        let views = self.family_views()?;
+        let plan = self.plan()?;
         let mut unreachable = Vec::new();
-        let queued = self.queue_due(&views, &class, tz, self.now(), &from, &mut unreachable)?;
+        let queued = self.queue(&plan, self.now(), &mut unreachable)?;
         Ok((queued, unreachable))
     }
 
-    /// Step 1: writes every due delivery into the outbox, in one transaction.
-    pub(super) fn queue_due(
+    /// Writes what is [`due`] for `plan` at `now` into the outbox, in one transaction, and
+    /// says how many deliveries it added; the contacts who cannot be reached are added to
+    /// `unreachable`.
+    pub(crate) fn queue(
         &self,
-        views: &[FamilyView],
-        class: &ClassInfo,
-        tz: chrono_tz::Tz,
+        plan: &Plan,
         now: DateTime<Utc>,
-        from: &str,
         unreachable: &mut Vec<Unreachable>,
     ) -> Result<QueueCounts> {
-        let day = self
-            .setting("mail.weekly_day")?
-            .unwrap_or_else(|| "friday".into());
-        let day_index = crate::config::WEEKDAYS
-            .iter()
-            .position(|d| *d == day)
-            .unwrap_or(4) as u32;
-        let weekly_due = now.with_timezone(&tz).weekday().num_days_from_monday() >= day_index;
-        let week = digest_key(now, tz);
         let tx = self.store().write()?;
-        let covered = outbox::covered_evidence(&tx)?;
+        let due = due(plan, &outbox::held(&tx)?, now);
         let mut counts = QueueCounts::default();
-        for v in views {
-            let c = &v.contact;
-            let done = covered.get(&c.id);
-            let new: Vec<&FamilyItem> = v
-                .items
-                .iter()
-                .filter(|i| !done.is_some_and(|d| d.contains(&i.evidence_id)))
-                .filter(|i| within_link_window(c, i))
-                .collect();
-            if new.is_empty() {
-                continue;
-            }
-            if let Some(code) = UnreachableCode::of(c) {
-                unreachable.push(Unreachable::note(c, code, true));
-                continue;
-            }
-            match c.channel {
-                Channel::Email | Channel::Paper => {
-                    let kind = if c.channel == Channel::Email {
-                        outbox::Kind::Evidence
-                    } else {
-                        outbox::Kind::Slip
-                    };
-                    for i in &new {
-                        let key = evidence_key(i.evidence_id);
-                        let mid = message_id(
-                            class,
-                            from,
-                            &format!("{}:{}", kind.as_str(), i.evidence_id),
-                            c.id,
-                        );
-                        let d = outbox::NewDelivery {
-                            contact_id: c.id,
-                            kind,
-                            subject_key: &key,
-                            channel: c.channel.as_str(),
-                            message_id: &mid,
-                            evidence_ids: &[i.evidence_id],
-                        };
-                        if outbox::insert(&tx, &d, now)?.is_some() {
-                            if kind == outbox::Kind::Slip {
-                                counts.slips += 1;
-                            } else {
-                                counts.emails += 1;
-                            }
-                        }
-                    }
-                }
-                Channel::Weekly if weekly_due => {
-                    let ids: Vec<EvidenceId> = new.iter().map(|i| i.evidence_id).collect();
-                    let mid = message_id(class, from, &week, c.id);
-                    let d = outbox::NewDelivery {
-                        contact_id: c.id,
-                        kind: outbox::Kind::Digest,
-                        subject_key: &week,
-                        channel: c.channel.as_str(),
-                        message_id: &mid,
-                        evidence_ids: &ids,
-                    };
-                    // This week's digest may already be out: then these wait for next week's.
-                    if outbox::insert(&tx, &d, now)?.is_some() {
-                        counts.digests += 1;
-                    }
-                }
-                Channel::Weekly | Channel::None => {}
+        for d in &due.deliveries {
+            let row = outbox::NewDelivery {
+                contact_id: d.contact_id,
+                kind: d.kind,
+                subject_key: &d.subject_key,
+                channel: d.channel.as_str(),
+                message_id: &d.message_id,
+                evidence_ids: &d.evidence_ids,
+            };
+            if outbox::insert(&tx, &row, now)?.is_some() {
+                counts.add(d.kind);
             }
         }
         tx.commit()?;
+        unreachable.extend(due.unreachable);
         Ok(counts)
     }
 }
@@ -129,15 +177,6 @@ fn within_link_window(contact: &Contact, item: &FamilyItem) -> bool {
                 item.approved_at >= at - chrono::Duration::days(BACK_CATALOGUE_DAYS)
             })
         })
-}
-
-pub(super) fn parse_tz(class: &ClassInfo) -> Result<chrono_tz::Tz> {
-    class.timezone.parse().map_err(|_| {
-        Error::invalid(format!(
-            "the class time zone {:?} is not valid: fix it with `goalpost init`",
-            class.timezone
-        ))
-    })
 }
 
 /// A short tag that tells this class's Message-IDs from another class's at the same school.
@@ -189,6 +228,150 @@ pub fn digest_key(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 mod tests {
     use super::*;
     use crate::store;
+
+    /// The outbox as (contact, kind, subject, Message-ID, evidence), oldest first.
+    fn rows(gp: &Goalpost) -> Vec<(ContactId, Kind, String, String, Vec<EvidenceId>)> {
+        let mut r: Vec<_> = outbox::list(gp.store().conn(), false)
+            .unwrap()
+            .into_iter()
+            .map(|d| {
+                (
+                    d.contact_id,
+                    d.kind,
+                    d.subject_key,
+                    d.message_id,
+                    d.evidence_ids,
+                )
+            })
+            .collect();
+        r.reverse();
+        r
+    }
+
+    /// Issue 14: what is due is a pure function of the plan, the outbox and the clock. Over
+    /// four weeks of days (seeded: evidence approved, channels changed, a new contact), it
+    /// reads and writes nothing, gives the same answer twice, is exactly what queueing
+    /// then writes, holds only each contact's own children's evidence, and is nothing
+    /// once queued.
+    #[test]
+    fn what_is_due_is_what_queueing_writes_day_after_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let start = DateTime::parse_from_rfc3339("2026-11-02T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let gp = Goalpost::create(dir.path())
+            .unwrap()
+            .with_clock(crate::Clock::fixed(start));
+        gp.create_demo(6).unwrap();
+        let mut seed: u64 = 0x5eed_0014;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let channels = ["email", "weekly", "paper", "none"];
+        let mut queued_any = [false; 3];
+        for day in 0..28 {
+            let gp = Goalpost::open(dir.path())
+                .unwrap()
+                .with_clock(crate::Clock::fixed(start + chrono::Duration::days(day)));
+            let waiting = gp.evidence_list(Some(ReviewStatus::Waiting)).unwrap();
+            if !waiting.is_empty() {
+                let pick = waiting[next(waiting.len())].evidence.id;
+                gp.approve(&[pick]).unwrap();
+            } else {
+                let students = gp.students().unwrap();
+                let s = &students[next(students.len())];
+                let g = gp
+                    .add_goal(s.id, "I can count to 100", "Maths", None)
+                    .unwrap();
+                let e = gp.add_evidence(s.id, g.id, None, "I counted!", "").unwrap();
+                gp.approve(&[e.id]).unwrap();
+            }
+            if day % 5 == 2 {
+                let contacts = gp.contacts().unwrap();
+                let c = &contacts[next(contacts.len())];
+                let channel = channels[next(channels.len())];
+                let input = crate::class::ContactInput {
+                    channel: Some(channel.into()),
+                    ..Default::default()
+                };
+                if c.email.is_some() || channel == "paper" || channel == "none" {
+                    gp.edit_contact(c.id, &input).unwrap();
+                }
+            }
+            if day == 9 {
+                let s = &gp.students().unwrap()[0];
+                let input = crate::class::ContactInput {
+                    name: Some("Nana Rewi".into()),
+                    email: Some("nana@example.org".into()),
+                    ..Default::default()
+                };
+                gp.add_contact(&input, Some((s.id, "grandmother"))).unwrap();
+            }
+
+            let plan = gp.plan().unwrap();
+            let now = gp.now();
+            let before = rows(&gp);
+            let held = outbox::held(gp.store().conn()).unwrap();
+            let d = due(&plan, &held, now);
+            assert_eq!(rows(&gp), before, "day {day}: deciding wrote to the outbox");
+            assert_eq!(due(&plan, &held, now).deliveries, d.deliveries, "day {day}");
+            for x in &d.deliveries {
+                let v = plan
+                    .families
+                    .iter()
+                    .find(|v| v.contact.id == x.contact_id)
+                    .unwrap();
+                for e in &x.evidence_ids {
+                    let item = v.items.iter().find(|i| i.evidence_id == *e).unwrap();
+                    assert!(v
+                        .contact
+                        .students
+                        .iter()
+                        .any(|l| l.student_id == item.student_id));
+                }
+            }
+
+            let mut unreachable = Vec::new();
+            let counts = gp.queue(&plan, now, &mut unreachable).unwrap();
+            let added: Vec<_> = rows(&gp)[before.len()..].to_vec();
+            let want: Vec<_> = d
+                .deliveries
+                .iter()
+                .map(|x| {
+                    (
+                        x.contact_id,
+                        x.kind,
+                        x.subject_key.clone(),
+                        x.message_id.clone(),
+                        x.evidence_ids.clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(added, want, "day {day}: queueing wrote other rows");
+            let c = d.counts();
+            assert_eq!(
+                (counts.emails, counts.digests, counts.slips),
+                (c.emails, c.digests, c.slips),
+                "day {day}"
+            );
+            assert_eq!(unreachable.len(), d.unreachable.len(), "day {day}");
+            for (k, n) in [c.emails, c.digests, c.slips].into_iter().enumerate() {
+                queued_any[k] |= n > 0;
+            }
+            let held = outbox::held(gp.store().conn()).unwrap();
+            assert!(
+                due(&plan, &held, now).deliveries.is_empty(),
+                "day {day}: due twice"
+            );
+        }
+        assert_eq!(
+            queued_any, [true; 3],
+            "emails, digests and slips were all due some day"
+        );
+    }
 
     #[test]
     fn queueing_notes_a_refused_address_with_its_code_and_the_families_screen_agrees() {

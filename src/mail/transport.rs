@@ -3,70 +3,25 @@
 //! `smtp.url` names them; and `mail test`.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde::Serialize;
 
 use super::queue::{class_tag, domain_of};
 use super::smtp::{self, Failure};
-use super::{compose, outbox_dir, secret};
+use super::{compose, secret};
+use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::Goalpost;
+use crate::{DataDir, Goalpost};
 
 impl Goalpost {
     /// The address messages come from: `smtp.from`, else the teacher's.
     pub fn mail_from(&self) -> Result<String> {
-        Ok(match self.setting("smtp.from")? {
-            Some(f) => f,
-            None => self.class()?.teacher_email,
-        })
+        Ok(self.config()?.sender(&self.class()?))
     }
 
     /// Where messages go, with the password looked up when the server needs one.
     pub fn mail_transport(&self) -> Result<(TransportConfig, Option<secret::Source>)> {
-        let Some(raw) = self.setting("smtp.url")? else {
-            return Ok((TransportConfig::Folder(outbox_dir(self.data_dir())), None));
-        };
-        let ServerUrl {
-            host,
-            user,
-            tls,
-            port,
-        } = ServerUrl::parse(&raw)?;
-        // Plain SMTP only to this computer, and never with a login: a password is only
-        // ever sent over TLS.
-        let security = if tls {
-            smtp::Security::Tls
-        } else if smtp::is_loopback(&host) && user.is_none() {
-            smtp::Security::Plain
-        } else {
-            smtp::Security::StartTls
-        };
-        let port = port.unwrap_or(if tls { 465 } else { 587 });
-        let (password, source) = match &user {
-            Some(user) => {
-                let (p, s) = secret::password(user, &host)?;
-                (Some(p), Some(s))
-            }
-            None => (None, None),
-        };
-        let timeout = self
-            .setting("smtp.timeout")?
-            .and_then(|t| t.parse::<u64>().ok())
-            .unwrap_or(30);
-        Ok((
-            TransportConfig::Smtp(smtp::Config {
-                host,
-                port,
-                security,
-                user,
-                password,
-                timeout: Duration::from_secs(timeout),
-                hello: hello_name(),
-                ca_file: self.setting("smtp.ca_file")?.map(PathBuf::from),
-            }),
-            source,
-        ))
+        configure(&self.config()?, self.folders())
     }
 
     /// Sends a short test message to `address` through the configured transport.
@@ -106,7 +61,7 @@ impl Goalpost {
 
     /// Stores the SMTP password for the user named in `smtp.url` in the OS keyring.
     pub fn mail_store_password(&self, password: &str) -> Result<String> {
-        let raw = self.setting("smtp.url")?.ok_or_else(|| {
+        let raw = self.config()?.smtp_url.ok_or_else(|| {
             Error::invalid(
                 "no mail server is set: first `goalpost config set smtp.url smtp://user@host:587`",
             )
@@ -204,6 +159,53 @@ impl Transport {
             Transport::Smtp(c) => c.connections,
         }
     }
+}
+
+/// Where messages go as `settings` say, with the password looked up when the server needs
+/// one: the server `smtp.url` names, or the outbox folder of `data` when none is set.
+pub fn configure(
+    settings: &Settings,
+    data: DataDir<'_>,
+) -> Result<(TransportConfig, Option<secret::Source>)> {
+    let Some(raw) = &settings.smtp_url else {
+        return Ok((TransportConfig::Folder(data.outbox()), None));
+    };
+    let ServerUrl {
+        host,
+        user,
+        tls,
+        port,
+    } = ServerUrl::parse(raw)?;
+    // Plain SMTP only to this computer, and never with a login: a password is only
+    // ever sent over TLS.
+    let security = if tls {
+        smtp::Security::Tls
+    } else if smtp::is_loopback(&host) && user.is_none() {
+        smtp::Security::Plain
+    } else {
+        smtp::Security::StartTls
+    };
+    let port = port.unwrap_or(if tls { 465 } else { 587 });
+    let (password, source) = match &user {
+        Some(user) => {
+            let (p, s) = secret::password(user, &host)?;
+            (Some(p), Some(s))
+        }
+        None => (None, None),
+    };
+    Ok((
+        TransportConfig::Smtp(smtp::Config {
+            host,
+            port,
+            security,
+            user,
+            password,
+            timeout: settings.smtp_timeout,
+            hello: hello_name(),
+            ca_file: settings.smtp_ca_file.clone(),
+        }),
+        source,
+    ))
 }
 
 /// `<goalpost.e12.c5.1a2b3c4d@school.example>` → `goalpost.e12.c5.1a2b3c4d.eml`.

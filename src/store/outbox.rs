@@ -173,19 +173,41 @@ pub fn insert(conn: &Connection, d: &NewDelivery<'_>, now: DateTime<Utc>) -> Res
     Ok(Some(id))
 }
 
-/// For each contact, the evidence any of their deliveries already covers (whatever its
-/// status or channel), so that nothing is queued for a contact twice.
-pub fn covered_evidence(conn: &Connection) -> Result<HashMap<ContactId, HashSet<EvidenceId>>> {
+/// What the outbox already holds, as deciding what is due needs it (see `mail::due`).
+#[derive(Debug, Clone, Default)]
+pub struct Held {
+    /// For each contact, the evidence any of their deliveries already covers (whatever its
+    /// status or channel), so that nothing is queued for a contact twice.
+    pub covered: HashMap<ContactId, HashSet<EvidenceId>>,
+    /// The digests already queued or sent, by contact and subject (`digest:2026-W47`).
+    pub digests: HashSet<(ContactId, String)>,
+}
+
+impl Held {
+    /// Whether `contact`'s digest about `subject_key` is already there.
+    pub fn has_digest(&self, contact: ContactId, subject_key: &str) -> bool {
+        self.digests.contains(&(contact, subject_key.to_string()))
+    }
+}
+
+/// What the outbox holds (see [`Held`]).
+pub fn held(conn: &Connection) -> Result<Held> {
+    let mut held = Held::default();
     let mut stmt = conn.prepare(
         "SELECT d.contact_id, i.evidence_id FROM delivery_items i
          JOIN deliveries d ON d.id = i.delivery_id",
     )?;
-    let mut out: HashMap<ContactId, HashSet<EvidenceId>> = HashMap::new();
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        out.entry(r.get(0)?).or_default().insert(r.get(1)?);
+        held.covered.entry(r.get(0)?).or_default().insert(r.get(1)?);
     }
-    Ok(out)
+    let mut stmt =
+        conn.prepare("SELECT contact_id, subject_key FROM deliveries WHERE kind = 'digest'")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        held.digests.insert((r.get(0)?, r.get(1)?));
+    }
+    Ok(held)
 }
 
 /// Rows left in `sending` by a run that stopped mid-send: their outcome is unknown, so
