@@ -7,6 +7,7 @@
 //! - `bench_add_one` adds and approves one more evidence with its copies and writes
 //!   `new.json` (the new plan).
 
+mod common;
 mod blog_support;
 
 use std::path::PathBuf;

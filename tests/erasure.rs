@@ -3,6 +3,7 @@
 //! sync removes the published pages, and a backup from before the erasure cannot bring the
 //! child back.
 
+mod common;
 mod blog_support;
 
 use std::path::Path;
