@@ -1,8 +1,8 @@
 //! The class blog, as families and the teacher see it: a folder of plain files that is
 //! valid, private, stable and safe to rebuild.
 
-mod common;
 mod blog_support;
+mod common;
 
 use std::collections::BTreeSet;
 

@@ -7,8 +7,8 @@
 //! - `bench_add_one` adds and approves one more evidence with its copies and writes
 //!   `new.json` (the new plan).
 
-mod common;
 mod blog_support;
+mod common;
 
 use std::path::PathBuf;
 

@@ -3,8 +3,8 @@
 //! sync removes the published pages, and a backup from before the erasure cannot bring the
 //! child back.
 
-mod common;
 mod blog_support;
+mod common;
 
 use std::path::Path;
 

@@ -100,9 +100,5 @@ pub fn require_tool(name: &str, note: &str) {
 
 /// Fails because [`python`] could not be started, naming the fix.
 pub fn cannot_run(e: std::io::Error) -> ! {
-    panic!(
-        "cannot run {}: {e}; {}",
-        python().display(),
-        install_hint()
-    )
+    panic!("cannot run {}: {e}; {}", python().display(), install_hint())
 }
