@@ -1201,11 +1201,11 @@ def a_second_launch_opens_the_station_inside_the_running_app(s):
     s.wait("[data-testid=students] tbody tr")
     words = class_words()
     assert class_words_on_page(s, words), "the Class screen shows the class"
-    assert instance_name(Env.data) in bus_names(), "the app holds its class's name on the bus"
 
     second_launch("--station")
     handles = window_handles(s, 2, "the station did not open inside the running app")
     assert len(app_launches()) == 1, f"one app on the class: {app_launches()}"
+    assert instance_name(Env.data) in bus_names(), "the app holds its class's name on the bus"
     s.cmd("POST", "/window", {"handle": teacher})
     s.wait_until("!document.getElementById('lock-screen').hidden")
     left = class_words_on_page(s, words)
