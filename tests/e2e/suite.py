@@ -472,6 +472,17 @@ def second_launch(*args):
     return p.returncode
 
 
+def press_teacher_at(s, station, teacher):
+    """A child presses "Teacher" in the station window; the session goes on in the
+    teacher's window."""
+    s.cmd("POST", "/window", {"handle": station})
+    try:
+        s.wait(".name-tile")
+        s.find("#call-teacher").click()
+    finally:
+        s.cmd("POST", "/window", {"handle": teacher})
+
+
 def class_words_on_page(s, words):
     """Which of `words` (names, addresses) the page still holds: on show, or anywhere in
     the teacher's screens even if hidden."""
@@ -1160,12 +1171,7 @@ def calling_the_teacher_from_the_station_meets_the_pin(s):
     station = [h for h in s.cmd("GET", "/window/handles") if h != teacher][0]
     unlock_if_locked(s)
     assert try_invoke(s, "teacher_status")["ok"]["unlocked"] is True
-    s.cmd("POST", "/window", {"handle": station})
-    try:
-        s.wait(".name-tile")
-        s.find("#call-teacher").click()
-    finally:
-        s.cmd("POST", "/window", {"handle": teacher})
+    press_teacher_at(s, station, teacher)
     r = try_invoke(s, "teacher_status")
     assert r["ok"]["unlocked"] is False, r
     assert try_invoke(s, "review_list")["err"]["kind"] == "forbidden"
@@ -1215,13 +1221,7 @@ def a_second_launch_opens_the_station_inside_the_running_app(s):
     shot(s, "teacher-locked-by-a-second-launch")
     axe(s, "teacher-locked")
 
-    station = [h for h in handles if h != teacher][0]
-    s.cmd("POST", "/window", {"handle": station})
-    try:
-        s.wait(".name-tile")
-        s.find("#call-teacher").click()
-    finally:
-        s.cmd("POST", "/window", {"handle": teacher})
+    press_teacher_at(s, [h for h in handles if h != teacher][0], teacher)
     assert try_invoke(s, "teacher_status")["ok"]["unlocked"] is False
 
     # The PIN brings back the screen the teacher was on.

@@ -102,8 +102,11 @@ pub async fn open_station<R: Runtime>(
     w: Webview<R>,
     s: State<'_, AppState>,
 ) -> Reply<SessionStatus> {
-    s.teacher(w.label())?.session()?.open_station()?;
-    let kiosk = s.run(|gp| station_fullscreen(gp)).await?;
+    let kiosk = s
+        .teacher(w.label())?
+        .run(|gp| station_fullscreen(gp))
+        .await?;
+    s.session()?.open_station()?;
     crate::windows::open_station(&app, kiosk)
         .map_err(|e| Error::Busy(format!("the station window did not open: {e}")))?;
     s.tell(&app, None);
