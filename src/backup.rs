@@ -58,6 +58,7 @@ impl Goalpost {
     /// Replaces the class database with a backup, after checking that it is a sound
     /// Goalpost database this version can read. The replaced database is kept beside it.
     pub fn restore(&mut self, src: &Path) -> Result<RestoreReport> {
+        let _lock = self.lock_class(crate::lock::Operation::Restore)?;
         check_backup(src)?;
         // A damaged erasure list stops the restore before anything is replaced.
         crate::erasure::read_erasures(self.data_dir())?;

@@ -88,6 +88,7 @@ impl Goalpost {
     /// copies of them, and the emails about them in the outbox folder. The next sync removes
     /// every published trace; a restore of an older backup erases them again.
     pub fn remove_student(&self, id: StudentId) -> Result<Erased> {
+        let _lock = self.lock_class(crate::lock::Operation::StudentRemove)?;
         self.student(id)?;
         let added_at = store::students::added_at(self.store().conn(), id)?
             .ok_or_else(|| Error::not_found(format!("there is no student with id {id}")))?;
