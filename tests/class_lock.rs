@@ -13,7 +13,7 @@ mod common;
 mod sync_support;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -115,20 +115,6 @@ fn run(dir: &Path, args: &[String]) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// Every file under `dir`, by path.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn contains(hay: &[u8], needle: &str) -> bool {
@@ -254,7 +240,7 @@ fn commands_during_a_sync_are_refused_with_75_and_nothing_is_sent_twice() {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(str::to_string)
         .collect();
-    let present: BTreeSet<String> = files(&blog)
+    let present: BTreeSet<String> = common::files_under(&blog)
         .iter()
         .map(|p| {
             p.strip_prefix(&blog)
@@ -273,7 +259,7 @@ fn commands_during_a_sync_are_refused_with_75_and_nothing_is_sent_twice() {
     // hash, are still listed in the copy index and in the history of earlier syncs: left
     // to the erasure work of the privacy issue.)
     let mut traces = Vec::new();
-    for f in files(&dir) {
+    for f in common::files_under(&dir) {
         let name = f.to_string_lossy().into_owned();
         let bytes = std::fs::read(&f).unwrap();
         for needle in [ERASED_FIRST, ERASED_LAST, "marble-run-7731"] {

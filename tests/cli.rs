@@ -25,19 +25,7 @@ fn run_json(data: &std::path::Path, args: &[&str]) -> Value {
 
 fn init(dir: &std::path::Path) {
     cli(dir)
-        .args([
-            "init",
-            "--school",
-            "Kōwhai Primary",
-            "--class",
-            "Room 7",
-            "--teacher",
-            "Ms Te Rangi",
-            "--teacher-email",
-            "room7@school.example",
-            "--timezone",
-            "Pacific/Auckland",
-        ])
+        .args(INIT_ARGS)
         .assert()
         .success()
         .stdout(predicate::str::contains("Created Room 7"));

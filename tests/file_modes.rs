@@ -91,17 +91,7 @@ fn a_class_created_in_an_existing_folder_makes_it_private() {
     std::fs::create_dir(&data).unwrap();
     assert_eq!(mode(&data), 0o755);
     common::cli(&data)
-        .args([
-            "init",
-            "--school",
-            "Kōwhai Primary",
-            "--class",
-            "Room 7",
-            "--teacher",
-            "Ms Te Rangi",
-            "--teacher-email",
-            "room7@school.example",
-        ])
+        .args(common::INIT_ARGS)
         .assert()
         .success();
     assert_eq!(mode(&data), 0o700);

@@ -10,7 +10,7 @@ mod common;
 mod sync_support;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -245,7 +245,7 @@ fn kill_until_done(fault: bool) -> Outcome {
     // The blog folder never shows a half-written page and holds no leftovers.
     let blog = dir.join("blog");
     let mut pages = 0;
-    for entry in walk(&blog) {
+    for entry in common::files_under(&blog) {
         let name = entry.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
             !name.starts_with(goalpost::fsutil::TEMP_PREFIX),
@@ -285,19 +285,6 @@ fn kill_until_done(fault: bool) -> Outcome {
         duplicates,
         wrong,
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

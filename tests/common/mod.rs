@@ -57,6 +57,35 @@ pub fn new_class_in(language: &str) -> (tempfile::TempDir, Goalpost) {
     (dir, gp)
 }
 
+/// `goalpost init` for Room 7 at Kōwhai Primary (as [`class_info`]), in English.
+pub const INIT_ARGS: [&str; 11] = [
+    "init",
+    "--school",
+    "Kōwhai Primary",
+    "--class",
+    "Room 7",
+    "--teacher",
+    "Ms Te Rangi",
+    "--teacher-email",
+    "room7@school.example",
+    "--timezone",
+    "Pacific/Auckland",
+];
+
+/// Every file under `dir`, in any order (none when `dir` does not exist).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// The `goalpost` binary with `--data-dir` set and the clock fixed.
 pub fn cli(data_dir: &Path) -> Command {
     let mut c = Command::cargo_bin("goalpost").unwrap();
