@@ -31,9 +31,10 @@ pub fn append_synced(path: &Path, bytes: &[u8], action: &'static str) -> Result<
 }
 
 /// Makes the folder `dir` (and any missing parents, with the usual modes) readable by its
-/// owner only: 0700 where the OS has such modes. An existing folder is made private too
-/// (the desktop app may have made the data folder before the class was created in it),
-/// unless it belongs to someone else: then it keeps its mode. For the data folder, whose
+/// owner only: 0700 where the OS has such modes. An existing empty folder (made beforehand
+/// for the class, with `mkdir` or a file manager) is made private too; an existing folder
+/// that already holds other files is the user's own and keeps its mode (what Goalpost puts
+/// there is private file by file: the database is 0600). For the data folder, whose
 /// database, photo originals and families' emails are no one else's business on a shared
 /// PC.
 pub fn private_dir(dir: &Path) -> Result<()> {
@@ -50,11 +51,18 @@ pub fn private_dir(dir: &Path) -> Result<()> {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                match std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)) {
-                    Err(e) if e.kind() != std::io::ErrorKind::PermissionDenied => {
-                        return Err(Error::io("make private", dir, e));
+                let empty = std::fs::read_dir(dir)
+                    .map_err(|e| Error::io("read the data folder", dir, e))?
+                    .next()
+                    .is_none();
+                if empty {
+                    let private = std::fs::Permissions::from_mode(0o700);
+                    match std::fs::set_permissions(dir, private) {
+                        // Someone else's empty folder: it keeps its mode.
+                        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+                        Err(e) => return Err(Error::io("make private", dir, e)),
+                        Ok(()) => {}
                     }
-                    _ => {}
                 }
             }
             Ok(())

@@ -81,10 +81,11 @@ fn a_new_class_is_private_and_its_blog_readable_by_all() {
     assert!(files > 3, "{files} blog files");
 }
 
-/// The desktop app may make the data folder before a class is created in it: creating
-/// the class makes the folder private.
+/// A folder made beforehand for the class (empty) is made private when the class is
+/// created in it; a folder that already holds the user's own files keeps its mode, while
+/// the database Goalpost puts there is private all the same.
 #[test]
-fn a_class_created_in_an_existing_folder_makes_it_private() {
+fn an_empty_folder_made_for_the_class_is_made_private_not_a_users_own() {
     usual_umask();
     let d = tempfile::tempdir().unwrap();
     let data = d.path().join("class");
@@ -96,6 +97,16 @@ fn a_class_created_in_an_existing_folder_makes_it_private() {
         .success();
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("goalpost.sqlite3")), 0o600);
+
+    let shared = d.path().join("documents");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::write(shared.join("timetable.txt"), "Mon: maths").unwrap();
+    common::cli(&shared)
+        .args(common::INIT_ARGS)
+        .assert()
+        .success();
+    assert_eq!(mode(&shared), 0o755, "the user's own folder keeps its mode");
+    assert_eq!(mode(&shared.join("goalpost.sqlite3")), 0o600);
 }
 
 /// Runs `cmd` with a new pseudo-terminal as its standard input, output, error and
