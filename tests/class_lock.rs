@@ -46,7 +46,7 @@ fn class(dir: &Path, port: u16) -> String {
     gp.init_class(&common::class_info()).unwrap();
     gp.set_setting("smtp.url", &format!("smtp://127.0.0.1:{port}"))
         .unwrap();
-    let incoming = dir.join("..").join("incoming");
+    let incoming = dir.parent().unwrap().join("incoming");
     std::fs::create_dir_all(&incoming).unwrap();
     let mut approved = Vec::new();
     let mut erased_hash = String::new();
