@@ -109,7 +109,12 @@ pub fn demo_data_dir(students: usize) -> (tempfile::TempDir, PathBuf) {
 
 /// Every row of every table, in a stable order: equal dumps mean an unchanged database.
 pub fn dump(data_dir: &Path) -> String {
-    let conn = rusqlite::Connection::open(data_dir.join("goalpost.sqlite3")).unwrap();
+    dump_db(&data_dir.join("goalpost.sqlite3"))
+}
+
+/// [`dump`] of one database file (a backup, a kept copy).
+pub fn dump_db(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
     let mut tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .unwrap()
