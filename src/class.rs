@@ -375,6 +375,22 @@ fn contact_fields(
 }
 
 impl Goalpost {
+    /// A local time of the class's time zone as UTC (the earlier one when a clock change
+    /// makes it twice), or an error naming a time that does not exist there.
+    pub fn class_time(&self, t: chrono::NaiveDateTime) -> Result<chrono::DateTime<chrono::Utc>> {
+        let tz: chrono_tz::Tz = self.class()?.timezone.parse().map_err(|_| {
+            Error::invalid("the class time zone is not valid: set it with `goalpost init`")
+        })?;
+        t.and_local_timezone(tz)
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "{t} does not exist in {tz} (a clock change): choose another time"
+                ))
+            })
+    }
+
     /// Plans a sharing time. `starts` and `ends` are local times in the class's time zone.
     pub fn add_sharing_time(
         &self,
@@ -383,19 +399,7 @@ impl Goalpost {
         title: &str,
         place: &str,
     ) -> Result<SharingTime> {
-        let tz: chrono_tz::Tz = self.class()?.timezone.parse().map_err(|_| {
-            Error::invalid("the class time zone is not valid: set it with `goalpost init`")
-        })?;
-        let to_utc = |t: chrono::NaiveDateTime| {
-            t.and_local_timezone(tz)
-                .earliest()
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .ok_or_else(|| {
-                    Error::invalid(format!(
-                        "{t} does not exist in {tz} (a clock change): choose another time"
-                    ))
-                })
-        };
+        let to_utc = |t| self.class_time(t);
         let starts_at = to_utc(starts)?;
         let ends_at = ends.map(to_utc).transpose()?;
         if ends_at.is_some_and(|e| e <= starts_at) {

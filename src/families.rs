@@ -16,8 +16,8 @@ use crate::{store, Goalpost};
 pub const LATELY_DAYS: i64 = 14;
 
 /// The ways a teacher reaches a family by hand (the log's other methods are written by
-/// sync: `email`, `digest`, `paper`).
-pub const BY_HAND: [&str; 5] = ["phone", "notebook", "visit", "meeting", "other"];
+/// sync: `email`, `digest`, `paper`). `chat`: a message the teacher wrote in a chat app.
+pub const BY_HAND: [&str; 6] = ["phone", "notebook", "visit", "meeting", "chat", "other"];
 
 /// The longest note kept with a contact made by hand.
 pub const NOTE_MAX: usize = 500;
@@ -108,6 +108,18 @@ impl Goalpost {
         method: &str,
         note: &str,
     ) -> Result<store::contact_log::Entry> {
+        self.log_contact_at(contact, method, note, None)
+    }
+
+    /// Writes a contact made by hand into the contact log, made at `at` (not in the
+    /// future), or now.
+    pub fn log_contact_at(
+        &self,
+        contact: ContactId,
+        method: &str,
+        note: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<store::contact_log::Entry> {
         if !BY_HAND.contains(&method) {
             return Err(Error::invalid(format!(
                 "{method:?} is not a way to reach a family by hand: use one of {}",
@@ -116,7 +128,15 @@ impl Goalpost {
         }
         let note = crate::validate::text("the note", note.trim(), NOTE_MAX)?;
         let c = self.contact(contact)?;
-        let now = self.now();
+        let now = match at {
+            Some(at) if at > self.now() => {
+                return Err(Error::invalid(format!(
+                    "{at} is in the future: log a contact once it is made"
+                )))
+            }
+            Some(at) => at,
+            None => self.now(),
+        };
         let id = self
             .store()
             .in_tx(|tx| store::contact_log::insert(tx, c.id, now, method, &note, None))?;
@@ -127,6 +147,143 @@ impl Goalpost {
             method: method.to_string(),
             note,
             delivery_id: None,
+        })
+    }
+}
+
+/// Why a student's family may not hear, as a stable code (for `reach --json` and the
+/// window's words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReachProblem {
+    /// The student has no contact at all.
+    NoContact,
+    /// Every contact is on the `none` channel: only the teacher, by hand, reaches them.
+    OnlyNone,
+    /// A contact on email has no address.
+    NoEmail,
+    /// The mail server refused a contact's address (their news goes on paper meanwhile).
+    AddressRefused,
+}
+
+/// One contact of a student, as the reach list shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactReach {
+    pub contact_id: ContactId,
+    pub name: String,
+    pub channel: Channel,
+    pub last_at: Option<DateTime<Utc>>,
+    /// `email`, `digest`, `paper`, `phone`, ...
+    pub last_method: Option<String>,
+    /// Why they cannot be reached by email, if they cannot.
+    pub problem: Option<UnreachableCode>,
+}
+
+/// A student none of whose contacts was reached lately.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudentReach {
+    pub student_id: StudentId,
+    pub display_name: String,
+    /// The newest contact with any of their contacts, if there was one.
+    pub last_at: Option<DateTime<Utc>>,
+    /// Whole days since then.
+    pub days_since: Option<i64>,
+    /// What stands in the way, worst first (empty: nothing but time).
+    pub problems: Vec<ReachProblem>,
+    pub contacts: Vec<ContactReach>,
+}
+
+/// `goalpost reach`: the students none of whose contacts was reached in `days` days.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReachList {
+    pub days: i64,
+    /// How many students the class has.
+    pub students: usize,
+    /// Worst first: no contact, then never reached, then the longest ago; then by name.
+    pub not_reached: Vec<StudentReach>,
+}
+
+impl Goalpost {
+    /// The students none of whose contacts was reached in the last `days` days (a slip
+    /// printed counts, as a contact made by hand does), worst first (see [`ReachList`]).
+    pub fn reach(&self, days: i64) -> Result<ReachList> {
+        if days < 1 {
+            return Err(Error::invalid(format!(
+                "--days {days}: give a number of days of 1 or more"
+            )));
+        }
+        let now = self.now();
+        let log: std::collections::HashMap<ContactId, store::contact_log::Reach> =
+            store::contact_log::reach_by_contact(self.store().conn())?
+                .into_iter()
+                .map(|r| (r.contact_id, r))
+                .collect();
+        let contacts = self.contacts()?;
+        let students = self.students()?;
+        let since = now - chrono::Duration::days(days);
+        let mut not_reached: Vec<StudentReach> = Vec::new();
+        for s in &students {
+            let own: Vec<ContactReach> = contacts
+                .iter()
+                .filter(|c| c.students.iter().any(|l| l.student_id == s.id))
+                .map(|c| {
+                    let r = log.get(&c.id);
+                    ContactReach {
+                        contact_id: c.id,
+                        name: c.name.clone(),
+                        channel: c.channel,
+                        last_at: r.map(|r| r.last_at),
+                        last_method: r.map(|r| r.last_method.clone()),
+                        problem: UnreachableCode::of(c),
+                    }
+                })
+                .collect();
+            let last_at = own.iter().filter_map(|c| c.last_at).max();
+            if last_at.is_some_and(|at| at > since) {
+                continue;
+            }
+            let mut problems = Vec::new();
+            if own.is_empty() {
+                problems.push(ReachProblem::NoContact);
+            } else if own.iter().all(|c| c.channel == Channel::None) {
+                problems.push(ReachProblem::OnlyNone);
+            }
+            for (code, p) in [
+                (
+                    UnreachableCode::AddressRefused,
+                    ReachProblem::AddressRefused,
+                ),
+                (UnreachableCode::NoEmail, ReachProblem::NoEmail),
+            ] {
+                if own.iter().any(|c| c.problem == Some(code)) {
+                    problems.push(p);
+                }
+            }
+            not_reached.push(StudentReach {
+                student_id: s.id,
+                display_name: s.display_name.clone(),
+                last_at,
+                days_since: last_at.map(|at| (now - at).num_days().max(0)),
+                problems,
+                contacts: own,
+            });
+        }
+        // No contact first, then never reached (`None < Some`), then the longest ago.
+        not_reached.sort_by(|a, b| {
+            let key = |r: &StudentReach| {
+                (
+                    !r.contacts.is_empty(),
+                    r.last_at,
+                    r.display_name.to_lowercase(),
+                    r.student_id,
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        Ok(ReachList {
+            days,
+            students: students.len(),
+            not_reached,
         })
     }
 }

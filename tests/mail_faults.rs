@@ -245,16 +245,11 @@ fn after_data_permanent(code: &str, fix: Fix) {
         c.email_error.is_some(),
         "the address is marked for the teacher to fix"
     );
-    let gp = reopen(dir.path(), LATER);
-    let s2 = send(&gp);
-    assert_eq!(
-        s2.failures.len(),
-        0,
-        "a failed delivery is not retried by itself"
-    );
     assert_complete(&gp, &received(&[&server]), 0, &[target.as_str()]);
-    // Once the teacher corrects the address, what the server refused is queued again by
-    // itself (no `mail retry` needed) and goes to the new address.
+    // Once the teacher corrects the address (before the next run: else the news goes on
+    // paper, see below), what the server refused is queued again by itself (no `mail
+    // retry` needed) and goes to the new address.
+    let gp = reopen(dir.path(), LATER);
     let f = gp.find_contact(&target).unwrap();
     let fixed = target.replace('@', "+fixed@");
     let failed: Vec<i64> = outbox::list(gp.store().conn(), false)
@@ -310,6 +305,10 @@ fn after_data_permanent(code: &str, fix: Fix) {
     let before = server.received().len();
     let s3 = send(&gp);
     assert_eq!(s3.sent + s3.digests, 1, "{s3:?}");
+    assert_eq!(
+        s3.slips, 0,
+        "nothing on paper: the address was fixed in time"
+    );
     let row = outbox::get(gp.store().conn(), failed[0]).unwrap().unwrap();
     assert_eq!(row.status, outbox::Status::Sent);
     assert_eq!(row.address.as_deref(), Some(fixed.as_str()));
@@ -321,6 +320,122 @@ fn after_data_permanent(code: &str, fix: Fix) {
     // Running again sends nothing more.
     let s4 = send(&gp);
     assert_eq!(s4.sent + s4.digests, 0);
+}
+
+/// Issue 16, part 4: while the server refuses a family's address, their news goes home on
+/// paper slips, the refused message's included, and the teacher is told once; after the
+/// fix nothing that went on paper is emailed, and new news is emailed again.
+#[test]
+fn a_refused_address_gets_paper_slips_until_fixed_and_nothing_twice() {
+    let (gp, dir, server, target) = run_fault("data552", 0.0, "5");
+    let s = send(&gp);
+    assert_eq!(s.failures.len(), 1, "{s:?}");
+    let c = gp.find_contact(&target).unwrap();
+    assert!(c.email_error.is_some());
+    let refused: Vec<EvidenceId> = outbox::list(gp.store().conn(), false)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.contact_id == c.id && d.status == outbox::Status::Failed)
+        .unwrap()
+        .evidence_ids;
+    assert!(!refused.is_empty());
+    let slips_of = |gp: &Goalpost| -> Vec<EvidenceId> {
+        let mut v: Vec<EvidenceId> = outbox::slips(gp.store().conn())
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.contact_id == c.id)
+            .flat_map(|d| d.evidence_ids)
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(slips_of(&gp).is_empty(), "nothing on paper yet");
+
+    // New news for the same child, then the next run.
+    let student = c.students[0].student_id;
+    let goal = gp
+        .add_goal(student, "I can skip count by 5", "Maths", None)
+        .unwrap();
+    let e = gp
+        .add_evidence(student, goal.id, None, "5, 10, 15!", "")
+        .unwrap();
+    let gp = reopen(dir.path(), LATER);
+    gp.approve(&[e.id]).unwrap();
+    let s2 = send(&gp);
+    assert_eq!(s2.failures.len(), 0, "{s2:?}");
+    let mut want = refused.clone();
+    want.push(e.id);
+    want.sort();
+    assert_eq!(slips_of(&gp), want, "the refused news and the new on paper");
+    assert_eq!(s2.slips, want.len(), "{s2:?}");
+    let notes: Vec<_> = s2
+        .unreachable
+        .iter()
+        .filter(|u| u.contact_id == c.id)
+        .collect();
+    assert_eq!(notes.len(), 1, "told once: {notes:?}");
+    assert_eq!(
+        notes[0].code,
+        goalpost::mail::UnreachableCode::AddressRefused
+    );
+    assert!(
+        notes[0].reason.contains("paper slips"),
+        "{}",
+        notes[0].reason
+    );
+    let printed = std::fs::read_to_string(&s2.print_files[0]).unwrap();
+    assert!(printed.contains(&c.name), "the slip is for them");
+    assert!(
+        gp.families_reached()
+            .unwrap()
+            .families
+            .iter()
+            .any(|f| f.contact_id == c.id && f.last_method.as_deref() == Some("paper")),
+        "a printed slip counts as reached"
+    );
+    assert!(
+        server
+            .received()
+            .iter()
+            .all(|(env, _)| env["rcpt_tos"][0] != target.as_str()),
+        "nothing more tried on the refused address"
+    );
+    // Again: nothing new, no new note.
+    let s3 = send(&gp);
+    assert_eq!((s3.slips, s3.sent, s3.digests), (0, 0, 0), "{s3:?}");
+    assert!(s3.unreachable.iter().all(|u| u.contact_id != c.id));
+
+    // The teacher fixes the address: nothing that went on paper goes again.
+    let fixed = target.replace('@', "+fixed@");
+    let edited = gp
+        .edit_contact(
+            c.id,
+            &goalpost::class::ContactInput {
+                email: Some(fixed.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(edited.emails_queued_again, 0, "it went home on paper");
+    assert_eq!(gp.mail_retry(&[]).unwrap(), 0, "nor by hand");
+    let s4 = send(&gp);
+    assert_eq!((s4.slips, s4.sent, s4.digests), (0, 0, 0), "{s4:?}");
+
+    // New news goes by email again, to the corrected address.
+    let goal = gp
+        .add_goal(student, "I can skip count by 10", "Maths", None)
+        .unwrap();
+    let e2 = gp
+        .add_evidence(student, goal.id, None, "10, 20, 30", "")
+        .unwrap();
+    gp.approve(&[e2.id]).unwrap();
+    let gp = reopen(dir.path(), "2026-11-27T11:00:00Z");
+    let s5 = send(&gp);
+    assert_eq!(s5.slips, 0, "{s5:?}");
+    let all = received(&[&server]);
+    let to_fixed: Vec<_> = all.iter().filter(|(r, _)| r == &fixed).collect();
+    assert_eq!(to_fixed.len(), 1);
+    assert_eq!(slips_of(&gp), want, "no new slip");
 }
 
 #[test]

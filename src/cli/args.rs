@@ -83,6 +83,14 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// List the students none of whose contacts was reached lately, worst first: no
+    /// contact, only contacts on `none`, addresses refused, or simply not reached; each with
+    /// their contacts' last contact and channel. A printed slip counts as reached.
+    Reach {
+        /// How many days count as lately.
+        #[arg(long, default_value_t = crate::families::LATELY_DAYS)]
+        days: i64,
+    },
     /// Write a consistent copy of the class database to FILE (safe while the app runs).
     Backup {
         /// Where to write the backup.
@@ -229,6 +237,21 @@ pub enum ContactCmd {
     },
     /// Unlink a contact from a student.
     Unlink { contact: String, student: String },
+    /// Record a contact made by hand (a phone call, a note in the reading notebook, ...)
+    /// in the contact log.
+    Log {
+        /// The contact's id, email address or unique name.
+        contact: String,
+        /// phone, notebook, visit, meeting, chat or other.
+        #[arg(long)]
+        method: String,
+        /// What it was about (at most 500 characters).
+        #[arg(long, default_value = "")]
+        note: String,
+        /// When, in the class's time: "YYYY-MM-DD HH:MM" or "YYYY-MM-DD". Default: now.
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

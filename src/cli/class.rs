@@ -247,7 +247,104 @@ pub(super) fn contact(ctx: &Ctx, c: ContactCmd) -> Result<()> {
                 format!("{} no longer hears about {}", c.name, s.display_name)
             })
         }
+        ContactCmd::Log {
+            contact,
+            method,
+            note,
+            at,
+        } => {
+            let c = gp.find_contact(&contact)?;
+            let at = at
+                .as_deref()
+                .map(|a| parse_day_or_time(&gp, a))
+                .transpose()?;
+            let e = gp.log_contact_at(c.id, method.trim(), &note, at)?;
+            ctx.print(&e, || {
+                format!(
+                    "Logged: {} reached by {} on {}",
+                    c.name,
+                    e.method,
+                    local(&gp, e.at)
+                )
+            })
+        }
     }
+}
+
+/// `--at` of `contact log`: a local time of the class, or a day (then noon).
+fn parse_day_or_time(gp: &Goalpost, s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    let t = match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        Ok(d) => d.and_hms_opt(12, 0, 0).unwrap_or_default(),
+        Err(_) => super::learning::parse_local(s, None)?,
+    };
+    gp.class_time(t)
+}
+
+/// A time as the class reads it: "2026-11-20 14:30" in its time zone.
+fn local(gp: &Goalpost, at: chrono::DateTime<chrono::Utc>) -> String {
+    let tz: chrono_tz::Tz = gp
+        .class()
+        .ok()
+        .and_then(|c| c.timezone.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub(super) fn reach(ctx: &Ctx, days: i64) -> Result<()> {
+    let gp = ctx.class()?;
+    let r = gp.reach(days)?;
+    ctx.print(&r, || {
+        let mut t = Table::new(["student", "last reached", "why", "contacts"]);
+        for s in &r.not_reached {
+            let last = match (s.last_at, s.days_since) {
+                (Some(at), Some(d)) => format!("{} ({d} days ago)", local(&gp, at)),
+                _ => "never".into(),
+            };
+            let why = s
+                .problems
+                .iter()
+                .map(|p| match p {
+                    crate::families::ReachProblem::NoContact => "no contact",
+                    crate::families::ReachProblem::OnlyNone => "only contacts on none",
+                    crate::families::ReachProblem::NoEmail => "no email address",
+                    crate::families::ReachProblem::AddressRefused => "address refused",
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let contacts = s
+                .contacts
+                .iter()
+                .map(|c| {
+                    let last = match (&c.last_at, &c.last_method) {
+                        (Some(at), Some(m)) => format!("{m} {}", local(&gp, *at)),
+                        _ => "never".into(),
+                    };
+                    format!("{} ({}, last: {last})", c.name, c.channel)
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            t.row([
+                s.display_name.clone(),
+                last,
+                if why.is_empty() { "-".into() } else { why },
+                if contacts.is_empty() {
+                    "-".into()
+                } else {
+                    contacts
+                },
+            ]);
+        }
+        if r.not_reached.is_empty() {
+            return format!("Every family was reached in the last {} days.", r.days);
+        }
+        format!(
+            "{} of {} students: none of their contacts reached in {} days, worst first.\n{}",
+            r.not_reached.len(),
+            r.students,
+            r.days,
+            t.render_or("")
+        )
+    })
 }
 
 fn parse_yes_no(s: &str) -> Result<bool> {

@@ -195,7 +195,10 @@ pub(super) fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
     }
 }
 
-fn parse_local(s: &str, date_of: Option<chrono::NaiveDate>) -> Result<chrono::NaiveDateTime> {
+pub(super) fn parse_local(
+    s: &str,
+    date_of: Option<chrono::NaiveDate>,
+) -> Result<chrono::NaiveDateTime> {
     let s = s.trim();
     for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {

@@ -133,6 +133,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Print(PrintCmd::GoalSheet { student, language }) => {
             print_goal_sheet(&ctx, &student, language.as_deref())
         }
+        Command::Reach { days } => reach(&ctx, days),
         Command::Backup { file } => backup(&ctx, &file),
         Command::Restore { file } => restore(&ctx, &file),
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::compose::{self, Languages, Letter, LetterKind, Photo};
-use super::report::usable_address;
+use super::report::{usable_address, When};
 use super::report::{FailureCode, FailureNote, Fallback, MailSummary, Progress, Unreachable};
 use super::smtp::Failure;
 use super::transport::{configure, eml_file_name, Transport, TransportConfig};
@@ -163,7 +163,7 @@ impl Goalpost {
         let to = match usable_address(c) {
             Ok(a) => a.to_string(),
             Err(code) => {
-                let u = Unreachable::note(c, code, false);
+                let u = Unreachable::note(c, code, When::Waiting);
                 self.store().in_tx(|tx| {
                     outbox::note_waiting(tx, d.id, FailureKind::Permanent, &u.reason)
                 })?;

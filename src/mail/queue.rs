@@ -9,11 +9,15 @@
 //! to a contact is never due for them again, so queueing twice changes nothing. A contact
 //! is only told about evidence approved at most [`BACK_CATALOGUE_DAYS`] days before they
 //! were linked to the student: no back catalogue for a new contact.
+//!
+//! A contact on `email` or `weekly` whose address the mail server refused gets their news
+//! as paper slips until the address is fixed, the news of emails still waiting included;
+//! news that went home on paper is never emailed after the fix.
 
 use chrono::{DateTime, Datelike, Utc};
 use sha2::{Digest, Sha256};
 
-use super::report::{QueueCounts, Unreachable, UnreachableCode};
+use super::report::{QueueCounts, Unreachable, UnreachableCode, When};
 use super::BACK_CATALOGUE_DAYS;
 use crate::error::Result;
 use crate::model::*;
@@ -73,7 +77,14 @@ pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
     let mut due = Due::default();
     for v in &plan.families {
         let c = &v.contact;
-        let done = held.covered.get(&c.id);
+        let refused = UnreachableCode::of(c) == Some(UnreachableCode::AddressRefused);
+        // While the address is refused, news not yet on its way goes on paper: what no
+        // delivery covers, and what only emails that cannot go cover.
+        let done = if refused {
+            held.settled.get(&c.id)
+        } else {
+            held.covered.get(&c.id)
+        };
         let new: Vec<&FamilyItem> = v
             .items
             .iter()
@@ -84,8 +95,11 @@ pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
             continue;
         }
         if let Some(code) = UnreachableCode::of(c) {
-            due.unreachable.push(Unreachable::note(c, code, true));
-            continue;
+            due.unreachable
+                .push(Unreachable::note(c, code, When::NotReached));
+            if !refused {
+                continue;
+            }
         }
         let delivery =
             |kind: Kind, subject_key: String, mid_key: &str, ids: Vec<EvidenceId>| DueDelivery {
@@ -97,6 +111,18 @@ pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
                 evidence_ids: ids,
             };
         match c.channel {
+            _ if refused => {
+                for i in &new {
+                    let mut d = delivery(
+                        Kind::Slip,
+                        evidence_key(i.evidence_id),
+                        &format!("slip:{}", i.evidence_id),
+                        vec![i.evidence_id],
+                    );
+                    d.channel = Channel::Paper;
+                    due.deliveries.push(d);
+                }
+            }
             Channel::Email | Channel::Paper => {
                 let kind = if c.channel == Channel::Email {
                     Kind::Evidence
@@ -160,11 +186,21 @@ impl Goalpost {
                 counts.add(d.kind);
             }
         }
+        // A refused address's news is on paper now: its emails never go.
+        for u in &due.unreachable {
+            if u.code == UnreachableCode::AddressRefused {
+                outbox::settle_sent_on_paper(&tx, u.contact_id, SENT_ON_PAPER)?;
+            }
+        }
         tx.commit()?;
         unreachable.extend(due.unreachable);
         Ok(counts)
     }
 }
+
+/// Why an email stays unsent for good: its news went home on a slip instead.
+pub const SENT_ON_PAPER: &str =
+    "the mail server refused the address, so this news went home on a paper slip instead";
 
 /// Whether `item` is recent enough for `contact` (see [`BACK_CATALOGUE_DAYS`]).
 fn within_link_window(contact: &Contact, item: &FamilyItem) -> bool {

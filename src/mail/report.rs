@@ -100,7 +100,8 @@ pub struct Unreachable {
 pub enum UnreachableCode {
     /// Their channel is email or weekly email and they have no address.
     NoEmail,
-    /// The mail server refused their address; messages wait until it is corrected.
+    /// The mail server refused their address; until it is corrected their news goes home
+    /// on paper slips.
     AddressRefused,
 }
 
@@ -125,15 +126,28 @@ pub(super) fn usable_address(c: &Contact) -> std::result::Result<&str, Unreachab
     }
 }
 
+/// What becomes of a family's news while they cannot be reached by email, for the words
+/// of an [`Unreachable`] note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum When {
+    /// Said when deciding what is due: without an address nothing goes; with a refused
+    /// one, the news goes home on paper slips until the address is corrected.
+    NotReached,
+    /// Said of one email found waiting: it stays queued.
+    Waiting,
+}
+
 impl Unreachable {
-    /// The note for a contact who cannot be reached for `code`. `waiting`: their messages
-    /// stay queued until it is fixed (said so in the reason).
-    pub(super) fn note(c: &Contact, code: UnreachableCode, waiting: bool) -> Self {
+    /// The note for a contact who cannot be reached for `code`.
+    pub(super) fn note(c: &Contact, code: UnreachableCode, when: When) -> Self {
         let (reason, detail) = match (code, &c.email, &c.email_error) {
             (UnreachableCode::AddressRefused, Some(a), Some(err)) => (
                 format!(
-                    "the mail server refused {a} ({err}): correct the address with `goalpost contact edit`{}",
-                    if waiting { "; messages wait until then" } else { "" }
+                    "the mail server refused {a} ({err}): correct the address with `goalpost contact edit`; {}",
+                    match when {
+                        When::NotReached => "until then their news goes home on paper slips",
+                        When::Waiting => "this message waits until then",
+                    }
                 ),
                 Some(err.clone()),
             ),
@@ -261,7 +275,7 @@ mod tests {
         let u = Unreachable::note(
             &contact(Channel::Email, None, None),
             UnreachableCode::NoEmail,
-            true,
+            When::NotReached,
         );
         let json = serde_json::to_value(&u).unwrap();
         assert_eq!(
@@ -275,19 +289,22 @@ mod tests {
         );
 
         let c = contact(Channel::Email, Some("mere@example.org"), Some(refused));
-        let queued =
-            serde_json::to_value(Unreachable::note(&c, UnreachableCode::AddressRefused, true))
-                .unwrap();
+        let queued = serde_json::to_value(Unreachable::note(
+            &c,
+            UnreachableCode::AddressRefused,
+            When::NotReached,
+        ))
+        .unwrap();
         assert_eq!(queued["code"], "address_refused");
         assert_eq!(queued["detail"], refused);
         assert_eq!(
             queued["reason"],
-            "the mail server refused mere@example.org (550 5.1.1 no such user): correct the address with `goalpost contact edit`; messages wait until then"
+            "the mail server refused mere@example.org (550 5.1.1 no such user): correct the address with `goalpost contact edit`; until then their news goes home on paper slips"
         );
-        let sending = Unreachable::note(&c, UnreachableCode::AddressRefused, false);
+        let sending = Unreachable::note(&c, UnreachableCode::AddressRefused, When::Waiting);
         assert_eq!(
             sending.reason,
-            "the mail server refused mere@example.org (550 5.1.1 no such user): correct the address with `goalpost contact edit`"
+            "the mail server refused mere@example.org (550 5.1.1 no such user): correct the address with `goalpost contact edit`; this message waits until then"
         );
     }
 

@@ -8,8 +8,8 @@ use crate::error::Result;
 use crate::model::ContactId;
 
 /// How a family was reached (the `method` column).
-pub const METHODS: [&str; 8] = [
-    "email", "digest", "paper", "phone", "notebook", "visit", "meeting", "other",
+pub const METHODS: [&str; 9] = [
+    "email", "digest", "paper", "chat", "phone", "notebook", "visit", "meeting", "other",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -65,6 +65,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_mail.sql")),
     M::up(include_str!("../../migrations/0003_contact_links.sql")),
     M::up(include_str!("../../migrations/0004_pin_tries.sql")),
+    // Rebuilds three tables for the chat channel: run with foreign keys off (see
+    // `migrate`), references checked.
+    M::up(include_str!("../../migrations/0006_reach.sql")).foreign_key_check(),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -220,7 +223,15 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             )));
         }
     }
-    migrations().to_latest(conn)?;
+    // A migration that rebuilds a table must not run with foreign keys on: dropping the old
+    // table would delete every row that refers to it (SQLite's docs, "Making Other Kinds Of
+    // Table Schema Changes"). Such migrations check every reference before they commit.
+    if migrations().pending_migrations(conn)? > 0 {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let done = migrations().to_latest(conn);
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        done?;
+    }
     if app_id != APPLICATION_ID {
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     }
@@ -319,6 +330,92 @@ mod tests {
         drop(c);
         let err = Store::open(&path, false).err().unwrap();
         assert!(err.to_string().contains("newer Goalpost"), "{err}");
+    }
+
+    /// Migration 0006 (the chat channel) rebuilds contacts, deliveries and the contact log:
+    /// a class written before it keeps every row and reference (a foreign key left on would
+    /// have emptied delivery_items and the log), its contact ids are never given again, and
+    /// `chat` is then accepted where the checks refused it.
+    #[test]
+    fn the_chat_migration_keeps_every_row_and_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let before = 4;
+        {
+            let mut c = Connection::open(&path).unwrap();
+            configure(&c).unwrap();
+            migrations().to_version(&mut c, before).unwrap();
+            c.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            c.execute_batch(
+                "INSERT INTO students (id, first_name, last_name, created_at) VALUES (1, 'Ana', '', '2026-01-01');
+                 INSERT INTO goals (id, student_id, title, created_at) VALUES (1, 1, 'I can', '2026-01-01');
+                 INSERT INTO evidence (id, student_id, goal_id, submitted_at) VALUES (1, 1, 1, '2026-01-01');
+                 INSERT INTO contacts (id, name, email, language, channel, created_at)
+                     VALUES (3, 'Maria', 'm@example.org', 'es', 'email', '2026-01-01'),
+                            (7, 'Nana', NULL, 'en', 'paper', '2026-01-01');
+                 INSERT INTO student_contacts (student_id, contact_id) VALUES (1, 3), (1, 7);
+                 INSERT INTO deliveries (id, contact_id, kind, subject_key, channel, message_id, status,
+                                         created_at, error_kind, address)
+                     VALUES (5, 3, 'evidence', 'evidence:1', 'email', '<m1>', 'failed', '2026-01-02',
+                             'permanent', 'm@example.org');
+                 INSERT INTO delivery_items (delivery_id, evidence_id) VALUES (5, 1);
+                 INSERT INTO contact_log (contact_id, at, method, note, delivery_id)
+                     VALUES (7, '2026-01-03', 'paper', 'slip', NULL), (3, '2026-01-02', 'email', '', 5);
+                 DELETE FROM contacts WHERE id = 7;",
+            )
+            .unwrap();
+            assert!(c
+                .execute("UPDATE contacts SET channel = 'chat' WHERE id = 3", [])
+                .is_err());
+        }
+        let store = Store::open(&path, false).unwrap();
+        let c = store.conn();
+        let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM contacts"), 1);
+        assert_eq!(count("SELECT count(*) FROM deliveries"), 1);
+        assert_eq!(count("SELECT count(*) FROM delivery_items"), 1);
+        assert_eq!(
+            count("SELECT count(*) FROM contact_log"),
+            1,
+            "the erased contact's log went with them, the other stays"
+        );
+        assert_eq!(count("SELECT count(*) FROM student_contacts"), 1);
+        assert_eq!(
+            count("SELECT error_kind = 'permanent' AND address = 'm@example.org' FROM deliveries"),
+            1
+        );
+        let fk: i64 = c
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1, "foreign keys on again after migrating");
+        c.execute("UPDATE contacts SET channel = 'chat' WHERE id = 3", [])
+            .unwrap();
+        c.execute(
+            "INSERT INTO contact_log (contact_id, at, method) VALUES (3, '2026-01-04', 'chat')",
+            [],
+        )
+        .unwrap();
+        let add = || {
+            c.execute(
+                "INSERT INTO contacts (name, language, channel, created_at) VALUES ('New', 'en', 'paper', '2026-01-05')",
+                [],
+            )
+            .unwrap();
+            c.last_insert_rowid()
+        };
+        let new = add();
+        assert_eq!(new, 4);
+        c.execute("DELETE FROM contacts WHERE id = ?1", [new])
+            .unwrap();
+        assert_eq!(add(), 5, "a removed contact's id is not given again");
+        assert!(c
+            .execute("UPDATE contacts SET channel = 'fax' WHERE id = 3", [])
+            .is_err());
+        // A deletion cascades as before: the references are real foreign keys still.
+        c.execute("DELETE FROM contacts WHERE id = 3", []).unwrap();
+        assert_eq!(count("SELECT count(*) FROM deliveries"), 0);
+        assert_eq!(count("SELECT count(*) FROM delivery_items"), 0);
     }
 
     #[test]

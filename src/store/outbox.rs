@@ -181,6 +181,11 @@ pub struct Held {
     pub covered: HashMap<ContactId, HashSet<EvidenceId>>,
     /// The digests already queued or sent, by contact and subject (`digest:2026-W47`).
     pub digests: HashSet<(ContactId, String)>,
+    /// For each contact, the evidence that reached them or is on its way on paper: covered
+    /// by a delivery sent, or by a slip (written as soon as it is queued). An email not
+    /// sent (waiting, or refused) does not count: its evidence goes on paper while the
+    /// server refuses the contact's address.
+    pub settled: HashMap<ContactId, HashSet<EvidenceId>>,
 }
 
 impl Held {
@@ -200,6 +205,15 @@ pub fn held(conn: &Connection) -> Result<Held> {
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         held.covered.entry(r.get(0)?).or_default().insert(r.get(1)?);
+    }
+    let mut stmt = conn.prepare(
+        "SELECT d.contact_id, i.evidence_id FROM delivery_items i
+         JOIN deliveries d ON d.id = i.delivery_id
+         WHERE d.status = 'sent' OR d.kind = 'slip'",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        held.settled.entry(r.get(0)?).or_default().insert(r.get(1)?);
     }
     let mut stmt =
         conn.prepare("SELECT contact_id, subject_key FROM deliveries WHERE kind = 'digest'")?;
@@ -373,21 +387,36 @@ pub fn delete_unsent(conn: &Connection, id: i64) -> Result<bool> {
     )? > 0)
 }
 
+/// True for an email (or digest) none of whose evidence went home on a slip to the same
+/// contact instead: only those may be queued again, so a family never gets on paper and
+/// then by email the same news. (SQL, for the `WHERE` of the requeues below.)
+const NOT_SENT_ON_PAPER: &str = "NOT EXISTS (
+    SELECT 1 FROM delivery_items i
+      JOIN delivery_items j ON j.evidence_id = i.evidence_id
+      JOIN deliveries s ON s.id = j.delivery_id
+     WHERE i.delivery_id = deliveries.id AND s.contact_id = deliveries.contact_id
+       AND s.kind = 'slip')";
+
 /// Queues failed deliveries again (after the teacher fixed an address, for example).
-/// With no ids, every failed delivery. Returns how many were queued.
+/// With no ids, every failed delivery. Returns how many were queued. One whose news went
+/// home on paper meanwhile stays failed (see [`NOT_SENT_ON_PAPER`]).
 pub fn requeue_failed(conn: &Connection, ids: &[i64], now: DateTime<Utc>) -> Result<usize> {
     if ids.is_empty() {
         return Ok(conn.execute(
-            "UPDATE deliveries SET status = 'queued', next_attempt_at = ?1, first_attempt_at = NULL
-             WHERE status = 'failed'",
+            &format!(
+                "UPDATE deliveries SET status = 'queued', next_attempt_at = ?1, first_attempt_at = NULL
+                 WHERE status = 'failed' AND {NOT_SENT_ON_PAPER}"
+            ),
             [now],
         )?);
     }
     let mut n = 0;
     for id in ids {
         n += conn.execute(
-            "UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, first_attempt_at = NULL
-             WHERE id = ?1 AND status = 'failed'",
+            &format!(
+                "UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, first_attempt_at = NULL
+                 WHERE id = ?1 AND status = 'failed' AND {NOT_SENT_ON_PAPER}"
+            ),
             params![id, now],
         )?;
     }
@@ -395,14 +424,38 @@ pub fn requeue_failed(conn: &Connection, ids: &[i64], now: DateTime<Utc>) -> Res
 }
 
 /// Queues again, due at once, a contact's emails that failed because the server refused
-/// their address (after the teacher corrected it). Returns how many.
+/// their address (after the teacher corrected it), except those whose news went home on
+/// paper meanwhile. Returns how many.
 pub fn requeue_refused(conn: &Connection, contact: ContactId, now: DateTime<Utc>) -> Result<usize> {
     Ok(conn.execute(
-        "UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, first_attempt_at = NULL,
-             last_error = 'queued again for the corrected address; before: ' || coalesce(last_error, '')
-         WHERE contact_id = ?1 AND status = 'failed' AND error_kind = 'permanent'
-           AND kind IN ('evidence', 'digest')",
+        &format!(
+            "UPDATE deliveries SET status = 'queued', next_attempt_at = ?2, first_attempt_at = NULL,
+                 last_error = 'queued again for the corrected address; before: ' || coalesce(last_error, '')
+             WHERE contact_id = ?1 AND status = 'failed' AND error_kind = 'permanent'
+               AND kind IN ('evidence', 'digest') AND {NOT_SENT_ON_PAPER}"
+        ),
         params![contact, now],
+    )?)
+}
+
+/// A contact's emails still waiting to go (queued, or failed on their refused address)
+/// all of whose news has gone home on paper: they are marked failed with `reason`, never
+/// to be sent (the requeues leave them). Returns how many.
+pub fn settle_sent_on_paper(conn: &Connection, contact: ContactId, reason: &str) -> Result<usize> {
+    Ok(conn.execute(
+        &format!(
+            "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL,
+                 error_kind = 'permanent', last_error = ?2
+             WHERE contact_id = ?1 AND status = 'queued' AND kind IN ('evidence', 'digest')
+               AND NOT EXISTS (
+                   SELECT 1 FROM delivery_items i WHERE i.delivery_id = deliveries.id
+                      AND NOT EXISTS (
+                          SELECT 1 FROM delivery_items j JOIN deliveries s ON s.id = j.delivery_id
+                           WHERE j.evidence_id = i.evidence_id AND s.contact_id = deliveries.contact_id
+                             AND s.kind = 'slip'))
+               AND NOT {NOT_SENT_ON_PAPER}"
+        ),
+        params![contact, reason],
     )?)
 }
 
