@@ -164,6 +164,8 @@ pub enum ReachProblem {
     NoEmail,
     /// The mail server refused a contact's address (their news goes on paper meanwhile).
     AddressRefused,
+    /// Chat texts wait for a contact on `chat`: never marked sent (`goalpost chat list`).
+    ChatNotSent,
 }
 
 /// One contact of a student, as the reach list shows them.
@@ -177,6 +179,8 @@ pub struct ContactReach {
     pub last_method: Option<String>,
     /// Why they cannot be reached by email, if they cannot.
     pub problem: Option<UnreachableCode>,
+    /// Chat texts prepared for them and not yet marked sent.
+    pub chats_waiting: usize,
 }
 
 /// A student none of whose contacts was reached lately.
@@ -220,6 +224,10 @@ impl Goalpost {
                 .collect();
         let contacts = self.contacts()?;
         let students = self.students()?;
+        let mut chats: std::collections::HashMap<ContactId, usize> = Default::default();
+        for d in store::outbox::chats_unsent(self.store().conn())? {
+            *chats.entry(d.contact_id).or_default() += 1;
+        }
         let since = now - chrono::Duration::days(days);
         let mut not_reached: Vec<StudentReach> = Vec::new();
         for s in &students {
@@ -235,6 +243,7 @@ impl Goalpost {
                         last_at: r.map(|r| r.last_at),
                         last_method: r.map(|r| r.last_method.clone()),
                         problem: UnreachableCode::of(c),
+                        chats_waiting: chats.get(&c.id).copied().unwrap_or(0),
                     }
                 })
                 .collect();
@@ -258,6 +267,9 @@ impl Goalpost {
                 if own.iter().any(|c| c.problem == Some(code)) {
                     problems.push(p);
                 }
+            }
+            if own.iter().any(|c| c.chats_waiting > 0) {
+                problems.push(ReachProblem::ChatNotSent);
             }
             not_reached.push(StudentReach {
                 student_id: s.id,

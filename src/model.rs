@@ -50,15 +50,19 @@ pub enum Channel {
     Weekly,
     /// Printed slips.
     Paper,
+    /// A short text and a photo the teacher pastes into a chat app (a WhatsApp group, a
+    /// text message): Goalpost prepares them and talks to no chat service.
+    Chat,
     /// Not reached automatically (the teacher reaches them by hand).
     None,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [
+    pub const ALL: [Channel; 5] = [
         Channel::Email,
         Channel::Weekly,
         Channel::Paper,
+        Channel::Chat,
         Channel::None,
     ];
 
@@ -67,6 +71,7 @@ impl Channel {
             Channel::Email => "email",
             Channel::Weekly => "weekly",
             Channel::Paper => "paper",
+            Channel::Chat => "chat",
             Channel::None => "none",
         }
     }
@@ -92,7 +97,7 @@ impl FromStr for Channel {
             .find(|c| c.as_str() == t)
             .ok_or_else(|| {
                 Error::invalid(format!(
-                    "unknown channel {s:?}: use one of email, weekly, paper, none"
+                    "unknown channel {s:?}: use one of email, weekly, paper, chat, none"
                 ))
             })
     }

@@ -1,6 +1,7 @@
 //! `goalpost reach` and `goalpost contact log` end to end (issue 16, part 4): on a class
 //! where some families were reached by email, some by a printed slip, some by a phone call
-//! logged by hand, some long ago and some not at all, `reach` names exactly the students
+//! logged by hand, some by a chat text not yet marked sent, some long ago and some not at
+//! all, `reach` names exactly the students
 //! nobody reached, worst first, with each contact's last contact and channel.
 
 mod common;
@@ -123,12 +124,16 @@ fn reach_names_the_students_nobody_reached_worst_first() {
         .unwrap();
     contact(&data, "Mum Fay", fay, &["--channel", "none"]);
 
+    // A chat text prepared, never marked sent.
+    let gus = student_with_news(&data, "Gus");
+    contact(&data, "Mum Gus", gus, &["--channel", "chat"]);
+
     // Before anything: everyone, the student without a contact first.
     let v = run_json(&data, &["reach"]);
     assert_eq!(v["days"], 14);
-    assert_eq!(v["students"], 6);
+    assert_eq!(v["students"], 7);
     let names: Vec<String> = listed(&v).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["Eli", "Ana", "Ben", "Cai", "Dee", "Fay"]);
+    assert_eq!(names, ["Eli", "Ana", "Ben", "Cai", "Dee", "Fay", "Gus"]);
 
     run(&data, &["review", "approve", "--all"]);
     run(&data, &["sync"]);
@@ -165,11 +170,12 @@ fn reach_names_the_students_nobody_reached_worst_first() {
         [
             ("Eli".to_string(), vec!["no_contact".to_string()]),
             ("Dee".to_string(), vec!["only_none".to_string()]),
+            ("Gus".to_string(), vec!["chat_not_sent".to_string()]),
             ("Fay".to_string(), vec!["only_none".to_string()]),
         ],
         "{v:#}"
     );
-    let fay_row = &v["not_reached"][2];
+    let fay_row = &v["not_reached"][3];
     assert_eq!(fay_row["days_since"], 20);
     assert_eq!(fay_row["contacts"][0]["last_method"], "visit");
     assert_eq!(fay_row["contacts"][0]["channel"], "none");
@@ -178,12 +184,12 @@ fn reach_names_the_students_nobody_reached_worst_first() {
     // Thirty days: Fay's visit counts.
     let v = run_json(&data, &["reach", "--days", "30"]);
     let names: Vec<String> = listed(&v).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["Eli", "Dee"]);
+    assert_eq!(names, ["Eli", "Dee", "Gus"]);
 
     // The text says the same for the teacher.
     let text = run(&data, &["reach"]);
     assert!(
-        text.starts_with("3 of 6 students: none of their contacts reached in 14 days"),
+        text.starts_with("4 of 7 students: none of their contacts reached in 14 days"),
         "{text}"
     );
     assert!(
@@ -191,10 +197,11 @@ fn reach_names_the_students_nobody_reached_worst_first() {
         "{text}"
     );
     assert!(text.contains("no contact"), "{text}");
+    assert!(text.contains("chat texts not marked sent"), "{text}");
     // A one-day window: today's email, slip and call still count.
     let v = run_json(&data, &["reach", "--days", "1"]);
     let names: Vec<String> = listed(&v).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["Eli", "Dee", "Fay"]);
+    assert_eq!(names, ["Eli", "Dee", "Gus", "Fay"]);
     let log = run_json(&data, &["reach", "--days", "1"]);
     assert!(log["not_reached"]
         .as_array()
@@ -205,6 +212,15 @@ fn reach_names_the_students_nobody_reached_worst_first() {
             .unwrap()
             .iter()
             .all(|c| c["contact_id"] != cai_dad)));
+
+    // Gus's text marked sent: reached by chat.
+    let id = run_json(&data, &["chat", "list"])[0]["delivery_id"]
+        .as_i64()
+        .unwrap();
+    run(&data, &["chat", "sent", &id.to_string()]);
+    let v = run_json(&data, &["reach"]);
+    let names: Vec<String> = listed(&v).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["Eli", "Dee", "Fay"]);
 }
 
 #[test]

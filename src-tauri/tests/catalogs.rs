@@ -355,6 +355,20 @@ fn every_code_core_sends_has_words() {
         words("reason.failure", &failures),
         words("reason.unreachable", &unreachable),
         words("error.kind", &kinds),
+        // Every channel a contact can be on, every way the contact log says a family was
+        // reached (the chat channel added both).
+        goalpost::model::Channel::ALL
+            .iter()
+            .map(|c| format!("channel.{}", c.as_str()))
+            .collect(),
+        goalpost::store::contact_log::METHODS
+            .iter()
+            .map(|m| format!("families.method.{m}"))
+            .collect(),
+        goalpost::store::outbox::Kind::ALL
+            .iter()
+            .map(|k| format!("sync.kind.{}", k.as_str()))
+            .collect(),
     ]
     .concat()
     .into_iter()

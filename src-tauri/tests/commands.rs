@@ -130,6 +130,9 @@ fn the_capabilities_keep_the_station_away_from_teacher_commands() {
             "family_log",
             json!({ "contactId": 1, "method": "phone", "note": "" }),
         ),
+        ("chat_list", json!({})),
+        ("chat_photo", json!({ "id": 1 })),
+        ("chat_sent", json!({ "ids": [1] })),
         ("mail_server_get", json!({})),
         (
             "mail_server_save",
@@ -155,6 +158,7 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
         "settings_get",
         "sync_preview",
         "families_list",
+        "chat_list",
         "mail_server_get",
     ] {
         let e = invoke(&f.station, cmd, json!({})).unwrap_err();
@@ -163,6 +167,8 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
     for (cmd, args) in [
         ("mail_test", json!({ "address": "a@example.org" })),
         ("open_folder", json!({ "folder": "theme" })),
+        ("chat_photo", json!({ "id": 1 })),
+        ("chat_sent", json!({ "ids": [1] })),
         (
             "mail_server_save",
             json!({ "server": { "host": "x.example" } }),

@@ -71,6 +71,9 @@ pub enum Command {
     /// Family email: send what is due, test the mail server, look at the outbox.
     #[command(subcommand)]
     Mail(MailCmd),
+    /// Chat texts for families on the chat channel: list them, mark them sent.
+    #[command(subcommand)]
+    Chat(ChatCmd),
     /// Printable pages to send home.
     #[command(subcommand)]
     Print(PrintCmd),
@@ -184,8 +187,8 @@ pub struct ContactFieldsArgs {
     /// Their language (BCP 47: en, es, mi, sm, zh-Hant, ...). Default: the class's.
     #[arg(long)]
     pub language: Option<String>,
-    /// How they hear: email, weekly, paper or none. Default: email if an address is given,
-    /// else paper.
+    /// How they hear: email, weekly, paper, chat or none. Default: email if an address is
+    /// given, else paper.
     #[arg(long)]
     pub channel: Option<String>,
 }
@@ -423,6 +426,19 @@ pub enum MailCmd {
         /// Every failed delivery.
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChatCmd {
+    /// List the chat texts to send, each with its delivery id, the text and the photo
+    /// file to attach. Goalpost talks to no chat service: paste them yourself.
+    List,
+    /// Mark chat texts sent (by delivery id from `goalpost chat list`): the family counts as
+    /// reached, in the contact log.
+    Sent {
+        #[arg(required = true)]
+        ids: Vec<i64>,
     },
 }
 

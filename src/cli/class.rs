@@ -308,6 +308,7 @@ pub(super) fn reach(ctx: &Ctx, days: i64) -> Result<()> {
                     crate::families::ReachProblem::OnlyNone => "only contacts on none",
                     crate::families::ReachProblem::NoEmail => "no email address",
                     crate::families::ReachProblem::AddressRefused => "address refused",
+                    crate::families::ReachProblem::ChatNotSent => "chat texts not marked sent",
                 })
                 .collect::<Vec<_>>()
                 .join(", ");

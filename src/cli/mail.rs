@@ -126,3 +126,48 @@ pub(super) fn mail(ctx: &Ctx, c: MailCmd) -> Result<()> {
         }
     }
 }
+
+pub(super) fn chat(ctx: &Ctx, c: ChatCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        ChatCmd::List => {
+            let list = gp.chat_list()?;
+            ctx.print(&list, || {
+                if list.is_empty() {
+                    return "No chat texts to send.".to_string();
+                }
+                let mut out = format!(
+                    "{} chat texts to send. Paste each into the family's chat, then `goalpost chat sent ID...`.",
+                    list.len()
+                );
+                for m in &list {
+                    out.push_str(&format!(
+                        "\n\n[{}] To {} ({}), about {}:\n{}",
+                        m.delivery_id, m.contact, m.language, m.student, m.text
+                    ));
+                    if let Some(p) = &m.photo {
+                        out.push_str(&format!("\nPhoto: {}", p.display()));
+                    } else if m.photo_missing {
+                        out.push_str("\nPhoto: not made yet (run a sync first)");
+                    }
+                }
+                out
+            })
+        }
+        ChatCmd::Sent { ids } => {
+            let done = gp.chat_sent(&ids)?;
+            ctx.print(&done, || {
+                done.iter()
+                    .map(|d| {
+                        if d.newly {
+                            format!("Marked sent: [{}] to {}", d.delivery_id, d.contact)
+                        } else {
+                            format!("Already sent: [{}] to {}", d.delivery_id, d.contact)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+    }
+}

@@ -130,6 +130,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync { dry_run } => sync(&ctx, dry_run),
         Command::Blog(c) => blog(&ctx, c),
         Command::Mail(c) => mail(&ctx, c),
+        Command::Chat(c) => chat(&ctx, c),
         Command::Print(PrintCmd::GoalSheet { student, language }) => {
             print_goal_sheet(&ctx, &student, language.as_deref())
         }

@@ -59,6 +59,12 @@ pub(super) fn mail_summary_text(s: &crate::mail::MailSummary) -> String {
     for f in &s.print_files {
         out.push_str(&format!("\nSlips to print: {}", f.display()));
     }
+    if s.queued.chats > 0 {
+        out.push_str(&format!(
+            "\n{} chat texts prepared for families on chat: send them, then mark them sent (`goalpost chat list`).",
+            s.queued.chats
+        ));
+    }
     if s.retries_waiting > 0 {
         out.push_str(&format!(
             "\n{} waiting to be tried again ({} with an unknown outcome, to be resent with the same Message-ID).",

@@ -81,6 +81,7 @@ const HTML: &str = include_str!("templates/message.html");
 const TEXT: &str = include_str!("templates/message.txt");
 const SLIPS: &str = include_str!("templates/slips.html");
 const SHEET: &str = include_str!("templates/goal_sheet.html");
+const CHAT: &str = include_str!("templates/chat.txt");
 
 /// The templates, loaded once per run. HTML templates escape everything they insert.
 pub struct Renderer {
@@ -95,6 +96,7 @@ impl Renderer {
             ("message.txt", TEXT),
             ("slips.html", SLIPS),
             ("goal_sheet.html", SHEET),
+            ("chat.txt", CHAT),
         ] {
             env.add_template(name, src)
                 .map_err(|e| Error::Mail(format!("the built-in template {name} is broken: {e}")))?;
@@ -270,6 +272,35 @@ fn item_view(
         },
         blog_label: l.s("blog-link"),
     }
+}
+
+/// The short text a family on the `chat` channel gets about one item, in `l`'s language:
+/// the news, the child's words and message, the next step, the question to ask at home
+/// and the blog post's link (when `site_url` is set and the post is on the blog). Made
+/// from the plan's [`FamilyItem`] like an email, so the same rules apply to its words.
+pub fn chat_text(
+    l: &Localizer,
+    r: &Renderer,
+    i: &FamilyItem,
+    site_url: Option<&str>,
+) -> Result<String> {
+    #[derive(Serialize)]
+    struct ChatView {
+        news: String,
+        i: ItemView,
+    }
+    let news = l.t(
+        "subject-evidence",
+        &[
+            ("name", FluentValue::from(i.display_name.clone())),
+            ("goal", FluentValue::from(i.goal_title.clone())),
+        ],
+    );
+    let view = ChatView {
+        news,
+        i: item_view(l, i, false, false, site_url),
+    };
+    Ok(r.render("chat.txt", &view)?.trim().to_string())
 }
 
 /// Hex digits derived from the Message-ID, for MIME boundaries.

@@ -29,6 +29,7 @@
 //! re-encoded copies ([`photo::Size::Email`](crate::photo::Size::Email)); originals are
 //! never attached.
 
+mod chat;
 pub mod compose;
 mod delivery;
 pub mod paper;
@@ -53,6 +54,7 @@ use crate::Goalpost;
 
 use compose::{Languages, Renderer};
 
+pub use chat::{ChatMessage, ChatSent};
 pub use delivery::{backoff, BATCH};
 pub use preview::{preview, FamilyPreview, MailPreview, PreviewDelivery, PreviewItem};
 pub use queue::{digest_key, due, message_id, Due, DueDelivery};

@@ -5,7 +5,8 @@
 //!
 //! One email per newly approved evidence for contacts on `email`; one digest per ISO week
 //! (in the class's time zone, on or after `mail.weekly_day`) for contacts on `weekly`; one
-//! slip per evidence for contacts on `paper`. An evidence already covered by any delivery
+//! slip per evidence for contacts on `paper`; one chat text per evidence for contacts on
+//! `chat` (it waits in the outbox until the teacher marks it sent: `goalpost chat sent`). An evidence already covered by any delivery
 //! to a contact is never due for them again, so queueing twice changes nothing. A contact
 //! is only told about evidence approved at most [`BACK_CATALOGUE_DAYS`] days before they
 //! were linked to the student: no back catalogue for a new contact.
@@ -64,6 +65,7 @@ impl QueueCounts {
             Kind::Evidence => self.emails += 1,
             Kind::Digest => self.digests += 1,
             Kind::Slip => self.slips += 1,
+            Kind::Chat => self.chats += 1,
         }
     }
 }
@@ -123,11 +125,11 @@ pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
                     due.deliveries.push(d);
                 }
             }
-            Channel::Email | Channel::Paper => {
-                let kind = if c.channel == Channel::Email {
-                    Kind::Evidence
-                } else {
-                    Kind::Slip
+            Channel::Email | Channel::Paper | Channel::Chat => {
+                let kind = match c.channel {
+                    Channel::Email => Kind::Evidence,
+                    Channel::Chat => Kind::Chat,
+                    _ => Kind::Slip,
                 };
                 for i in &new {
                     let mid_key = format!("{}:{}", kind.as_str(), i.evidence_id);

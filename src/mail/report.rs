@@ -31,6 +31,8 @@ pub struct QueueCounts {
     pub emails: usize,
     pub digests: usize,
     pub slips: usize,
+    /// Chat texts prepared for the teacher to send (`goalpost chat list`).
+    pub chats: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

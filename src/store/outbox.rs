@@ -24,14 +24,20 @@ pub enum Kind {
     Digest,
     /// One paper slip about one approved evidence.
     Slip,
+    /// One chat text about one approved evidence, for the teacher to paste into a chat
+    /// app; sent once the teacher marks it so.
+    Chat,
 }
 
 impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Evidence, Kind::Digest, Kind::Slip, Kind::Chat];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Evidence => "evidence",
             Kind::Digest => "digest",
             Kind::Slip => "slip",
+            Kind::Chat => "chat",
         }
     }
 
@@ -39,6 +45,7 @@ impl Kind {
         match s {
             "digest" => Kind::Digest,
             "slip" => Kind::Slip,
+            "chat" => Kind::Chat,
             _ => Kind::Evidence,
         }
     }
@@ -284,6 +291,15 @@ pub fn list(conn: &Connection, unsent_only: bool) -> Result<Vec<Delivery>> {
         "ORDER BY id DESC"
     };
     select(conn, filter, [])
+}
+
+/// Chat deliveries not yet marked sent, oldest first.
+pub fn chats_unsent(conn: &Connection) -> Result<Vec<Delivery>> {
+    select(
+        conn,
+        "WHERE kind = 'chat' AND status != 'sent' ORDER BY created_at, id",
+        [],
+    )
 }
 
 /// Slip deliveries, oldest first.

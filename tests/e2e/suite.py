@@ -9,7 +9,8 @@ story allows (one for the station, one for the teacher):
             the class screen; the teacher approves the child's evidence; the Sync screen
             previews, refuses a second sync while one runs, syncs with live progress and
             writes the blog page and the email (.eml in the outbox: no SMTP configured);
-            the Families screen shows who was reached; Settings saves the mail server
+            the Families screen shows who was reached, lists a chat family's text and
+            photo, copies it and marks it sent; Settings saves the mail server
             and a test email reaches a real SMTP server on 127.0.0.1, a bad sender is
             refused in place, the theme folder opens; the screens in Spanish;
             a slow earlier draw never covers a newer screen; reasons and errors in Spanish
@@ -994,6 +995,44 @@ def families_screen_shows_who_was_reached(s):
     axe(s, "teacher-families")
 
 
+def families_chat_list_copies_text_and_marks_sent(s):
+    """Issue 16, part 3: a family on the chat channel. After a sync the Families screen lists
+    their text (in their language) with the photo to drag or save; Copy text puts the text on
+    the clipboard, and Sent records the delivery and logs the family as reached by chat."""
+    unlock_if_locked(s)
+    hine = next(c for c in cli_json("contact", "list") if c["name"] == "Hine García")
+    cli("contact", "edit", str(hine["id"]), "--channel", "chat")
+    cli("sync")
+    waiting = [m for m in cli_json("chat", "list") if m["contact_id"] == hine["id"]]
+    assert waiting, "the sync prepared a chat text for the family on chat"
+    m = waiting[0]
+    show_screen(s, "goals")  # changed from outside: draw Families afresh
+    show_screen(s, "families")
+    item = f"[data-testid=chat-list] li[data-delivery-id='{m['delivery_id']}']"
+    s.wait(item)
+    text = s.find(f"{item} .chat-text").text
+    assert text.strip() == m["text"].strip(), (text, m["text"])
+    assert s.execute(f"return document.querySelector(\"{item} .chat-text\").lang;") == m["language"]
+    if m["photo"]:
+        s.wait_until(f"(document.querySelector(\"{item} .chat-photo img\") || {{}}).naturalWidth > 0",
+                     timeout=30)
+        assert s.find(f"{item} [data-action=chat-save-photo]").displayed()
+    s.find(f"{item} [data-action=chat-copy]").click()
+    toast = s.wait_until("(() => { const t = (document.getElementById('toast') || {}).textContent || '';"
+                         " return /copied|copy/i.test(t) && t; })()", timeout=10)
+    assert toast == "Text copied.", toast
+    s.execute(f"document.querySelector(\"{item}\").scrollIntoView({{ block: 'center' }});")
+    shot(s, "teacher-families-chat")
+    axe(s, "teacher-families-chat")
+    s.find(f"{item} [data-action=chat-sent]").click()
+    s.wait_until(f"!document.querySelector(\"{item}\")", timeout=30)
+    assert all(x["delivery_id"] != m["delivery_id"] for x in cli_json("chat", "list"))
+    row = f"[data-testid=families] tr[data-contact-id='{hine['id']}']"
+    s.wait_until(f"(document.querySelector(\"{row}\") || {{}}).textContent.includes('chat message')",
+                 timeout=30)
+    cli("contact", "edit", str(hine["id"]), "--channel", hine["channel"])
+
+
 def settings_mail_server_sends_a_test_email_and_folders_open(s):
     """The teacher fills in the mail server as the school's instructions give it, sends a
     test email that a real SMTP server on 127.0.0.1 receives, and opens the theme folder
@@ -1342,6 +1381,7 @@ STEPS = [
     ("teacher", a_second_sync_meanwhile_says_one_is_already_running),
     ("teacher", sync_writes_the_blog_page_and_the_email),
     ("teacher", families_screen_shows_who_was_reached),
+    ("teacher", families_chat_list_copies_text_and_marks_sent),
     ("teacher", a_refused_address_is_fixed_on_the_class_screen),
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
     ("teacher", screens_speak_spanish),

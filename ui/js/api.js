@@ -109,6 +109,10 @@ export const teacher = {
 
   familiesList: () => call('families_list'),
   familyLog: (contactId, method, note) => call('family_log', { contactId, method, note }),
+  chatList: () => call('chat_list'),
+  /** A chat text's photo, raw bytes (an ArrayBuffer). */
+  chatPhoto: (id) => call('chat_photo', { id }),
+  chatSent: (ids) => call('chat_sent', { ids }),
 
   settings: () => call('settings_get'),
   classSave: (cls) => call('class_save', { class: cls }),

@@ -2,8 +2,10 @@
 //! made by hand.
 
 use goalpost::families::FamiliesView;
+use goalpost::mail::{ChatMessage, ChatSent};
 use goalpost::store::contact_log::Entry;
 use goalpost::ContactId;
+use tauri::ipc::Response;
 use tauri::{Runtime, State, Webview};
 
 use super::Reply;
@@ -28,5 +30,39 @@ pub async fn family_log<R: Runtime>(
 ) -> Reply<Entry> {
     s.teacher(w.label())?
         .run(move |gp| gp.log_contact_by_hand(contact_id, &method, &note))
+        .await
+}
+
+/// The chat texts waiting for the teacher to send them.
+#[tauri::command]
+pub async fn chat_list<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+) -> Reply<Vec<ChatMessage>> {
+    s.teacher(w.label())?.run(|gp| gp.chat_list()).await
+}
+
+/// A chat text's photo (its web copy), raw, for a `blob:` URL to drag or save.
+#[tauri::command]
+pub async fn chat_photo<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    id: i64,
+) -> Reply<Response> {
+    s.teacher(w.label())?
+        .run(move |gp| gp.chat_photo(id))
+        .await
+        .map(Response::new)
+}
+
+/// Chat texts the teacher sent: recorded, and the families logged as reached.
+#[tauri::command]
+pub async fn chat_sent<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    ids: Vec<i64>,
+) -> Reply<Vec<ChatSent>> {
+    s.teacher(w.label())?
+        .run(move |gp| gp.chat_sent(&ids))
         .await
 }

@@ -7,7 +7,7 @@ import { languageName, t } from '../i18n.js';
 import { actor, errorRegion, listOf, screenHead } from '../screen.js';
 
 const PURPOSES = ['blog', 'name_on_blog', 'photo_on_blog', 'email_family'];
-const CHANNELS = ['email', 'weekly', 'paper', 'none'];
+const CHANNELS = ['email', 'weekly', 'paper', 'chat', 'none'];
 
 export async function render(root, view) {
   const data = await api.classOverview();

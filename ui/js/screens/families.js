@@ -1,9 +1,10 @@
 'use strict';
 // The Families screen: who was reached, when and how (from the contact log), the families
 // nobody reached lately first and marked, and a form to log a contact made by hand (a
-// phone call, the reading notebook, a visit).
+// phone call, the reading notebook, a visit). Families on the chat channel: the texts and
+// photos to paste into their chat, each marked sent here.
 import { teacher as api } from '../api.js';
-import { h } from '../dom.js';
+import { h, toast } from '../dom.js';
 import { actor, errorRegion, screenHead } from '../screen.js';
 import { coded, t, language } from '../i18n.js';
 
@@ -31,8 +32,11 @@ function reachProblem(f) {
   return f.email_error ? h('div', { class: 'muted small' }, t('families.email_error', { why: f.email_error })) : '';
 }
 
+const photoUrls = [];
+
 export async function render(root, view) {
-  const data = await api.familiesList();
+  while (photoUrls.length) URL.revokeObjectURL(photoUrls.pop());
+  const [data, chats] = await Promise.all([api.familiesList(), api.chatList()]);
   const errorBox = errorRegion();
   const act = actor(view, errorBox);
   const families = data.families;
@@ -72,8 +76,65 @@ export async function render(root, view) {
             h('th', { scope: 'col', class: 'num' }, t('families.col.times')))),
           h('tbody', {}, rows)))
         : h('p', { class: 'muted' }, t('families.none'))),
+    chatList(chats, act),
     families.length ? logForm(families, data.by_hand, act) : '',
   );
+}
+
+/** Copies `text`: the Clipboard API, else the old way through a selected textarea. */
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (_) {
+    const area = h('textarea', { class: 'visually-hidden', readonly: true }, text);
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch (_) {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+}
+
+/** The chat texts to send: copy the text, drag or save the photo, then "Sent". */
+function chatList(chats, act) {
+  const items = chats.map((m) => {
+    const textId = `chat-text-${m.delivery_id}`;
+    const copy = h('button', { type: 'button', class: 'btn', 'data-action': 'chat-copy', 'aria-describedby': textId }, t('families.chat_copy'));
+    copy.addEventListener('click', async () => {
+      toast(await copyText(m.text) ? t('families.chat_copied') : t('families.chat_copy_failed'));
+    });
+    const sent = h('button', { type: 'button', class: 'btn primary', 'data-action': 'chat-sent' }, t('families.chat_sent'));
+    sent.addEventListener('click', () => act(() => api.chatSent([m.delivery_id]), () => t('families.chat_marked'), { busy: sent }));
+    const photo = h('div', { class: 'chat-photo' });
+    if (m.photo) {
+      photo.append(h('span', { class: 'muted' }, t('common.loading')));
+      api.chatPhoto(m.delivery_id).then((bytes) => {
+        const url = URL.createObjectURL(new Blob([bytes], { type: 'image/jpeg' }));
+        photoUrls.push(url);
+        const alt = t('families.chat_photo_alt', { student: m.student });
+        photo.replaceChildren(
+          h('img', { src: url, alt, draggable: 'true' }),
+          h('a', { href: url, download: `photo-${m.delivery_id}.jpg`, class: 'btn', 'data-action': 'chat-save-photo' }, t('families.chat_save_photo')));
+      }).catch((err) => photo.replaceChildren(h('span', { class: 'muted' }, err.message)));
+    } else if (m.photo_missing) {
+      photo.append(h('span', { class: 'muted' }, t('families.chat_photo_missing')));
+    }
+    return h('li', { class: 'chat-item card', dataset: { deliveryId: m.delivery_id, contactId: m.contact_id } },
+      h('h4', {}, t('families.chat_to', { contact: m.contact, student: m.student })),
+      h('p', { id: textId, class: 'chat-text', lang: m.language }, m.text),
+      photo,
+      h('div', { class: 'actions' }, copy, sent));
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'chat-title', 'data-testid': 'chat-list' },
+    h('h3', { id: 'chat-title' }, t('families.chat_title')),
+    h('p', { class: 'muted' }, t('families.chat_intro')),
+    items.length ? h('ul', { class: 'plain chat-items' }, items) : h('p', { class: 'muted' }, t('families.chat_none')));
 }
 
 function logForm(families, methods, act) {
