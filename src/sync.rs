@@ -289,6 +289,33 @@ impl Goalpost {
     }
 }
 
+impl Goalpost {
+    /// `goalpost blog build`: a sync's first three steps for the blog alone. The plan of
+    /// now, the web copies of the photos the blog shows (made first if they are missing,
+    /// see [`Goalpost::ensure_copies`]), and the blog built from them as a sync builds it. The copy cache and the blog's folders are looked at
+    /// on other cores while the plan is made from the database.
+    pub fn build_blog(&self) -> Result<BuildReport> {
+        let data = self.folders();
+        let settings = self.config()?;
+        let (plan, look, folder) = std::thread::scope(|s| {
+            let look = s.spawn(|| photo::CopiesLook::read(data.path()));
+            let folder = s.spawn(|| blog::Folder::read(data, &settings));
+            let plan = self.plan();
+            (plan, join(look), join(folder))
+        });
+        let plan = plan?;
+        let hashes = blog::photo_hashes(&plan.blog);
+        let copies = self.ensure_copies_with(&hashes, look?, plan.settings.photo_quality)?;
+        blog::Site::with_folder(data, &plan, &copies, folder)?.build()
+    }
+}
+
+/// The result of a scoped thread, its panic passed on.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// What the mail step did: sent, or for a dry run, what it would send.
 enum MailStep {
     Sent(MailSummary),

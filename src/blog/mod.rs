@@ -1,8 +1,10 @@
 //! The class blog: a static folder of plain HTML, one CSS file and an Atom feed that
 //! families can open from disk, copy to a USB stick, or put on any web host.
 //!
-//! A site generator in the small. [`build`] is the one way in (a sync, `blog build` and the
-//! tests all use it): [`Site::new`] gathers everything a build of a [`Plan`] needs (its
+//! A site generator in the small, over a [`Plan`]: [`build`] for a sync and the tests,
+//! [`Goalpost::build_blog`](crate::Goalpost::build_blog) for `blog build`, both through one
+//! [`Site`]. [`Site::new`]
+//! gathers everything a build of a plan needs (its
 //! [`BlogPlan`](crate::plan::BlogPlan), the words in the class's language, the templates,
 //! the photo copies); [`Site::render`] turns it into files in memory, one `render_*` step
 //! per kind of page; [`output::write_site`] then puts only the changed files in place.
@@ -22,18 +24,20 @@ mod site;
 mod templates;
 mod view;
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 pub use output::{write_site, OutFile, Source, MANIFEST};
-pub use site::Site;
+pub use site::{Folder, Site};
 pub use templates::{
     theme_dir, write_reference as write_theme_reference, REFERENCE_DIR as THEME_REFERENCE_DIR,
 };
 
 use crate::error::Result;
-use crate::photo::{self, Copies};
-use crate::plan::Plan;
-use crate::{DataDir, Goalpost};
+use crate::photo::Copies;
+use crate::plan::{BlogPlan, Plan};
+use crate::DataDir;
 
 /// A post's page in the blog folder (`posts/e12.html`); email links to it too.
 pub fn post_path(slug: &str) -> String {
@@ -72,7 +76,7 @@ pub struct BuildReport {
 /// Builds the blog of `plan` into its blog folder from `copies`, the web copies the photo
 /// pipeline made of the photos it may show (see [`Site::new`]): only changed files are
 /// written, files that should no longer exist are removed, and other files are never
-/// touched. The one way to build the blog: a sync, `blog build` and the tests all use it.
+/// touched. A sync builds its blog with it.
 pub fn build(data: DataDir<'_>, plan: &Plan, copies: &[Copies]) -> Result<BuildReport> {
     Site::new(data, plan, copies)?.build()
 }
@@ -82,22 +86,49 @@ pub fn preview(data: DataDir<'_>, plan: &Plan, copies: &[Copies]) -> Result<Buil
     Site::new(data, plan, copies)?.preview()
 }
 
-impl Goalpost {
-    /// Builds the blog as `goalpost blog build` does: from the plan of now, with the web
-    /// copies of the photos it shows made first if they are missing (see
-    /// [`Goalpost::ensure_copies`]). The copy cache is looked at on another core while the
-    /// plan is made from the database.
-    pub fn build_blog(&self) -> Result<BuildReport> {
-        let data = self.folders();
-        std::thread::scope(|s| {
-            let look = s.spawn(|| photo::CopiesLook::read(data.path()));
-            let plan = self.plan()?;
-            let look = look
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            let hashes = site::photo_hashes(&plan.blog);
-            let copies = self.ensure_copies_with(&hashes, look, plan.settings.photo_quality)?;
-            build(data, &plan, &copies)
-        })
+/// The copies of the photos `plan` allows on the blog, by hash, and warnings about photos
+/// it shows that have none.
+fn allowed_copies(
+    plan: &BlogPlan,
+    copies: &[Copies],
+) -> (HashMap<String, Copies>, Vec<String>) {
+    let hashes = photo_hashes(plan);
+    let mut warnings = Vec::new();
+    let mut allowed = HashMap::new();
+    for c in copies {
+        if hashes.binary_search(&c.hash).is_err() {
+            continue; // Not allowed on the blog: never published.
+        }
+        let mut c = c.clone();
+        c.copies.retain(|i| {
+            let plain = !i.file_name.contains(['/', '\\']) && !i.file_name.starts_with('.');
+            plain && i.width > 0 && i.height > 0
+        });
+        if !c.copies.is_empty() {
+            allowed.insert(c.hash.clone(), c);
+        }
     }
+    for p in &plan.posts {
+        if let Some(h) = &p.photo_hash {
+            if !allowed.contains_key(h) {
+                warnings.push(format!(
+                    "the photo of evidence {} has no web copies yet, so its page shows no photo: the next sync makes them",
+                    p.evidence_id
+                ));
+            }
+        }
+    }
+    (allowed, warnings)
+}
+
+/// The hashes of the photos the plan allows on the blog, sorted and without repeats.
+pub fn photo_hashes(plan: &BlogPlan) -> Vec<String> {
+    let mut h: Vec<String> = plan
+        .posts
+        .iter()
+        .filter_map(|p| p.photo_hash.clone())
+        .collect();
+    h.sort();
+    h.dedup();
+    h
 }

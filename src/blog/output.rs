@@ -222,38 +222,54 @@ fn stage_all(dir: &Path, changed: &[&OutFile]) -> Result<Vec<Staged>> {
         .collect()
 }
 
-/// Whether `dest` already holds what `source` would put there: the very same file (a photo
-/// copy linked), or the same bytes.
-fn is_unchanged(dest: &Path, source: &Source) -> bool {
-    match source {
-        Source::Kept => true,
-        Source::Bytes(b) => fsutil::same_bytes(dest, b),
-        Source::File(src) => {
-            let (Ok(d), Ok(s)) = (std::fs::metadata(dest), std::fs::metadata(src)) else {
-                return false;
-            };
-            if !d.is_file() {
-                return false;
-            }
-            if fsutil::same_inode(&d, &s) {
-                return true;
-            }
-            // A copy made again with another quality, or a file put there by hand, may
-            // have the same name and length: only the bytes tell.
-            d.len() == s.len() && std::fs::read(src).is_ok_and(|b| fsutil::same_bytes(dest, &b))
-        }
+/// What is at a file's destination, compared with what a build would put there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// What the build would put there: the very same file (a photo copy linked), or the
+    /// same bytes.
+    Same,
+    /// Something else.
+    Other,
+    /// Nothing.
+    Nothing,
+}
+
+fn found(dest: &Path, source: &Source) -> Found {
+    if matches!(source, Source::Kept) {
+        return Found::Same;
+    }
+    let d = match std::fs::metadata(dest) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Nothing,
+        Err(_) => return Found::Other,
+    };
+    let same = d.is_file()
+        && match source {
+            Source::Kept => true,
+            Source::Bytes(b) => fsutil::same_bytes_as(dest, &d, b),
+            Source::File(src) => std::fs::metadata(src).is_ok_and(|s| {
+                // A copy made again with another quality, or a file put there by hand,
+                // may have the same name and length: only the bytes tell.
+                fsutil::same_inode(&d, &s)
+                    || d.len() == s.len()
+                        && std::fs::read(src).is_ok_and(|b| fsutil::same_bytes_as(dest, &d, &b))
+            }),
+        };
+    if same {
+        Found::Same
+    } else {
+        Found::Other
     }
 }
 
-/// The changed files among `files` (see [`is_unchanged`]), each with whether it is new:
-/// nothing was at its path before.
+/// The changed files among `files`, each with whether it is new: nothing was at its path.
 fn changes<'f>(dir: &Path, files: &'f [OutFile]) -> Vec<(&'f OutFile, bool)> {
     files
         .par_iter()
-        .filter_map(|f| {
-            let dest = dir.join(&f.path);
-            (!is_unchanged(&dest, &f.source))
-                .then(|| (f, std::fs::symlink_metadata(&dest).is_err()))
+        .filter_map(|f| match found(&dir.join(&f.path), &f.source) {
+            Found::Same => None,
+            Found::Other => Some((f, false)),
+            Found::Nothing => Some((f, true)),
         })
         .collect()
 }

@@ -22,6 +22,7 @@ use super::output::{self, OutFile, Source};
 use super::templates::{theme_dir, Theme};
 use super::view::{self, clean, Labels, LinkView, PostHead, Words};
 use super::BuildReport;
+use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::photo::{self, Copies};
@@ -51,6 +52,32 @@ pub struct Site<'p> {
     copy_recipe: (u8, u32),
     /// The blog's media folder as listed before the build, if it could be.
     media: Option<fsutil::Listing>,
+}
+
+/// What a build reads from its folders before it renders: which folder it builds into,
+/// what the last build there was made from, the theme, and the media folder's listing.
+/// None of it depends on the plan, so it can be read while the plan is made.
+pub struct Folder {
+    dir: PathBuf,
+    memo_path: PathBuf,
+    memo: Memo,
+    theme: Result<Theme>,
+    media: Option<fsutil::Listing>,
+}
+
+impl Folder {
+    /// Reads the blog folder `settings` name in the data folder `data`.
+    pub fn read(data: DataDir<'_>, settings: &Settings) -> Folder {
+        let dir = settings.blog_dir(data);
+        let memo_path = memo::memo_path(data.path(), &dir);
+        Folder {
+            memo: Memo::load(&memo_path, &dir),
+            theme: Theme::load(&theme_dir(data.path())),
+            media: fsutil::list_files(&dir.join("media")).ok(),
+            memo_path,
+            dir,
+        }
+    }
 }
 
 /// What every page shares. Each post's full view is made only when a page that shows it
@@ -105,38 +132,49 @@ impl<'p> Site<'p> {
     /// [`photo::existing_copies`] make sure). Copies of other photos are ignored: the blog
     /// asks for nothing the plan does not allow and publishes nothing else.
     pub fn new(data: DataDir<'_>, plan: &'p Plan, copies: &[Copies]) -> Result<Site<'p>> {
-        let dir = plan.settings.blog_dir(data);
-        let memo_path = memo::memo_path(data.path(), &dir);
-        let theme_dir = theme_dir(data.path());
-        let media_dir = dir.join("media");
-        // What the build reads from its folders is read on another core while the words
-        // are loaded and the copies sorted out.
-        let (read, words, (copies, warnings)) = std::thread::scope(|s| {
-            let read = s.spawn(|| {
-                (
-                    Memo::load(&memo_path, &dir),
-                    Theme::load(&theme_dir),
-                    fsutil::list_files(&media_dir).ok(),
-                )
-            });
+        // The folders are read on another core while the words are loaded.
+        let (folder, words) = std::thread::scope(|s| {
+            let folder = s.spawn(|| Folder::read(data, &plan.settings));
             let words = Words::new(data.path(), &plan.blog.language);
-            let allowed = allowed_copies(&plan.blog, copies);
-            (read.join(), words, allowed)
+            (folder.join(), words)
         });
-        let (memo, theme, media) = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let folder = folder.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Self::assemble(data, plan, copies, folder, words?)
+    }
+
+    /// [`Site::new`] with the folders already read (on another core while the plan was
+    /// made, say).
+    pub fn with_folder(
+        data: DataDir<'_>,
+        plan: &'p Plan,
+        copies: &[Copies],
+        folder: Folder,
+    ) -> Result<Site<'p>> {
+        let words = Words::new(data.path(), &plan.blog.language)?;
+        Self::assemble(data, plan, copies, folder, words)
+    }
+
+    fn assemble(
+        data: DataDir<'_>,
+        plan: &'p Plan,
+        copies: &[Copies],
+        folder: Folder,
+        words: Words,
+    ) -> Result<Site<'p>> {
+        let (copies, warnings) = super::allowed_copies(&plan.blog, copies);
         Ok(Site {
-            memo,
-            memo_path,
+            memo: folder.memo,
+            memo_path: folder.memo_path,
             copy_recipe: (plan.settings.photo_quality, photo::copies::RECIPE),
-            dir,
+            dir: folder.dir,
             site_url: plan.settings.blog_site_url.clone(),
-            theme: theme?,
-            words: words?,
+            theme: folder.theme?,
+            words,
             copies_dir: data.copies(),
             plan: &plan.blog,
             copies,
             warnings,
-            media,
+            media: folder.media,
         })
     }
 
@@ -779,50 +817,6 @@ fn hard_links(
 /// A serialisable value as a template value.
 fn sv<T: serde::Serialize>(x: T) -> Value {
     Value::from(minijinja::value::Serde(x))
-}
-
-/// The copies of the photos `plan` allows on the blog, by hash, and warnings about photos
-/// it shows that have none.
-fn allowed_copies(plan: &BlogPlan, copies: &[Copies]) -> (HashMap<String, Copies>, Vec<String>) {
-    let hashes = photo_hashes(plan);
-    let mut warnings = Vec::new();
-    let mut allowed = HashMap::new();
-    for c in copies {
-        if hashes.binary_search(&c.hash).is_err() {
-            continue; // Not allowed on the blog: never published.
-        }
-        let mut c = c.clone();
-        c.copies.retain(|i| {
-            let plain = !i.file_name.contains(['/', '\\']) && !i.file_name.starts_with('.');
-            plain && i.width > 0 && i.height > 0
-        });
-        if !c.copies.is_empty() {
-            allowed.insert(c.hash.clone(), c);
-        }
-    }
-    for p in &plan.posts {
-        if let Some(h) = &p.photo_hash {
-            if !allowed.contains_key(h) {
-                warnings.push(format!(
-                    "the photo of evidence {} has no web copies yet, so its page shows no photo: the next sync makes them",
-                    p.evidence_id
-                ));
-            }
-        }
-    }
-    (allowed, warnings)
-}
-
-/// The hashes of the photos the plan allows on the blog, sorted and without repeats.
-pub fn photo_hashes(plan: &BlogPlan) -> Vec<String> {
-    let mut h: Vec<String> = plan
-        .posts
-        .iter()
-        .filter_map(|p| p.photo_hash.clone())
-        .collect();
-    h.sort();
-    h.dedup();
-    h
 }
 
 /// The `lang` attribute: the class's language tag, or `en` if it holds anything but
