@@ -1,7 +1,7 @@
 //! Sync: the one operation that brings the blog folder and every family up to date.
 //!
 //! Six steps over one plan, the ones a progress display names ([`Step`]), each a call into
-//! the module that owns it (see [`Goalpost::sync_steps`]):
+//! the module that owns it (see `Goalpost::sync_steps`):
 //!
 //! 1. **plan** ([`Goalpost::plan`]): the database is read once into a [`Plan`], with consent
 //!    applied; every later step takes it;

@@ -3,12 +3,11 @@
 //!
 //! A site generator in the small, over a [`Plan`]: [`build`] for a sync and the tests,
 //! [`Goalpost::build_blog`](crate::Goalpost::build_blog) for `blog build`, both through one
-//! [`Site`]. [`Site::new`]
-//! gathers everything a build of a plan needs (its
-//! [`BlogPlan`](crate::plan::BlogPlan), the words in the class's language, the templates,
-//! the photo copies); [`Site::render`] turns it into files in memory, one `render_*` step
-//! per kind of page; [`output::write_site`] then puts only the changed files in place.
-//! [`preview`] says what a build would change, for a dry run.
+//! [`Site`]. [`Site::new`] gathers everything a build of a plan needs (its `BlogPlan`, the
+//! words in the class's language, the templates, the photo copies); [`Site::render`] turns
+//! it into files in memory, one `render_*` step per kind of page; [`output::write_site`]
+//! then puts only the changed files in place. [`preview`] says what a build would change,
+//! for a dry run.
 //!
 //! What this module may not do:
 //! - read the database or decide consent: it renders only what the plan holds, so it can
@@ -88,10 +87,7 @@ pub fn preview(data: DataDir<'_>, plan: &Plan, copies: &[Copies]) -> Result<Buil
 
 /// The copies of the photos `plan` allows on the blog, by hash, and warnings about photos
 /// it shows that have none.
-fn allowed_copies(
-    plan: &BlogPlan,
-    copies: &[Copies],
-) -> (HashMap<String, Copies>, Vec<String>) {
+fn allowed_copies(plan: &BlogPlan, copies: &[Copies]) -> (HashMap<String, Copies>, Vec<String>) {
     let hashes = photo_hashes(plan);
     let mut warnings = Vec::new();
     let mut allowed = HashMap::new();

@@ -22,8 +22,9 @@
 //! What a run did is a [`MailSummary`] (`report`).
 //!
 //! This module never reads evidence or contacts from the store directly: messages are built
-//! only from a contact's own [`FamilyView`] in the plan. Photos are the email-size re-encoded copies
-//! ([`photo::Size::Email`]); originals are never attached.
+//! only from a contact's own [`FamilyView`] in the plan. Photos are the email-size
+//! re-encoded copies ([`photo::Size::Email`](crate::photo::Size::Email)); originals are
+//! never attached.
 
 pub mod compose;
 mod delivery;
@@ -55,7 +56,7 @@ pub use report::{
     FailureCode, FailureNote, Fallback, MailSummary, OutboxEntry, Progress, QueueCounts,
     Unreachable, UnreachableCode,
 };
-pub use transport::{configure as configure_transport, eml_file_name, TestReport, TransportConfig};
+pub use transport::{eml_file_name, TestReport, TransportConfig};
 
 /// A contact hears about evidence approved from this many days before they were linked to
 /// the student onwards: a new grandparent gets last week's news, not the whole year's.

@@ -55,9 +55,9 @@ pub enum FailureCode {
     AddressRefused,
     /// The server refused the message for another reason.
     Refused,
-    /// The server kept saying "try later" for [`GIVE_UP_AFTER_DAYS`] days.
+    /// The server kept saying "try later" for [`GIVE_UP_AFTER_DAYS`](super::GIVE_UP_AFTER_DAYS) days.
     GaveUp,
-    /// Whether it arrived stayed unknown for [`GIVE_UP_AFTER_DAYS`] days.
+    /// Whether it arrived stayed unknown for [`GIVE_UP_AFTER_DAYS`](super::GIVE_UP_AFTER_DAYS) days.
     OutcomeUnknown,
     /// The message could not be made (for example a photo that cannot be read).
     MessageProblem,
@@ -160,7 +160,7 @@ pub struct Fallback {
     pub used: String,
 }
 
-/// What a run of [`Goalpost::mail_send`] did.
+/// What a run of [`Goalpost::send_mail`](crate::Goalpost::send_mail) did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MailSummary {
     /// `smtp://host:port` or the outbox folder.
