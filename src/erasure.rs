@@ -160,10 +160,22 @@ impl Goalpost {
         })
     }
 
+    /// Keeps every student id on the erasure list from being given to a new student: ids are
+    /// never given twice (migration 0005), but students erased before that, or in a backup
+    /// restored since, are named only by the list.
+    pub fn keep_erased_ids(&self) -> Result<()> {
+        let erased = read_erasures(self.data_dir())?;
+        if let Some(max) = erased.iter().map(|e| e.student_id).max() {
+            store::keep_ids_above(self.store().conn(), store::Ids::Students, max)?;
+        }
+        Ok(())
+    }
+
     /// Erases again every student on the erasure list that the database holds (after a
     /// restore of a backup taken before they were erased). A later student who was given
     /// the same id is told apart by when they were added, and kept.
     pub fn erase_again(&self) -> Result<Vec<StudentId>> {
+        self.keep_erased_ids()?;
         let mut done = BTreeSet::new();
         for e in read_erasures(self.data_dir())? {
             if done.contains(&e.student_id) {

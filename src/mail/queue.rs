@@ -156,9 +156,8 @@ impl Goalpost {
                 message_id: &d.message_id,
                 evidence_ids: &d.evidence_ids,
             };
-            if outbox::insert(&tx, &row, now)?.is_some() {
-                counts.add(d.kind);
-            }
+            outbox::insert(&tx, &row, now)?;
+            counts.add(d.kind);
         }
         tx.commit()?;
         unreachable.extend(due.unreachable);

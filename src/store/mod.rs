@@ -65,6 +65,8 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_mail.sql")),
     M::up(include_str!("../../migrations/0003_contact_links.sql")),
     M::up(include_str!("../../migrations/0004_pin_tries.sql")),
+    // Rebuilds four tables: run with foreign keys off (see `migrate`), references checked.
+    M::up(include_str!("../../migrations/0005_ids_never_reused.sql")).foreign_key_check(),
 ];
 
 pub fn migrations() -> Migrations<'static> {
@@ -220,7 +222,15 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             )));
         }
     }
-    migrations().to_latest(conn)?;
+    // A migration that rebuilds a table must not run with foreign keys on: dropping the old
+    // table would delete every row that refers to it (SQLite's docs, "Making Other Kinds Of
+    // Table Schema Changes"). Such migrations check every reference before they commit.
+    if migrations().pending_migrations(conn)? > 0 {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let done = migrations().to_latest(conn);
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        done?;
+    }
     if app_id != APPLICATION_ID {
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     }
@@ -236,6 +246,59 @@ pub fn check_version(conn: &Connection, path: &Path) -> Result<()> {
             latest_version()
         ))),
         _ => Ok(()),
+    }
+}
+
+/// The tables whose ids are never given twice (`AUTOINCREMENT`, migration 0005): their ids
+/// key deliveries, blog pages and the erasure list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ids {
+    Students,
+    Contacts,
+    Goals,
+    Evidence,
+}
+
+impl Ids {
+    fn table(self) -> &'static str {
+        match self {
+            Ids::Students => "students",
+            Ids::Contacts => "contacts",
+            Ids::Goals => "goals",
+            Ids::Evidence => "evidence",
+        }
+    }
+}
+
+/// Makes sure no id up to `id` is ever given in `ids` again (an id freed outside what the
+/// database still names, such as an erased student's on the erasure list). Writes only when
+/// the sequence is below `id`; returns whether it wrote.
+pub fn keep_ids_above(conn: &Connection, ids: Ids, id: i64) -> Result<bool> {
+    use rusqlite::OptionalExtension;
+    let name = ids.table();
+    let seq: Option<i64> = conn
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match seq {
+        Some(s) if s >= id => Ok(false),
+        Some(_) => {
+            conn.execute(
+                "UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1 AND seq < ?2",
+                rusqlite::params![name, id],
+            )?;
+            Ok(true)
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)",
+                rusqlite::params![name, id],
+            )?;
+            Ok(true)
+        }
     }
 }
 
