@@ -196,6 +196,41 @@ impl Goalpost {
     }
 }
 
+/// The roster export `bytes` without the rows of the student `first` `last` (for an
+/// erasure), or `None` when no row names them, or when the bytes are not a roster CSV (not a
+/// file Goalpost wrote). Every other row is kept as it was.
+pub fn without_student(bytes: &[u8], first: &str, last: &str) -> Option<Vec<u8>> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let headers = rdr.headers().ok()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (f, l) = (col("student_first_name")?, col("student_last_name")?);
+    let names = |r: &csv::StringRecord| {
+        let cell = |i: usize| as_typed(r.get(i).unwrap_or("").trim()).trim().to_string();
+        cell(f) == first && cell(l) == last
+    };
+    let records: Vec<csv::StringRecord> = rdr.records().collect::<Result<_, _>>().ok()?;
+    if !records.iter().any(names) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    if bytes.starts_with(BOM) {
+        out.extend_from_slice(BOM);
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(&mut out);
+    w.write_record(&headers).ok()?;
+    for r in records.iter().filter(|r| !names(r)) {
+        w.write_record(r).ok()?;
+    }
+    w.flush().ok()?;
+    drop(w);
+    Some(out)
+}
+
 /// Reads and checks every row; returns all problems, not just the first.
 fn parse(bytes: &[u8], class_language: &str) -> std::result::Result<Vec<Row>, Vec<RowProblem>> {
     let problem = |line: u64, message: String| RowProblem { line, message };

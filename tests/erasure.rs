@@ -121,7 +121,11 @@ fn an_erased_student_leaves_nothing_behind_on_this_pc() {
     // The erasure list names no one.
     let list = std::fs::read_to_string(erasures_path(&data)).unwrap();
     assert!(!list.contains(&st.first_name), "{list}");
-    assert_eq!(read_erasures(&data).unwrap().len(), 1);
+    // One erasure, noted when it started and again when it had removed every file.
+    let list = read_erasures(&data).unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(!list[0].finished && list[1].finished);
+    assert!(goalpost::erasure::unfinished(&list).is_empty());
 
     // The next sync removes the published pages, and takes the slip off its page.
     gp.sync(false, &mut |_| {}).unwrap();
@@ -221,13 +225,17 @@ fn a_damaged_erasure_list_stops_a_restore_before_anything_changes() {
     gp.remove_student(student).unwrap();
     let path = erasures_path(&data);
     let mut text = std::fs::read_to_string(&path).unwrap();
+    let damaged = text.lines().count() + 1;
     text.push_str("{\"student_id\": 3, \"added_at\n");
     std::fs::write(&path, text).unwrap();
 
     let mut gp = Goalpost::open(&data).unwrap();
     let students_before = gp.students().unwrap().len();
     let err = gp.restore(&before).unwrap_err().to_string();
-    assert!(err.contains("line 2 of the erasure list"), "{err}");
+    assert!(
+        err.contains(&format!("line {damaged} of the erasure list")),
+        "{err}"
+    );
     assert!(err.contains("nothing was changed"), "{err}");
     assert_eq!(gp.students().unwrap().len(), students_before);
     assert!(gp.student(student).is_err());
