@@ -791,7 +791,7 @@ impl<'p> Site<'p> {
                 // The place is for families only (their email and slip): the public blog
                 // never shows where the school is.
                 serde_json::json!({
-                    "title": clean(&st.title),
+                    "title": self.words.text(&st.title),
                     "when": when,
                     "iso": start.format("%Y-%m-%dT%H:%M").to_string(),
                 })
