@@ -6,6 +6,7 @@ mod mail_support;
 
 use std::collections::{HashMap, HashSet};
 
+use common::has_word;
 use goalpost::mail;
 use goalpost::model::*;
 use goalpost::store::outbox;

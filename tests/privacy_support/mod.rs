@@ -269,18 +269,7 @@ pub fn names(text: &str, name: &str) -> bool {
 /// [`names`] for a text and a name already [`fold`]ed (folding is the slow part: a test
 /// that checks many names against one text folds it once).
 pub fn names_folded(text: &str, name: &str) -> bool {
-    let mut start = 0;
-    while let Some(i) = text[start..].find(name) {
-        let a = start + i;
-        let b = a + name.len();
-        let before = text[..a].chars().next_back();
-        let after = text[b..].chars().next();
-        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
-            return true;
-        }
-        start = a + name.len().max(1);
-    }
-    false
+    common::has_word(text, name)
 }
 
 /// The files in `files` that name `name` (see [`names`]).
