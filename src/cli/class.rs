@@ -395,6 +395,17 @@ pub(super) fn restore(ctx: &Ctx, file: &Path) -> Result<()> {
                     .join(", ")
             ));
         }
+        for key in &r.settings_off {
+            out.push_str(&format!(
+                "\n{key} is off until you enter it again: `goalpost config set {key} VALUE` or the Settings screen (a restore never brings back a command to run or a mail server)."
+            ));
+        }
+        for s in &r.settings_refused {
+            out.push_str(&format!(
+                "\nThe setting {} of the backup was left out: {}. Enter it again with `goalpost config set {} VALUE`.",
+                s.key, s.problem, s.key
+            ));
+        }
         out
     })
 }

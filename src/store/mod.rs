@@ -179,7 +179,7 @@ impl Drop for BatchSync<'_> {
 }
 
 /// Copies every page in one step (one consistent snapshot), waiting out brief locks.
-fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
+pub(crate) fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
     use rusqlite::backup::{Backup, StepResult};
     let b = Backup::new(from, to)?;
     for _ in 0..100 {
