@@ -126,6 +126,8 @@ pub struct Settings {
     pub mail_weekly_day: Weekday,
     /// `photo.quality`.
     pub photo_quality: u8,
+    /// `station.fullscreen`.
+    pub station_fullscreen: bool,
 }
 
 impl Settings {
@@ -169,6 +171,8 @@ impl Settings {
             blog_publish_command: value("blog.publish_command"),
             mail_weekly_day: typed("mail.weekly_day", value("mail.weekly_day"))?,
             photo_quality: typed("photo.quality", value("photo.quality"))?,
+            station_fullscreen: typed::<String>("station.fullscreen", value("station.fullscreen"))?
+                == "yes",
         })
     }
 
@@ -431,6 +435,7 @@ mod tests {
             default("smtp.timeout")
         );
         assert_eq!(s.photo_quality.to_string(), default("photo.quality"));
+        assert_eq!(s.station_fullscreen, default("station.fullscreen") == "yes");
         assert_eq!(
             (&s.smtp_url, &s.smtp_from, &s.smtp_ca_file),
             (&None, &None, &None)
@@ -450,6 +455,7 @@ mod tests {
             ("blog.dir", blog.to_str().unwrap()),
             ("blog.site_url", "https://school.example/room7"),
             ("blog.publish_command", "true"),
+            ("station.fullscreen", "on"),
         ])
         .unwrap();
         let s = gp.config().unwrap();
@@ -462,6 +468,7 @@ mod tests {
             Some("https://school.example/room7/")
         );
         assert_eq!(s.blog_publish_command.as_deref(), Some("true"));
+        assert!(s.station_fullscreen);
         let class = ClassInfo {
             school: "S".into(),
             class_name: "C".into(),
