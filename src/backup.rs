@@ -48,6 +48,17 @@ impl Goalpost {
     /// Writes a consistent copy of the database to `dest`, atomically: `dest` is either the
     /// complete backup or untouched.
     pub fn backup(&self, dest: &Path) -> Result<()> {
+        self.write_backup(dest, Persist::Replace).map(|_| ())
+    }
+
+    /// Writes a consistent copy of the database to `dest`, or, when that name is taken,
+    /// to `dest` with `-2`, `-3`... before its extension: never over an existing file, even
+    /// when two copies are made in the same second. Returns where it was written.
+    fn backup_new(&self, dest: &Path) -> Result<PathBuf> {
+        self.write_backup(dest, Persist::NewName)
+    }
+
+    fn write_backup(&self, dest: &Path, how: Persist) -> Result<PathBuf> {
         let parent = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -73,14 +84,20 @@ impl Goalpost {
         tmp.as_file()
             .sync_all()
             .map_err(|e| Error::io("write the backup into", &parent, e))?;
-        tmp.persist(dest)
-            .map_err(|e| Error::io("save the backup as", dest, e.error))?;
-        Ok(())
+        match how {
+            Persist::Replace => {
+                tmp.persist(dest)
+                    .map_err(|e| Error::io("save the backup as", dest, e.error))?;
+                Ok(dest.to_path_buf())
+            }
+            Persist::NewName => persist_new_name(tmp, dest),
+        }
     }
 
     /// Replaces the class database with a backup, after checking that it is a sound
     /// Goalpost database this version can read. The replaced database is kept beside it.
     pub fn restore(&mut self, src: &Path) -> Result<RestoreReport> {
+        let _lock = self.lock_class(crate::lock::Operation::Restore)?;
         check_backup(src)?;
         // A damaged erasure list stops the restore before anything is replaced.
         crate::erasure::read_erasures(self.data_dir())?;
@@ -92,7 +109,7 @@ impl Goalpost {
             "before-restore-{}.sqlite3",
             self.now().format("%Y%m%dT%H%M%S")
         ));
-        self.backup(&keep)?;
+        let keep = self.backup_new(&keep)?;
         self.store_mut().restore_from(&source)?;
         // A backup from before an erasure must not bring the child back.
         let erased_again = self.erase_again()?;
@@ -137,6 +154,45 @@ impl Goalpost {
         }
         tx.commit()?;
         Ok((copy, off, refused))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Persist {
+    /// Over `dest` if it exists (the teacher named it).
+    Replace,
+    /// Under a name no file has yet, starting with `dest`.
+    NewName,
+}
+
+/// Gives `tmp` the first free name of `dest`, `dest-2`, `dest-3`... with its extension kept.
+/// `persist_noclobber` makes taking the name atomic, so two restores at once cannot both
+/// take it.
+fn persist_new_name(mut tmp: tempfile::NamedTempFile, dest: &Path) -> Result<PathBuf> {
+    let stem = dest
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = dest.extension().map(|e| e.to_string_lossy().into_owned());
+    let mut n = 1u32;
+    loop {
+        let candidate = if n == 1 {
+            dest.to_path_buf()
+        } else {
+            let name = match &ext {
+                Some(ext) => format!("{stem}-{n}.{ext}"),
+                None => format!("{stem}-{n}"),
+            };
+            dest.with_file_name(name)
+        };
+        match tmp.persist_noclobber(&candidate) {
+            Ok(_) => return Ok(candidate),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => {
+                tmp = e.file;
+                n += 1;
+            }
+            Err(e) => return Err(Error::io("save the backup as", &candidate, e.error)),
+        }
     }
 }
 

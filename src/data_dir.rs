@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! goalpost.sqlite3        the class database (see `store`)
-//! sync.lock               held while a sync runs (see `lock`)
+//! sync.lock               the class lock, held by whatever writes the output or sends
+//!                         (see `lock`; named when only a sync took it)
 //! publish.pending         the blog has changes the web server has not seen yet
 //! publish.running         those changes, while the publish command runs
 //! erasures                students erased, one JSON line each (see `erasure`)
@@ -43,8 +44,9 @@ impl<'a> DataDir<'a> {
         self.0.join(crate::store::DB_FILE)
     }
 
-    /// The sync lock's file.
-    pub fn sync_lock(self) -> PathBuf {
+    /// The class lock's file (see `lock`). It keeps the name it had when only a sync took
+    /// it, so that an older Goalpost and this one exclude each other.
+    pub fn class_lock(self) -> PathBuf {
         self.0.join("sync.lock")
     }
 

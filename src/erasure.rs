@@ -196,6 +196,7 @@ impl Goalpost {
     /// of an older backup erases them again. If a file cannot be removed, the erasure is
     /// noted and the error says so: the next sync or this again finishes it.
     pub fn remove_student(&self, id: StudentId) -> Result<Erased> {
+        let _lock = self.lock_class(crate::lock::Operation::StudentRemove)?;
         self.student(id)?;
         let added_at = store::students::added_at(self.store().conn(), id)?
             .ok_or_else(|| Error::not_found(format!("there is no student with id {id}")))?;

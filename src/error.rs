@@ -25,7 +25,8 @@ pub enum ErrorKind {
     Conflict,
     /// The data folder is missing, not set up, or from a newer Goalpost.
     DataFolder,
-    /// Another operation holds a lock (for example a sync is running).
+    /// Another operation holds a lock (for example a sync is running): nothing was done;
+    /// try again later. The CLI exits with [`EXIT_TEMPFAIL`] for it.
     Busy,
     /// A photo was refused.
     Photo,
@@ -53,6 +54,9 @@ pub enum Error {
     DataFolder(String),
     #[error("{0}")]
     Busy(String),
+    /// Another operation holds the class lock (see `crate::lock`).
+    #[error("{0}")]
+    Locked(crate::lock::LockHeld),
     #[error("{0}")]
     Roster(RosterProblems),
     #[error("{0}")]
@@ -96,7 +100,7 @@ impl Error {
             Error::Ambiguous { .. } => ErrorKind::Ambiguous,
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::DataFolder(_) => ErrorKind::DataFolder,
-            Error::Busy(_) => ErrorKind::Busy,
+            Error::Busy(_) | Error::Locked(_) => ErrorKind::Busy,
             Error::Photo(_) => ErrorKind::Photo,
             Error::Mail(_) => ErrorKind::Mail,
             Error::Forbidden(_) => ErrorKind::Forbidden,
@@ -158,11 +162,20 @@ impl fmt::Display for RosterProblems {
     }
 }
 
+/// The exit code of a command refused because something else holds the class or the
+/// database (an error of kind [`ErrorKind::Busy`]): sysexits.h's `EX_TEMPFAIL`, which
+/// schedulers and scripts read as "try again later". Nothing was done.
+pub const EXIT_TEMPFAIL: u8 = 75;
+
 /// The shape an error takes when it crosses to the desktop window or a `--json` script.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorReport {
     pub kind: ErrorKind,
     pub message: String,
+    /// For a refusal because the class lock is held: what holds it and since when, so
+    /// that a window can say it in its own language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<crate::lock::LockHeld>,
 }
 
 impl From<&Error> for ErrorReport {
@@ -170,6 +183,10 @@ impl From<&Error> for ErrorReport {
         ErrorReport {
             kind: e.kind(),
             message: e.to_string(),
+            held_by: match e {
+                Error::Locked(h) => Some(h.clone()),
+                _ => None,
+            },
         }
     }
 }

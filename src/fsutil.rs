@@ -62,6 +62,62 @@ fn sync_folder(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Makes the folder `dir` (and any missing parents, with the usual modes) readable by its
+/// owner only: 0700 where the OS has such modes. An existing empty folder (made beforehand
+/// for the class, with `mkdir` or a file manager) is made private too; an existing folder
+/// that already holds other files is the user's own and keeps its mode (what Goalpost puts
+/// there is private file by file: the database is 0600). For the data folder, whose
+/// database, photo originals and families' emails are no one else's business on a shared
+/// PC.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    let err = |e| Error::io("create the data folder", dir, e);
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(err)?;
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let empty = std::fs::read_dir(dir)
+                    .map_err(|e| Error::io("read the data folder", dir, e))?
+                    .next()
+                    .is_none();
+                if empty {
+                    let private = std::fs::Permissions::from_mode(0o700);
+                    match std::fs::set_permissions(dir, private) {
+                        // Someone else's empty folder: it keeps its mode.
+                        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+                        Err(e) => return Err(Error::io("make private", dir, e)),
+                        Ok(()) => {}
+                    }
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// Creates the empty file `path`, readable and writable by its owner only (0600 where the
+/// OS has such modes), unless it exists. For the database: SQLite gives its journal files
+/// the mode of the database file.
+pub fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io("create", path, e)),
+    }
+}
+
 /// Removes a file; one already gone is fine. Returns whether it was there. `action` names
 /// what was being removed, for the error ("remove the photo copy").
 pub fn remove_if_present(path: &Path, action: &'static str) -> Result<bool> {

@@ -33,6 +33,7 @@ pub mod station;
 pub mod store;
 pub mod sync;
 pub mod teacher;
+pub mod terminal;
 pub mod validate;
 
 pub use data_dir::DataDir;
@@ -138,7 +139,10 @@ impl Goalpost {
     /// Opens the data folder, creating it and an empty database if needed.
     pub fn create(dir: impl AsRef<Path>) -> Result<Goalpost> {
         let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("create the data folder", dir, e))?;
+        // The data folder and the database are the teacher's alone (0700 / 0600 on unix);
+        // the blog folder inside opens itself to readers (see crate::blog).
+        fsutil::private_dir(dir)?;
+        fsutil::create_private_file(&DataDir::new(dir).database())?;
         Self::open_db(dir, true)
     }
 

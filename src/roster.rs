@@ -131,6 +131,7 @@ impl Goalpost {
 
     /// Imports roster CSV bytes (UTF-8, with or without BOM, any line endings).
     pub fn import_roster(&self, bytes: &[u8], file_name: &str) -> Result<ImportReport> {
+        let _lock = self.lock_class(crate::lock::Operation::RosterImport)?;
         let class = self.class()?;
         let rows = parse(bytes, &class.language).map_err(|problems| {
             Error::Roster(RosterProblems {

@@ -20,7 +20,8 @@
 //! changed files, atomically, under a manifest journal; the outbox rows are written before
 //! anything is sent and a row is marked sent only after the server accepted it. So a sync
 //! killed at any moment is finished by the next one, and a sync with nothing new sends
-//! nothing and rewrites no file. Only one sync runs at a time ([`SyncLock`]).
+//! nothing and rewrites no file. A sync holds the class lock ([`ClassLock`]) from start to
+//! end: no other sync, `mail send`, blog build, erasure or restore runs meanwhile.
 //!
 //! This module decides nothing about consent or content: it only orders the steps and
 //! reports what they did.
@@ -31,7 +32,7 @@ use serde::Serialize;
 
 use crate::blog::{self, BuildReport};
 use crate::error::Result;
-use crate::lock::SyncLock;
+use crate::lock::{ClassLock, Operation};
 use crate::mail::{self, MailPreview, MailSummary, QueueCounts, Unreachable};
 use crate::plan::Plan;
 use crate::publish::PublishResult;
@@ -201,7 +202,11 @@ fn ms(since: Instant) -> f64 {
 impl Goalpost {
     /// Runs a sync (see the module docs). `on_event` hears progress.
     pub fn sync(&self, dry_run: bool, on_event: &mut dyn FnMut(Event)) -> Result<SyncSummary> {
-        let _lock = SyncLock::acquire(self.data_dir())?;
+        let lock = self.lock_class(if dry_run {
+            Operation::SyncPreview
+        } else {
+            Operation::Sync
+        })?;
         let mut steps = Steps::new(on_event);
         steps.step(Step::Plan);
         let mut erasures_unfinished = Vec::new();
@@ -220,7 +225,7 @@ impl Goalpost {
                 store::sync_runs::start(tx, false, now)
             })?)
         };
-        let result = self.sync_steps(dry_run, &mut steps).map(|mut s| {
+        let result = self.sync_steps(&lock, dry_run, &mut steps).map(|mut s| {
             s.erasures_unfinished = erasures_unfinished;
             s
         });
@@ -229,7 +234,12 @@ impl Goalpost {
     }
 
     /// The six steps, in order, over one plan.
-    fn sync_steps(&self, dry_run: bool, steps: &mut Steps<'_>) -> Result<SyncSummary> {
+    fn sync_steps(
+        &self,
+        lock: &ClassLock,
+        dry_run: bool,
+        steps: &mut Steps<'_>,
+    ) -> Result<SyncSummary> {
         // 1. Plan: what may leave the PC, read from the database once (consent applied).
         //    Every later step takes this value and decides nothing of its own.
         let plan = self.plan()?;
@@ -264,7 +274,7 @@ impl Goalpost {
         let mail = if dry_run {
             MailStep::Preview(mail::preview(self, &plan)?)
         } else {
-            MailStep::Sent(self.send_mail(&plan, &mut |p| steps.mail(p))?)
+            MailStep::Sent(self.send_mail(&plan, lock, &mut |p| steps.mail(p))?)
         };
 
         // 6. Record: the summary, written into the sync run's row by `record_sync`.
@@ -310,6 +320,7 @@ impl Goalpost {
     /// see [`Goalpost::ensure_copies`]), and the blog built from them as a sync builds it. The copy cache and the blog's folders are looked at
     /// on other cores while the plan is made from the database.
     pub fn build_blog(&self) -> Result<BuildReport> {
+        let _lock = self.lock_class(Operation::BlogBuild)?;
         let data = self.folders();
         let settings = self.config()?;
         let (plan, look, folder) = std::thread::scope(|s| {

@@ -25,19 +25,7 @@ fn run_json(data: &std::path::Path, args: &[&str]) -> Value {
 
 fn init(dir: &std::path::Path) {
     cli(dir)
-        .args([
-            "init",
-            "--school",
-            "Kōwhai Primary",
-            "--class",
-            "Room 7",
-            "--teacher",
-            "Ms Te Rangi",
-            "--teacher-email",
-            "room7@school.example",
-            "--timezone",
-            "Pacific/Auckland",
-        ])
+        .args(INIT_ARGS)
         .assert()
         .success()
         .stdout(predicate::str::contains("Created Room 7"));
@@ -467,6 +455,46 @@ fn backup_and_restore_through_the_cli() {
         std::fs::read_dir(data.join("backups")).unwrap().count(),
         1,
         "the replaced database is kept"
+    );
+}
+
+/// Two restores in the same second (a clock fixed by `GOALPOST_NOW`) each keep the database
+/// they replaced: the second `before-restore` copy gets a name of its own.
+#[test]
+fn two_restores_in_one_second_keep_both_replaced_databases() {
+    let (d, data) = demo_data_dir(4);
+    let backup = d.path().join("room7.goalpost");
+    cli(&data).arg("backup").arg(&backup).assert().success();
+    let restore = |first_name: &str| {
+        cli(&data)
+            .args(["student", "add", "--first-name", first_name])
+            .assert()
+            .success();
+        let replaced = dump(&data);
+        cli(&data)
+            .env("GOALPOST_NOW", "2026-11-20T09:00:00Z")
+            .arg("restore")
+            .arg(&backup)
+            .assert()
+            .success();
+        replaced
+    };
+    let first = restore("Ngaio");
+    let second = restore("Rangi");
+    let mut kept: Vec<_> = std::fs::read_dir(data.join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.len(), 2, "both replaced databases are kept: {kept:?}");
+    let dumps: Vec<String> = kept.iter().map(|p| dump_db(p)).collect();
+    assert!(
+        dumps.contains(&first),
+        "the first replaced database is kept"
+    );
+    assert!(
+        dumps.contains(&second),
+        "the second replaced database is kept"
     );
 }
 

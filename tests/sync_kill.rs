@@ -7,16 +7,17 @@
 #![cfg(unix)]
 
 mod common;
+mod sync_support;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use goalpost::class::ContactInput;
 use goalpost::{Clock, Goalpost, Purpose};
 use serde_json::Value;
+use sync_support::sink;
 
 const NOW: &str = "2026-11-20T09:00:00Z";
 const KILLS: usize = 50;
@@ -26,48 +27,6 @@ const NAMES: [&str; 30] = [
     "Łucja", "Kofi", "Hana", "Finn", "Leilani", "Yusuf", "Isla", "Tavita", "Chloé", "Ravi", "Maja",
     "Oliver", "Ngaio", "Emre", "Sofía", "Kai", "Wiremu", "Greta", "Bodhi",
 ];
-
-struct Sink {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sink(dir: &Path, delay: f32) -> Sink {
-    let log = dir.join("received.jsonl");
-    common::python::require("aiosmtpd");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sync_support/paced_sink.py");
-    let mut child = common::python::command()
-        .arg(script)
-        .arg("--log")
-        .arg(&log)
-        .args(["--delay", &delay.to_string(), "--max-seconds", "900"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| common::python::cannot_run(e));
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .trim()
-        .strip_prefix("READY ")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "the SMTP sink did not start ({line:?}): {}",
-                common::python::install_hint()
-            )
-        });
-    Sink { child, port, log }
-}
 
 /// A small photo of its own colour for each student.
 fn photo(i: usize) -> Vec<u8> {
@@ -245,11 +204,7 @@ fn kill_until_done(fault: bool) -> Outcome {
         .map(|(m, a, _, n)| (m.as_str(), (a.as_str(), n.split('|').collect())))
         .collect();
 
-    let log = std::fs::read_to_string(&sink.log).unwrap_or_default();
-    let received: Vec<Value> = log
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let received: Vec<Value> = sink.received();
     let mut wrong = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut duplicates = 0;
@@ -290,7 +245,7 @@ fn kill_until_done(fault: bool) -> Outcome {
     // The blog folder never shows a half-written page and holds no leftovers.
     let blog = dir.join("blog");
     let mut pages = 0;
-    for entry in walk(&blog) {
+    for entry in common::files_under(&blog) {
         let name = entry.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
             !name.starts_with(goalpost::fsutil::TEMP_PREFIX),
@@ -332,19 +287,6 @@ fn kill_until_done(fault: bool) -> Outcome {
     }
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
 fn sync_killed_at_random_moments_loses_nothing_and_sends_nothing_wrong() {
     let o = kill_until_done(false);
@@ -382,9 +324,7 @@ fn a_second_sync_says_one_is_running_and_a_killed_one_blocks_nothing() {
     let mut first = sync_cmd(&dir, false).spawn().unwrap();
     // Wait until the first one is busy sending (the sink holds each message 0.5 s).
     let deadline = Instant::now() + Duration::from_secs(120);
-    while !dir.join("outbox").exists()
-        && std::fs::metadata(&sink.log).map(|m| m.len()).unwrap_or(0) == 0
-    {
+    while !dir.join("outbox").exists() && !sink.has_received() {
         assert!(
             Instant::now() < deadline,
             "the first sync never started sending"
@@ -403,9 +343,10 @@ fn a_second_sync_says_one_is_running_and_a_killed_one_blocks_nothing() {
         .env("GOALPOST_NOW", NOW)
         .output()
         .unwrap();
-    assert!(!second.status.success());
+    assert_eq!(second.status.code(), Some(75), "EX_TEMPFAIL");
     let err = String::from_utf8_lossy(&second.stderr);
-    assert!(err.contains("a sync is already running"), "{err}");
+    // 09:00 UTC is 22:00 in Auckland, the class's time zone.
+    assert!(err.contains("a sync is running since 22:00"), "{err}");
     first.kill().unwrap();
     first.wait().unwrap();
     // The killed sync's lock is gone with it: the next one (a dry run takes the same lock)

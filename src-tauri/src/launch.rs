@@ -2,7 +2,6 @@
 //! and which running app a window launch belongs to (one per data folder).
 
 use std::ffi::{OsStr, OsString};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -92,20 +91,18 @@ pub fn instance_id(data_dir: &Path) -> String {
     format!("{}.k{hex}", goalpost::APP_IDENTIFIER)
 }
 
-/// `goalpost-desktop teacher-pin`: sets the teacher PIN from the first line of standard
-/// input. Whoever can run programs as this user on the PC may reset the PIN this way; that
+/// `goalpost-desktop teacher-pin`: sets the teacher PIN, typed without echo at a terminal,
+/// else the first line of standard input. Whoever can run programs as this user on the PC may reset the PIN this way; that
 /// is the way back in for a teacher who forgot it.
 pub fn teacher_pin(data_dir: Option<PathBuf>) -> ExitCode {
     let result = goalpost::resolve_data_dir(data_dir)
         .and_then(goalpost::Goalpost::open)
         .and_then(|gp| {
-            eprintln!("Type the new teacher PIN (at least 4 characters) and press Enter:");
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| goalpost::Error::io("read the PIN from", "standard input", e))?;
-            gp.set_teacher_pin(line.trim_end_matches(['\r', '\n']))
+            let pin = goalpost::terminal::read_secret(
+                "Type the new teacher PIN (at least 4 characters; not shown) and press Enter: ",
+                "read the PIN from",
+            )?;
+            gp.set_teacher_pin(&pin)
         });
     match result {
         Ok(()) => {

@@ -391,22 +391,44 @@ fn a_sync_writes_the_blog_and_the_email_and_tells_only_the_teacher_window_how_it
     );
 }
 
+/// The desktop's writers of the output (sync, erasure, roster import, restore) take the
+/// same class lock as the CLI and a scheduled sync: while another holds it, each is refused
+/// at once as busy, saying what holds the class and since when, and changes nothing.
 #[test]
-fn a_sync_while_another_runs_is_refused_as_already_running() {
+fn writers_while_another_holds_the_class_are_refused_as_busy() {
     let f = fixture(true, false);
-    // Another sync (here, as from the CLI or a scheduled task) holds the class's sync lock.
-    let other = goalpost::lock::SyncLock::acquire(&f.data).unwrap();
+    // A sync (here, as from the CLI or a scheduled task) holds the class lock.
+    let other = Goalpost::open(&f.data)
+        .unwrap()
+        .lock_class(goalpost::lock::Operation::Sync)
+        .unwrap();
+    let before = Goalpost::open(&f.data).unwrap().students().unwrap();
+    let csv = "student_first_name,student_last_name\nNew,Child\n";
     for (cmd, args) in [
         ("sync_run", json!({ "onProgress": "__CHANNEL__:9" })),
         ("sync_preview", json!({})),
+        ("student_remove", json!({ "id": before[0].id })),
+        ("roster_import", json!({ "csv": csv, "fileName": "r.csv" })),
+        ("backup_restore", json!({ "name": "x.sqlite3" })),
     ] {
         let e = invoke(&f.teacher, cmd, args).unwrap_err();
         assert_eq!(kind(&e), "busy", "{cmd}: {e}");
+        let message = e["message"].as_str().unwrap();
         assert!(
-            e["message"].as_str().unwrap().contains("already running"),
-            "{e}"
+            message.starts_with("a sync is running since ")
+                && message.ends_with("try again when it ends"),
+            "{cmd}: {e}"
         );
+        // What a window needs to say it in its own words.
+        assert_eq!(e["held_by"]["operation"], "sync", "{cmd}: {e}");
+        let since = e["held_by"]["since_local"].as_str().unwrap();
+        assert!(message.contains(&format!("since {since} ")), "{cmd}: {e}");
     }
+    assert_eq!(
+        Goalpost::open(&f.data).unwrap().students().unwrap().len(),
+        before.len(),
+        "nothing was erased or imported"
+    );
     assert!(files_ending(&f.data.join("outbox"), ".eml").is_empty());
     drop(other);
     invoke(

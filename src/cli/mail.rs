@@ -109,11 +109,11 @@ pub(super) fn mail(ctx: &Ctx, c: MailCmd) -> Result<()> {
             })
         }
         MailCmd::Password => {
-            let mut pw = String::new();
-            std::io::stdin()
-                .read_line(&mut pw)
-                .map_err(|e| Error::io("read the password from", "standard input", e))?;
-            let who = gp.mail_store_password(pw.trim_end_matches(['\r', '\n']))?;
+            let pw = crate::terminal::read_secret(
+                "Mail server password (not shown as you type): ",
+                "read the password from",
+            )?;
+            let who = gp.mail_store_password(&pw)?;
             ctx.print(&serde_json::json!({ "stored_for": who }), || {
                 format!("Stored the password for {who} in the OS keyring.")
             })

@@ -63,8 +63,17 @@ where
             } else {
                 let _ = writeln!(std::io::stderr(), "error: {e}");
             }
-            ExitCode::FAILURE
+            exit_code(&e)
         }
+    }
+}
+
+/// The exit code for an error: [`EXIT_TEMPFAIL`](crate::error::EXIT_TEMPFAIL) (75) when
+/// something else holds the class and the command can simply be run again later, else 1.
+pub fn exit_code(e: &crate::Error) -> ExitCode {
+    match e.kind() {
+        crate::ErrorKind::Busy => ExitCode::from(crate::error::EXIT_TEMPFAIL),
+        _ => ExitCode::FAILURE,
     }
 }
 

@@ -75,13 +75,17 @@ impl Goalpost {
             if ready.is_empty() {
                 continue;
             }
-            // Written down before a byte goes out: if we stop now, the next run knows.
-            self.store().in_tx(|tx| {
+            // Written down before a byte goes out: if we stop now, the next run knows. A row
+            // claimed by someone else since it was read is not ours to send.
+            let claimed = self.store().in_tx(|tx| {
+                let mut claimed = Vec::with_capacity(ready.len());
                 for r in &ready {
-                    outbox::mark_sending(tx, r.d.id, &r.to, now)?;
+                    claimed.push(outbox::mark_sending(tx, r.d.id, &r.to, now)?);
                 }
-                Ok(())
+                Ok(claimed)
             })?;
+            let mut claimed = claimed.into_iter();
+            ready.retain(|_| claimed.next().unwrap_or(false));
             // Each outcome is recorded (committed) as soon as it is known: a run killed
             // after the server's 250 for one message must not send that message again.
             for r in &ready {

@@ -17,7 +17,10 @@
 //!    contact's address as refused, an unknown outcome is retried with the same
 //!    Message-ID, and a settings problem stops the run with every row still queued. A row
 //!    found in `sending` at the start of a run was interrupted mid-send: its outcome is
-//!    unknown, so it is sent again with the same Message-ID.
+//!    unknown, so it is sent again with the same Message-ID. A run holds the class lock
+//!    ([`ClassLock`]), which proves that no other run is sending those rows; claiming a
+//!    row is still a compare-and-set from `queued` to `sending`, so that no row is sent by
+//!    two runs.
 //!
 //! What a run did is a [`MailSummary`] (`report`).
 //!
@@ -42,6 +45,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::error::Result;
+use crate::lock::{ClassLock, Operation};
 use crate::model::*;
 use crate::plan::{FamilyView, Plan};
 use crate::store::outbox;
@@ -87,26 +91,28 @@ impl Goalpost {
     /// `mail send`: makes the plan of now and the email-size copies of its photos, then
     /// [`Goalpost::send_mail`]. See the module docs.
     pub fn mail_send(&self, progress: &mut dyn FnMut(Progress)) -> Result<MailSummary> {
+        let lock = self.lock_class(Operation::MailSend)?;
         let plan = self.plan()?;
         // The email-size copies (cached: after a sync this makes nothing). Best effort: a
         // photo whose copy cannot be made keeps only its own messages waiting, with the
         // reason on their outbox rows, instead of stopping every family's mail.
         let _ = self.ensure_copies(&plan.photos);
-        self.send_mail(&plan, progress)
+        self.send_mail(&plan, &lock, progress)
     }
 
     /// Queues what is due for `plan`, writes slips, and delivers every due email: the mail
-    /// step of a sync. See the module docs.
+    /// step of a sync. Only the holder of the class lock sends. See the module docs.
     pub fn send_mail(
         &self,
         plan: &Plan,
+        lock: &ClassLock,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<MailSummary> {
         let now = self.now();
         let mut summary = MailSummary {
             interrupted: self
                 .store()
-                .in_tx(|tx| outbox::requeue_interrupted(tx, now))?,
+                .in_tx(|tx| outbox::requeue_interrupted(tx, lock, now))?,
             ..MailSummary::default()
         };
         summary.queued = self.queue(plan, now, &mut summary.unreachable)?;
@@ -152,6 +158,7 @@ impl Goalpost {
     /// Queues failed deliveries again (all of them when `ids` is empty), e.g. after the
     /// teacher corrected an address. Returns how many.
     pub fn mail_retry(&self, ids: &[i64]) -> Result<usize> {
+        let _lock = self.lock_class(Operation::MailRetry)?;
         let now = self.now();
         self.store()
             .in_tx(|tx| outbox::requeue_failed(tx, ids, now))

@@ -204,6 +204,7 @@ impl Goalpost {
 
     /// [`Goalpost::ensure_copies`] for every photo of approved evidence.
     pub fn copies_for_approved(&self) -> Result<Vec<Copies>> {
+        let _lock = self.lock_class(crate::lock::Operation::PhotoCopies)?;
         let hashes = store::photos::approved_hashes(self.store().conn())?;
         self.ensure_copies(&hashes)
     }

@@ -235,8 +235,14 @@ pub fn held(conn: &Connection) -> Result<Held> {
 }
 
 /// Rows left in `sending` by a run that stopped mid-send: their outcome is unknown, so
-/// they go back to the queue to be sent again with the same Message-ID.
-pub fn requeue_interrupted(conn: &Connection, now: DateTime<Utc>) -> Result<usize> {
+/// they go back to the queue to be sent again with the same Message-ID. Only the holder of
+/// the class lock may do this (`_held`): holding it proves that the run which marked them
+/// is gone, instead of still waiting for the server's answer.
+pub fn requeue_interrupted(
+    conn: &Connection,
+    _held: &crate::lock::ClassLock,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE deliveries SET status = 'queued', error_kind = 'unknown', next_attempt_at = ?1,
              last_error = 'outcome unknown: an earlier run stopped while sending; sending again with the same Message-ID'
@@ -295,15 +301,17 @@ pub fn slips(conn: &Connection) -> Result<Vec<Delivery>> {
     select(conn, "WHERE kind = 'slip' ORDER BY created_at, id", [])
 }
 
-/// Marks a delivery as being sent (committed before a byte goes out), counting the attempt.
-pub fn mark_sending(conn: &Connection, id: i64, address: &str, now: DateTime<Utc>) -> Result<()> {
-    conn.execute(
+/// Claims a queued delivery for sending (committed before a byte goes out), counting the
+/// attempt: a compare-and-set from `queued` to `sending`. Returns false, changing nothing,
+/// when the row is no longer queued (another run claimed it, sent it, or it was removed):
+/// then the caller must not send it.
+pub fn mark_sending(conn: &Connection, id: i64, address: &str, now: DateTime<Utc>) -> Result<bool> {
+    Ok(conn.execute(
         "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, address = ?2,
              first_attempt_at = coalesce(first_attempt_at, ?3)
-         WHERE id = ?1",
+         WHERE id = ?1 AND status = 'queued'",
         params![id, address, now],
-    )?;
-    Ok(())
+    )? == 1)
 }
 
 /// Puts a row marked `sending` but never tried (the run stopped first) back in the queue,
@@ -446,5 +454,107 @@ mod tests {
             ["transient", "permanent", "unknown", "config", "content"]
         );
         assert_eq!(FailureKind::parse("something else"), None);
+    }
+
+    /// A store with one contact and one queued email to them; returns the delivery's id.
+    fn one_queued(path: &std::path::Path) -> (crate::store::Store, i64) {
+        let store = crate::store::Store::open(path, true).unwrap();
+        let now = Utc::now();
+        let id = store
+            .in_tx(|tx| {
+                tx.execute(
+                    "INSERT INTO contacts (name, email, language, channel, created_at)
+                     VALUES ('Ana', 'ana@example.org', 'en', 'email', ?1)",
+                    [now],
+                )?;
+                let contact = tx.last_insert_rowid();
+                let d = NewDelivery {
+                    contact_id: contact,
+                    kind: Kind::Evidence,
+                    subject_key: "evidence:1",
+                    channel: "email",
+                    message_id: "<m1@x>",
+                    evidence_ids: &[],
+                };
+                insert(tx, &d, now)
+            })
+            .unwrap();
+        (store, id)
+    }
+
+    fn row(store: &crate::store::Store, id: i64) -> Delivery {
+        get(store.conn(), id).unwrap().unwrap()
+    }
+
+    /// Claiming is a compare-and-set from queued to sending: a run that read the row as
+    /// queued before another claimed it (or sent it) gets nothing to send.
+    #[test]
+    fn a_delivery_is_claimed_only_from_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(crate::store::DB_FILE);
+        let (a, id) = one_queued(&path);
+        // A second process on the same database.
+        let b = crate::store::Store::open(&path, false).unwrap();
+        let now = Utc::now();
+        assert!(due(b.conn(), now).unwrap().iter().any(|d| d.id == id));
+        assert!(a
+            .in_tx(|tx| mark_sending(tx, id, "ana@example.org", now))
+            .unwrap());
+        assert!(
+            !b.in_tx(|tx| mark_sending(tx, id, "ana@example.org", now))
+                .unwrap(),
+            "the second claim of a row being sent is refused"
+        );
+        let r = row(&a, id);
+        assert_eq!((r.status, r.attempts), (Status::Sending, 1), "counted once");
+
+        a.in_tx(|tx| mark_sent(tx, id, now)).unwrap();
+        assert!(!b
+            .in_tx(|tx| mark_sending(tx, id, "ana@example.org", now))
+            .unwrap());
+        assert_eq!(row(&a, id).status, Status::Sent, "a sent row stays sent");
+    }
+
+    #[test]
+    fn a_row_back_in_the_queue_is_claimed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, id) = one_queued(&dir.path().join(crate::store::DB_FILE));
+        let now = Utc::now();
+        assert!(s
+            .in_tx(|tx| mark_sending(tx, id, "a@example.org", now))
+            .unwrap());
+        s.in_tx(|tx| mark_retry(tx, id, now, FailureKind::Transient, "451"))
+            .unwrap();
+        assert!(s
+            .in_tx(|tx| mark_sending(tx, id, "a@example.org", now))
+            .unwrap());
+        let r = row(&s, id);
+        assert_eq!((r.status, r.attempts), (Status::Sending, 2));
+    }
+
+    /// Only the holder of the class lock puts rows left `sending` back in the queue; the
+    /// lock is free only once the run that marked them is gone.
+    #[test]
+    fn rows_left_sending_are_requeued_by_the_lock_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, id) = one_queued(&dir.path().join(crate::store::DB_FILE));
+        let now = Utc::now();
+        assert!(s
+            .in_tx(|tx| mark_sending(tx, id, "a@example.org", now))
+            .unwrap());
+        let lock = crate::lock::ClassLock::try_acquire(
+            dir.path(),
+            crate::lock::Operation::MailSend,
+            now,
+            || chrono_tz::UTC,
+        )
+        .unwrap();
+        assert_eq!(
+            s.in_tx(|tx| requeue_interrupted(tx, &lock, now)).unwrap(),
+            1
+        );
+        let r = row(&s, id);
+        assert_eq!(r.status, Status::Queued);
+        assert_eq!(r.error_kind, Some(FailureKind::Unknown));
     }
 }

@@ -57,6 +57,35 @@ pub fn new_class_in(language: &str) -> (tempfile::TempDir, Goalpost) {
     (dir, gp)
 }
 
+/// `goalpost init` for Room 7 at Kōwhai Primary (as [`class_info`]), in English.
+pub const INIT_ARGS: [&str; 11] = [
+    "init",
+    "--school",
+    "Kōwhai Primary",
+    "--class",
+    "Room 7",
+    "--teacher",
+    "Ms Te Rangi",
+    "--teacher-email",
+    "room7@school.example",
+    "--timezone",
+    "Pacific/Auckland",
+];
+
+/// Every file under `dir`, in any order (none when `dir` does not exist).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// The `goalpost` binary with `--data-dir` set and the clock fixed.
 pub fn cli(data_dir: &Path) -> Command {
     let mut c = Command::cargo_bin("goalpost").unwrap();
@@ -80,7 +109,12 @@ pub fn demo_data_dir(students: usize) -> (tempfile::TempDir, PathBuf) {
 
 /// Every row of every table, in a stable order: equal dumps mean an unchanged database.
 pub fn dump(data_dir: &Path) -> String {
-    let conn = rusqlite::Connection::open(data_dir.join("goalpost.sqlite3")).unwrap();
+    dump_db(&data_dir.join("goalpost.sqlite3"))
+}
+
+/// [`dump`] of one database file (a backup, a kept copy).
+pub fn dump_db(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
     let mut tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .unwrap()

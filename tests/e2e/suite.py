@@ -38,6 +38,7 @@ Run through tests/e2e/run (it builds the app and starts Xvfb).
 """
 
 import argparse
+import datetime
 import email
 import email.policy
 import fcntl
@@ -874,21 +875,40 @@ def sync_preview_shows_each_family_before_sending(s):
     assert not glob.glob(os.path.join(Env.data, "outbox", "**", "*.eml"), recursive=True)
 
 
+class holding_the_class:
+    """Holds the class lock as another Goalpost process would (`goalpost mail send` from a
+    terminal, a scheduled sync): an flock on sync.lock, with the holder written into it as
+    src/lock.rs writes it."""
+
+    def __init__(self, operation):
+        self.operation = operation
+
+    def __enter__(self):
+        self.file = open(os.path.join(Env.data, "sync.lock"), "a+")
+        fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        since = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.file.truncate(0)
+        self.file.write(json.dumps({"operation": self.operation, "since": since, "pid": os.getpid()}))
+        self.file.flush()
+        return self
+
+    def __exit__(self, *exc):
+        self.file.truncate(0)
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+        return False
+
+
 def a_second_sync_meanwhile_says_one_is_already_running(s):
-    """Another sync holds the class's sync lock (as the CLI or a scheduled sync would):
-    pressing Sync says so and sends nothing."""
+    """Another operation holds the class lock: pressing Sync says what holds the class and
+    since when, and sends nothing."""
     unlock_if_locked(s)
     show_screen(s, "sync")
-    lock_path = os.path.join(Env.data, "sync.lock")
-    with open(lock_path, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        try:
-            s.find("#sync-run").click()
-            box = s.wait("[data-testid=sync-error]")
-            assert "already running" in box.text, box.text
-            shot(s, "teacher-sync-already-running")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with holding_the_class("mail_send"):
+        s.find("#sync-run").click()
+        box = s.wait("[data-testid=sync-error]")
+        assert re.search(r"A mail send is running since \d\d:\d\d; try again when it ends", box.text), box.text
+        shot(s, "teacher-sync-already-running")
     assert not glob.glob(os.path.join(Env.data, "outbox", "**", "*.eml"), recursive=True)
 
 
@@ -1152,6 +1172,14 @@ def reasons_and_errors_speak_spanish(s):
     shot(s, "teacher-error-es")
     axe(s, "teacher-error-es")
     set_email_error(contact["id"], None)
+
+    # Refused because a sync holds the class: said whole in Spanish, with its time.
+    show_screen(s, "sync")
+    with holding_the_class("sync"):
+        s.find("#sync-run").click()
+        box = s.wait("[data-testid=sync-error]")
+        assert re.search(r"Una sincronización está en marcha desde las \d\d:\d\d; vuelve a intentarlo", box.text), box.text
+    show_screen(s, "class")
 
 
 # ---- the story --------------------------------------------------------------------------

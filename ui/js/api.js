@@ -1,19 +1,21 @@
 'use strict';
 // The only caller of Tauri's invoke. Every command is named here once; errors come back
-// as AppError {kind, message}, so screens never match strings. Tauri is reached through its
+// as AppError {kind, message} (and, when another operation holds the class, heldBy: what
+// and since when), so screens never match strings. Tauri is reached through its
 // own JavaScript API (@tauri-apps/api), which the app puts on window.__TAURI__
 // (withGlobalTauri in tauri.conf.json): no bundler, and nothing of Tauri's internals.
 
 export class AppError extends Error {
-  constructor(kind, message) {
+  constructor(kind, message, heldBy) {
     super(message);
     this.kind = kind;
+    this.heldBy = heldBy || null;
   }
 }
 
 function toAppError(e) {
   if (e && typeof e === 'object' && typeof e.kind === 'string') {
-    return new AppError(e.kind, String(e.message || ''));
+    return new AppError(e.kind, String(e.message || ''), e.held_by);
   }
   // Tauri itself refused the call (for example a command this window may not use).
   const text = String(e && e.message ? e.message : e);

@@ -1,6 +1,6 @@
 'use strict';
 // Small helpers to build elements without innerHTML (no markup from data, ever).
-import { coded, t, language } from './i18n.js';
+import { coded, has, t, language } from './i18n.js';
 
 /** h('button', {class: 'x', dataset: {id: 1}, onclick: f}, 'text', child) */
 export function h(tag, attrs, ...children) {
@@ -32,8 +32,26 @@ export function clear(el) {
  * own messages, already in the app's language).
  */
 export function errorHeadline(err) {
-  if (!err || !err.kind || language() === 'en') return '';
+  if (!err || !err.kind || language() === 'en' || heldText(err)) return '';
   return coded('error.kind', err.kind, t('error.title'));
+}
+
+/**
+ * For a refusal because another operation holds the class (a sync, a mail send...: core's
+ * `held_by`), the sentence in the app's language: "A sync is running since 19:02; try
+ * again when it ends." Else ''.
+ */
+function heldText(err) {
+  const held = err && err.heldBy;
+  if (!held || !held.operation || !held.since_local) return '';
+  const what = `error.held_by.${held.operation}`;
+  if (!has(what)) return '';
+  return t('error.held', { what: t(what), since: held.since_local });
+}
+
+/** The main line of an error: in the app's language where it can be, else core's words. */
+export function errorText(err) {
+  return heldText(err) || String((err && err.message) || err);
 }
 
 /**
@@ -48,7 +66,7 @@ export function showError(el, err) {
   }
   el.hidden = false;
   const headline = errorHeadline(err);
-  const lines = String(err.message || err).split('\n');
+  const lines = errorText(err).split('\n');
   // Core's own words are English: say so, for screen readers and translators.
   const detailLang = headline ? 'en' : undefined;
   if (headline) el.append(h('p', { class: 'error-headline', 'data-testid': 'error-headline' }, headline));

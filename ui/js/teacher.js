@@ -10,7 +10,7 @@
 // the PIN the same screen is drawn afresh.
 import { onSession, teacher as api } from './api.js';
 import { setLanguage, t, translate } from './i18n.js';
-import { clearToast, errorHeadline, h, showError, toast } from './dom.js';
+import { clearToast, errorHeadline, errorText, h, showError, toast } from './dom.js';
 import { createDrawing } from './drawing.js';
 import * as review from './screens/review.js';
 import * as klass from './screens/class.js';
@@ -44,7 +44,7 @@ const ctx = {
       ctx.refreshStatus().catch(() => {});
     }
     if (where) showError(where, err);
-    else toast([errorHeadline(err), err.message].filter(Boolean).join(' '));
+    else toast([errorHeadline(err), errorText(err)].filter(Boolean).join(' '));
   },
   setLanguage(tag) {
     setLanguage(tag);

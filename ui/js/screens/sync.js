@@ -45,8 +45,9 @@ export async function render(root, ctx) {
 
 /**
  * Starts a preview or a sync. While one runs here, the buttons still answer: core refuses
- * the second with a "busy" error (its sync lock, shared with the CLI and scheduled syncs),
- * which is shown while the first goes on.
+ * the second with a "busy" error (the class lock, shared with the CLI, scheduled syncs and
+ * every other writer of the blog and the mail) that says what holds the class and since
+ * when; it is shown while the first goes on.
  */
 async function start(what) {
   const mine = !state.running;
@@ -89,9 +90,7 @@ function draw() {
   view.run.textContent = state.running === 'run' ? t('sync.running_button') : t('sync.run');
   view.run.setAttribute('aria-busy', String(state.running === 'run'));
   view.preview.setAttribute('aria-busy', String(state.running === 'preview'));
-  if (state.error && state.error.kind === 'busy') {
-    showError(view.errorBox, { message: t('sync.already_running') });
-  } else if (state.error) {
+  if (state.error) {
     view.ctx.handle(state.error, view.errorBox);
   } else {
     showError(view.errorBox, null);
