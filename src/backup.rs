@@ -3,6 +3,13 @@
 //! A backup is one consistent snapshot taken with SQLite's online backup, safe while the
 //! app is writing. A restore refuses anything that is not a sound Goalpost database, and
 //! keeps a copy of the database it replaces.
+//!
+//! What a backup brings back is checked again (issue 12): its settings pass the same
+//! checks as `config set` (one that fails is dropped, and the restore names it), and the
+//! two that run a program or send mail elsewhere, `blog.publish_command` and `smtp.url`,
+//! stay off until the teacher enters them again: a backup file may come from anywhere, and
+//! a command in it would otherwise run at the next sync. The restored database never holds
+//! them: they are taken out of an in-memory copy of the backup before it replaces the class.
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +26,23 @@ pub struct RestoreReport {
     pub previous_saved_to: PathBuf,
     /// Students erased since the backup was taken, erased again (see [`crate::erasure`]).
     pub erased_again: Vec<crate::model::StudentId>,
+    /// Settings of the backup that stay off until the teacher enters them again
+    /// (`blog.publish_command`, `smtp.url`; see the module docs).
+    pub settings_off: Vec<String>,
+    /// Settings of the backup that failed the checks of `config set`, left out.
+    pub settings_refused: Vec<RefusedSetting>,
 }
+
+/// A setting of a restored backup that `config set` would refuse.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefusedSetting {
+    pub key: String,
+    /// What is wrong with it, as `config set` says it.
+    pub problem: String,
+}
+
+/// The settings a restore never brings back: they run a program or send mail elsewhere.
+pub const OFF_AFTER_RESTORE: [&str; 2] = ["blog.publish_command", "smtp.url"];
 
 impl Goalpost {
     /// Writes a consistent copy of the database to `dest`, atomically: `dest` is either the
@@ -78,7 +101,7 @@ impl Goalpost {
         check_backup(src)?;
         // A damaged erasure list stops the restore before anything is replaced.
         crate::erasure::read_erasures(self.data_dir())?;
-        let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let (source, settings_off, settings_refused) = self.checked_copy(src)?;
         let keep_dir = self.folders().backups();
         std::fs::create_dir_all(&keep_dir)
             .map_err(|e| Error::io("create the folder", &keep_dir, e))?;
@@ -94,7 +117,43 @@ impl Goalpost {
             restored_from: src.to_path_buf(),
             previous_saved_to: keep,
             erased_again,
+            settings_off,
+            settings_refused,
         })
+    }
+
+    /// The backup at `src`, copied into memory, with its settings as `config set` would
+    /// have stored them and without those of [`OFF_AFTER_RESTORE`]; and what was left out.
+    fn checked_copy(&self, src: &Path) -> Result<(Connection, Vec<String>, Vec<RefusedSetting>)> {
+        let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut copy = Connection::open_in_memory()?;
+        store::copy_all(&source, &mut copy)?;
+        let (mut off, mut refused) = (Vec::new(), Vec::new());
+        let tx = copy.transaction()?;
+        for (key, value) in store::settings::all(&tx)? {
+            let checked = self
+                .check_settings(&[(key.as_str(), value.as_str())])
+                .map(|c| c.into_iter().map(|(_, v)| v).collect::<Vec<_>>());
+            match checked.as_deref() {
+                Ok(_) if OFF_AFTER_RESTORE.contains(&key.as_str()) => {
+                    store::settings::unset(&tx, &key)?;
+                    off.push(key);
+                }
+                Ok([Some(v)]) => store::settings::set(&tx, &key, v)?,
+                Ok(_) => {
+                    store::settings::unset(&tx, &key)?;
+                }
+                Err(e) => {
+                    store::settings::unset(&tx, &key)?;
+                    refused.push(RefusedSetting {
+                        key,
+                        problem: e.to_string(),
+                    });
+                }
+            }
+        }
+        tx.commit()?;
+        Ok((copy, off, refused))
     }
 }
 

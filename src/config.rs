@@ -25,7 +25,7 @@ pub struct Key {
 pub const KEYS: &[Key] = &[
     Key {
         name: "smtp.url",
-        help: "The school's mail server: smtp://127.0.0.1:2525 (plain: this computer only, no login), smtp://user@host:587 (STARTTLS, required whenever a user is named) or smtps://user@host (TLS). Unset: messages are written to the outbox folder. The password is never stored here: it comes from the OS keyring or GOALPOST_SMTP_PASSWORD.",
+        help: "The school's mail server: smtp://127.0.0.1:2525 (plain: this computer only, no login), smtp://user@host:587 (STARTTLS, required whenever a user is named) or smtps://user@host (TLS). Unset: messages are written to the outbox folder. Off after a restore until entered again. The password is never stored here: it comes from the OS keyring or GOALPOST_SMTP_PASSWORD.",
         default: None,
         check: check_smtp_url,
     },
@@ -55,7 +55,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "blog.publish_command",
-        help: "A command run after each successful blog build, e.g. an rsync to the school's web server. Unset: nothing is run.",
+        help: "A command a sync runs in the blog folder whenever the folder changed since it last succeeded, e.g. an rsync to the school's web server. Unset: nothing is run. Off after a restore until entered again.",
         default: None,
         check: check_command,
     },

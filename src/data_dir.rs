@@ -6,6 +6,7 @@
 //! sync.lock               the class lock, held by whatever writes the output or sends
 //!                         (see `lock`; named when only a sync took it)
 //! publish.pending         the blog has changes the web server has not seen yet
+//! publish.running         those changes, while the publish command runs
 //! erasures                students erased, one JSON line each (see `erasure`)
 //! photos/originals/       private originals, named by content hash
 //! photos/copies/          the re-encoded web copies, the only form a photo leaves in
@@ -49,10 +50,17 @@ impl<'a> DataDir<'a> {
         self.0.join("sync.lock")
     }
 
-    /// A marker that says the blog folder has changes the web server has not seen yet: it
-    /// outlives a failed publish or a killed sync, so the next sync publishes again.
+    /// A mark that says the blog folder has changes the web server has not seen yet: made
+    /// before a build changes the folder, it outlives a failed publish or a killed command,
+    /// so the next sync publishes again (see `publish`).
     pub fn publish_pending(self) -> PathBuf {
         self.0.join("publish.pending")
+    }
+
+    /// [`DataDir::publish_pending`] taken by a publish command that is running (or that
+    /// did not succeed): a build meanwhile makes a new `publish.pending`.
+    pub fn publish_running(self) -> PathBuf {
+        self.0.join("publish.running")
     }
 
     /// The list of erasures.

@@ -72,6 +72,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An erasure that could not remove one of its files: it is noted, and finished later
+    /// (see `crate::erasure`).
+    #[error("{source}. The erasure of student {student} is noted: the next sync, or `goalpost student remove {student}` again, removes what is left once the file can be removed (close the program that holds it open, or make its folder writable)")]
+    ErasureUnfinished {
+        student: i64,
+        #[source]
+        source: Box<Error>,
+    },
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
@@ -98,6 +106,7 @@ impl Error {
             Error::Forbidden(_) => ErrorKind::Forbidden,
             Error::Io { .. } => ErrorKind::Io,
             Error::Database(_) | Error::Migration(_) => ErrorKind::Database,
+            Error::ErasureUnfinished { source, .. } => source.kind(),
         }
     }
 

@@ -30,6 +30,38 @@ pub fn append_synced(path: &Path, bytes: &[u8], action: &'static str) -> Result<
         .map_err(|e| Error::io(action, path, e))
 }
 
+/// Makes an empty file at `path` (a mark that something is owed) unless one is there, and
+/// flushes it and its folder's entry to disk before returning, so that it outlives a crash
+/// or a power cut right after. Returns whether it made it.
+pub fn mark_durably(path: &Path, action: &'static str) -> Result<bool> {
+    let made = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(Error::io(action, path, e)),
+    };
+    made.sync_all().map_err(|e| Error::io(action, path, e))?;
+    sync_folder(parent_of(path)).map_err(|e| Error::io(action, path, e))?;
+    Ok(true)
+}
+
+/// Flushes a folder's entries (a file just made or renamed in it) to disk. Windows has no
+/// such call (NTFS journals its entries itself).
+fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
 /// Makes the folder `dir` (and any missing parents, with the usual modes) readable by its
 /// owner only: 0700 where the OS has such modes. An existing empty folder (made beforehand
 /// for the class, with `mkdir` or a file manager) is made private too; an existing folder

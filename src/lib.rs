@@ -148,11 +148,15 @@ impl Goalpost {
 
     fn open_db(dir: &Path, create: bool) -> Result<Goalpost> {
         let store = Store::open(&DataDir::new(dir).database(), create)?;
-        Ok(Goalpost {
+        let gp = Goalpost {
             dir: dir.to_path_buf(),
             store,
             clock: Clock::system(),
-        })
+        };
+        // Best effort: a damaged erasure list is reported by the next sync and restore,
+        // which read it again; it must not keep the class from opening.
+        let _ = gp.keep_erased_ids();
+        Ok(gp)
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Self {

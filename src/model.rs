@@ -329,6 +329,9 @@ pub enum MentionReason {
     NoBlogConsent,
     /// A student whose family has not agreed to their name on the blog.
     NoNameConsent,
+    /// The real first name of a student who goes by a pseudonym: the blog and every
+    /// family's message show the pseudonym instead.
+    Pseudonym,
 }
 
 /// One name found in the words.

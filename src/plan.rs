@@ -8,14 +8,20 @@
 //! This is the one place consent is applied, for the blog and for family messages alike.
 //! Everything downstream (blog templates, email, paper slips) renders only what a plan
 //! holds, so a renderer cannot publish what consent forbids: it never sees it. The texts
-//! that leave the PC (a child's words, the family message, goal titles) are in the plan
-//! too, so what is done to them (a name replaced, say) is done here, once, for every output.
+//! that leave the PC (a child's words, the family message, the teacher's goal titles,
+//! subjects and sharing times) are in the plan too, as [`Text`]: the names in them that an
+//! output may not show are replaced here, at every plan, with today's consents, by what it
+//! may show (see `crate::mentions`). A consent withdrawn or a pseudonym given after
+//! publication therefore changes, at the next sync, exactly the pages that named the child.
 //!
 //! Rules (ARCHITECTURE.md, "Rules that protect children"):
 //! - only approved evidence appears anywhere;
 //! - the blog shows a student only with `blog` consent; their display name only with
 //!   `name_on_blog` (else no name and no student page); a photo only with `photo_on_blog`;
 //! - the blog never carries last names, contacts, the family message or anything private;
+//! - names in texts: on the blog, a child without `blog` or `name_on_blog` consent is "a
+//!   classmate"; everywhere, a pseudonymised child's first name is their pseudonym and a
+//!   last name is the display name;
 //! - a family hears only about its own children, with photos only under `email_family`.
 
 use std::collections::HashMap;
@@ -25,6 +31,8 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
+pub use crate::mentions::Text;
+use crate::mentions::{Names, Output};
 use crate::model::*;
 use crate::{store, Goalpost};
 
@@ -41,11 +49,21 @@ pub struct Plan {
     pub blog: BlogPlan,
     /// What each contact may hear about, by contact id.
     pub families: Vec<FamilyView>,
-    /// Upcoming sharing times, soonest first.
-    pub sharing: Vec<SharingTime>,
+    /// Upcoming sharing times as families' messages show them, soonest first.
+    pub sharing: Vec<Sharing>,
     /// The photos of approved evidence, by content hash, sorted: those whose copies a sync
     /// makes (the blog and the messages each use the ones consent allows them).
     pub photos: Vec<String>,
+}
+
+/// A sharing time as an output may show it (its title and place are the teacher's words).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Sharing {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub title: Text,
+    /// Where families come in: for families only, empty on the blog.
+    pub place: Text,
 }
 
 /// A student as the public blog may show them.
@@ -66,11 +84,11 @@ pub struct PublicPost {
     /// The post page's slug (`e{id}`): from the id, never from a name.
     pub slug: String,
     pub student: PublicStudent,
-    pub goal_title: String,
-    pub subject: String,
+    pub goal_title: Text,
+    pub subject: Text,
     /// The subject page's slug: see [`subject_slug`].
     pub subject_slug: String,
-    pub words: String,
+    pub words: Text,
     pub approved_at: DateTime<Utc>,
     /// The day of approval in the class's time zone.
     pub day: NaiveDate,
@@ -78,13 +96,13 @@ pub struct PublicPost {
     pub month: String,
     /// The photo's content hash, only with photo consent.
     pub photo_hash: Option<String>,
-    pub next_goal: Option<String>,
+    pub next_goal: Option<Text>,
 }
 
 /// A subject as the blog shows it: the teacher's word for it and a slug for its page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicSubject {
-    pub name: String,
+    pub name: Text,
     pub slug: String,
 }
 
@@ -114,7 +132,8 @@ pub struct BlogPlan {
     pub students: Vec<PublicStudent>,
     /// Subjects that have at least one post, by name.
     pub subjects: Vec<PublicSubject>,
-    pub sharing_times: Vec<SharingTime>,
+    /// Upcoming sharing times, without their place.
+    pub sharing_times: Vec<Sharing>,
 }
 
 /// One approved evidence as a student's own family may hear about it.
@@ -123,15 +142,15 @@ pub struct FamilyItem {
     pub evidence_id: EvidenceId,
     pub student_id: StudentId,
     pub display_name: String,
-    pub goal_title: String,
-    pub subject: String,
-    pub words: String,
-    pub family_message: String,
+    pub goal_title: Text,
+    pub subject: Text,
+    pub words: Text,
+    pub family_message: Text,
     pub approved_at: DateTime<Utc>,
     pub day: NaiveDate,
     /// Only with `email_family` consent.
     pub photo_hash: Option<String>,
-    pub next_goal: Option<String>,
+    pub next_goal: Option<Text>,
     /// The blog post's slug when the post is on the blog.
     pub blog_slug: Option<String>,
 }
@@ -153,6 +172,31 @@ struct Loaded {
     approved: Vec<Evidence>,
     /// Each subject's slug, made once per subject rather than once per post.
     subject_slugs: HashMap<String, String>,
+    /// The class's names and what each output may show of each child.
+    names: Names,
+    /// Each subject as the blog shows it, marked once per subject.
+    blog_subjects: HashMap<String, Text>,
+}
+
+impl Loaded {
+    fn mark(&self, text: &str, out: Output) -> Text {
+        self.names.mark(text, out)
+    }
+
+    fn sharing(&self, times: &[SharingTime], out: Output) -> Vec<Sharing> {
+        times
+            .iter()
+            .map(|t| Sharing {
+                starts_at: t.starts_at,
+                ends_at: t.ends_at,
+                title: self.mark(&t.title, out),
+                place: match out {
+                    Output::Family => self.mark(&t.place, out),
+                    Output::Blog => Text::default(),
+                },
+            })
+            .collect()
+    }
 }
 
 impl Goalpost {
@@ -169,23 +213,27 @@ impl Goalpost {
             .into_iter()
             .map(|g| (g.id, g))
             .collect();
+        let students = store::students::list(conn)?;
+        let consents = store::consent::all(conn)?;
+        let names = Names::new(&students, &consents);
         let mut subject_slugs = HashMap::new();
+        let mut blog_subjects = HashMap::new();
         for g in goals.values() {
             if !subject_slugs.contains_key(&g.subject) {
                 subject_slugs.insert(g.subject.clone(), subject_slug(&g.subject));
+                blog_subjects.insert(g.subject.clone(), names.mark(&g.subject, Output::Blog));
             }
         }
         Ok(Loaded {
             tz,
             class,
-            students: store::students::list(conn)?
-                .into_iter()
-                .map(|s| (s.id, s))
-                .collect(),
-            consents: store::consent::all(conn)?,
+            students: students.into_iter().map(|s| (s.id, s)).collect(),
+            consents,
             goals,
             approved: store::evidence::list(conn, Some(ReviewStatus::Approved))?,
             subject_slugs,
+            names,
+            blog_subjects,
         })
     }
 
@@ -203,12 +251,12 @@ impl Goalpost {
         photos.dedup();
         Ok(Plan {
             sender: settings.sender(&l.class),
-            blog: blog_plan(&l, sharing.clone()),
+            blog: blog_plan(&l, l.sharing(&sharing, Output::Blog)),
             families: family_views(&l, self.contacts()?),
+            sharing: l.sharing(&sharing, Output::Family),
             tz: l.tz,
             class: l.class,
             settings,
-            sharing,
             photos,
         })
     }
@@ -225,7 +273,7 @@ impl Goalpost {
     }
 }
 
-fn blog_plan(l: &Loaded, sharing_times: Vec<SharingTime>) -> BlogPlan {
+fn blog_plan(l: &Loaded, sharing_times: Vec<Sharing>) -> BlogPlan {
     let mut posts: Vec<PublicPost> = l
         .approved
         .iter()
@@ -250,21 +298,26 @@ fn blog_plan(l: &Loaded, sharing_times: Vec<SharingTime>) -> BlogPlan {
             .cmp(&b.display_name.as_deref().unwrap_or("").to_lowercase())
             .then(a.id.cmp(&b.id))
     });
-    let mut subjects: Vec<PublicSubject> = Vec::new();
+    let mut subjects: Vec<(String, PublicSubject)> = Vec::new();
     for p in &posts {
-        if !subjects.iter().any(|s| s.slug == p.subject_slug) {
-            subjects.push(PublicSubject {
-                name: p.subject.clone(),
-                slug: p.subject_slug.clone(),
-            });
+        if !subjects.iter().any(|(_, s)| s.slug == p.subject_slug) {
+            // Sorted by the subject as the blog shows it (in English words; the order
+            // only needs to be stable).
+            let shown = p
+                .subject
+                .render(crate::mentions::CLASSMATE_EN)
+                .to_lowercase();
+            subjects.push((
+                shown,
+                PublicSubject {
+                    name: p.subject.clone(),
+                    slug: p.subject_slug.clone(),
+                },
+            ));
         }
     }
-    subjects.sort_by(|a, b| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then(a.slug.cmp(&b.slug))
-    });
+    subjects.sort_by(|(a, x), (b, y)| a.cmp(b).then(x.slug.cmp(&y.slug)));
+    let subjects = subjects.into_iter().map(|(_, s)| s).collect();
     BlogPlan {
         school: l.class.school.clone(),
         class_name: l.class.class_name.clone(),
@@ -280,16 +333,26 @@ fn blog_plan(l: &Loaded, sharing_times: Vec<SharingTime>) -> BlogPlan {
 }
 
 fn family_views(l: &Loaded, contacts: Vec<Contact>) -> Vec<FamilyView> {
+    // Each evidence as families hear of it, made once however many contacts hear of it.
+    let mut by_student: HashMap<StudentId, Vec<FamilyItem>> = HashMap::new();
+    let wanted: std::collections::HashSet<StudentId> = contacts
+        .iter()
+        .flat_map(|c| c.students.iter().map(|s| s.student_id))
+        .collect();
+    for e in l.approved.iter().filter(|e| wanted.contains(&e.student_id)) {
+        if let Some(item) = family_item(l, e) {
+            by_student.entry(e.student_id).or_default().push(item);
+        }
+    }
     contacts
         .into_iter()
         .map(|c| {
-            let own: Vec<StudentId> = c.students.iter().map(|s| s.student_id).collect();
-            let mut items: Vec<FamilyItem> = l
-                .approved
-                .iter()
-                .filter(|e| own.contains(&e.student_id))
-                .filter_map(|e| family_item(l, e))
-                .collect();
+            let mut items: Vec<FamilyItem> = Vec::new();
+            for s in &c.students {
+                if let Some(own) = by_student.get(&s.student_id) {
+                    items.extend(own.iter().cloned());
+                }
+            }
             items.sort_by(|a, b| {
                 a.approved_at
                     .cmp(&b.approved_at)
@@ -308,10 +371,10 @@ fn approved_at(e: &Evidence) -> DateTime<Utc> {
     e.reviewed_at.unwrap_or(e.submitted_at)
 }
 
-fn next_goal(l: &Loaded, g: &Goal) -> Option<String> {
+fn next_goal(l: &Loaded, g: &Goal, out: Output) -> Option<Text> {
     g.next_goal_id
         .and_then(|n| l.goals.get(&n))
-        .map(|n| n.title.clone())
+        .map(|n| l.mark(&n.title, out))
 }
 
 fn public_post(l: &Loaded, e: &Evidence) -> Option<PublicPost> {
@@ -331,14 +394,18 @@ fn public_post(l: &Loaded, e: &Evidence) -> Option<PublicPost> {
             display_name: named.then(|| s.display_name.clone()),
             slug: named.then(|| format!("s{}", s.id)),
         },
-        goal_title: g.title.clone(),
-        subject: g.subject.clone(),
+        goal_title: l.mark(&g.title, Output::Blog),
+        subject: l
+            .blog_subjects
+            .get(&g.subject)
+            .cloned()
+            .unwrap_or_else(|| l.mark(&g.subject, Output::Blog)),
         subject_slug: l
             .subject_slugs
             .get(&g.subject)
             .cloned()
             .unwrap_or_else(|| subject_slug(&g.subject)),
-        words: e.words.clone(),
+        words: l.mark(&e.words, Output::Blog),
         approved_at: at,
         day,
         month: format!("{:04}-{:02}", day.year(), day.month()),
@@ -346,7 +413,7 @@ fn public_post(l: &Loaded, e: &Evidence) -> Option<PublicPost> {
             .photo_hash
             .clone()
             .filter(|_| allows(l, s.id, Purpose::PhotoOnBlog)),
-        next_goal: next_goal(l, g),
+        next_goal: next_goal(l, g, Output::Blog),
     })
 }
 
@@ -358,17 +425,17 @@ fn family_item(l: &Loaded, e: &Evidence) -> Option<FamilyItem> {
         evidence_id: e.id,
         student_id: s.id,
         display_name: s.display_name.clone(),
-        goal_title: g.title.clone(),
-        subject: g.subject.clone(),
-        words: e.words.clone(),
-        family_message: e.family_message.clone(),
+        goal_title: l.mark(&g.title, Output::Family),
+        subject: l.mark(&g.subject, Output::Family),
+        words: l.mark(&e.words, Output::Family),
+        family_message: l.mark(&e.family_message, Output::Family),
         approved_at: at,
         day: at.with_timezone(&l.tz).date_naive(),
         photo_hash: e
             .photo_hash
             .clone()
             .filter(|_| allows(l, s.id, Purpose::EmailFamily)),
-        next_goal: next_goal(l, g),
+        next_goal: next_goal(l, g, Output::Family),
         blog_slug: allows(l, s.id, Purpose::Blog).then(|| format!("e{}", e.id)),
     })
 }
@@ -392,11 +459,11 @@ mod tests {
 /// One goal on a student's printable goal sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SheetGoal {
-    pub title: String,
-    pub subject: String,
+    pub title: Text,
+    pub subject: Text,
     /// The day it was achieved, in the class's time zone.
     pub achieved_on: Option<NaiveDate>,
-    pub next_goal: Option<String>,
+    pub next_goal: Option<Text>,
 }
 
 /// What a student's goal sheet, sent home on paper, may show: their display name and their
@@ -423,10 +490,10 @@ impl Goalpost {
         let mut own: Vec<&Goal> = l.goals.values().filter(|g| g.student_id == s.id).collect();
         own.sort_by_key(|g| (g.achieved_at, g.id));
         let line = |g: &Goal| SheetGoal {
-            title: g.title.clone(),
-            subject: g.subject.clone(),
+            title: l.mark(&g.title, Output::Family),
+            subject: l.mark(&g.subject, Output::Family),
             achieved_on: g.achieved_at.map(|a| a.with_timezone(&l.tz).date_naive()),
-            next_goal: next_goal(&l, g),
+            next_goal: next_goal(&l, g, Output::Family),
         };
         let mut langs: Vec<String> = Vec::new();
         for c in self.contacts()? {
@@ -471,11 +538,8 @@ mod goal_sheet_tests {
             .collect();
         assert!(!sheet.current.is_empty() || !sheet.achieved.is_empty());
         for g in sheet.current.iter().chain(&sheet.achieved) {
-            assert!(
-                own.contains(&g.title),
-                "{} is not this student's goal",
-                g.title
-            );
+            let title = g.title.render("a classmate");
+            assert!(own.contains(&title), "{title} is not this student's goal");
         }
         assert_eq!(sheet.display_name, students[0].display_name);
         let json = serde_json::to_string(&sheet).unwrap();

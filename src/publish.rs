@@ -3,6 +3,19 @@
 //! The command is the school's (an rsync to its web server, a `git push` to a static host):
 //! it runs through the system shell in the blog folder, with `GOALPOST_BLOG_DIR` set, and its
 //! output and exit status are kept for the teacher to see. It never runs after a failed build.
+//!
+//! Every change of the blog folder reaches the host. Whatever writes the folder (a sync, a
+//! `blog build` by hand) first makes the mark `publish.pending` in the data folder, flushed
+//! to disk, before the first file changes (`blog::Site::build`). A sync publishes whenever
+//! the mark is there, whether or not its own build changed anything. The publish step
+//! renames the mark to `publish.running` before it runs the command and removes that only
+//! once the command succeeded: a build meanwhile makes a new `publish.pending` for the next
+//! sync, and a failed or killed publish leaves `publish.running`, which the next sync takes
+//! as pending too. So an erasure, a consent change or a restore, which change the blog at
+//! the next build, reach the host however the build was run and wherever it stopped.
+//!
+//! The command runs without `GOALPOST_SMTP_PASSWORD` in its environment: the school's
+//! scripts have no business with the mail server's password.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -28,31 +41,44 @@ pub struct PublishResult {
 }
 
 impl Goalpost {
-    /// The publish step of a sync, after `blog` was built: runs `blog.publish_command` if
-    /// the build changed the folder, or if an earlier publish did not succeed; `None` when
-    /// no command is set or there is nothing new to publish. A marker file says the folder
-    /// has changes the web server has not seen yet: it outlives a failed publish or a
-    /// killed sync, so the next sync publishes again.
+    /// The publish step of a sync, after `blog` was built: runs `blog.publish_command`
+    /// whenever the blog folder has changes the host has not seen (see the module docs);
+    /// `None` when no command is set or there is nothing to publish.
     pub fn publish_blog(
         &self,
         settings: &Settings,
         blog: &BuildReport,
     ) -> Result<Option<PublishResult>> {
-        let pending = self.folders().publish_pending();
-        let changed = !blog.written.is_empty() || !blog.removed.is_empty();
         let Some(cmd) = &settings.blog_publish_command else {
             return Ok(None);
         };
-        if !changed && !pending.exists() {
-            return Ok(None);
+        let (pending, running) = (
+            self.folders().publish_pending(),
+            self.folders().publish_running(),
+        );
+        match std::fs::rename(&pending, &running) {
+            Ok(()) => {}
+            // Nothing new since the last publish, unless that one did not succeed.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !running.exists() {
+                    return Ok(None);
+                }
+            }
+            Err(e) => return Err(Error::io("take the publish mark", &pending, e)),
         }
-        crate::fsutil::write_atomic(&pending, b"")?;
         let r = run(cmd, &blog.dir)?;
         if r.ok {
-            std::fs::remove_file(&pending).map_err(|e| Error::io("remove", &pending, e))?;
+            crate::fsutil::remove_if_present(&running, "remove the publish mark")?;
         }
         Ok(Some(r))
     }
+}
+
+/// Takes Goalpost's secrets (the SMTP password, `GOALPOST_SMTP_PASSWORD`) out of the
+/// environment a child process inherits: the publish command, the file manager, any other
+/// program Goalpost starts.
+pub fn without_secrets(cmd: &mut Command) -> &mut Command {
+    cmd.env_remove(crate::mail::secret::PASSWORD_ENV)
 }
 
 /// Runs `command` in `blog_dir` and reports what happened; a failure to start is an error,
@@ -67,7 +93,7 @@ pub fn run(command: &str, blog_dir: &Path) -> Result<PublishResult> {
         c.arg("-c").arg(command);
         c
     };
-    let out = cmd
+    let out = without_secrets(&mut cmd)
         .current_dir(blog_dir)
         .env("GOALPOST_BLOG_DIR", blog_dir)
         .stdin(Stdio::null())

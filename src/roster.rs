@@ -4,7 +4,14 @@
 //! Import is all or nothing: every row is checked first and every bad row reported with
 //! its line number; the database changes only when all rows are good. Importing the same
 //! file twice changes nothing, and an edited file updates rather than duplicates.
+//!
+//! A cell a spreadsheet would run as a formula (one that begins with `=`, `+`, `-`, `@`, a
+//! tab or a carriage return: a child's name typed as `=HYPERLINK(...)`) is exported with a
+//! leading `'`, which spreadsheets show as text (OWASP's advice on CSV injection); import
+//! takes that `'` off again, and only that one, so names that begin with an apostrophe or
+//! an ʻokina stay as they were typed. See [`spreadsheet_safe`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
@@ -37,6 +44,38 @@ const CONSENT_COLUMNS: [(&str, Purpose); 3] = [
     ("name_consent", Purpose::NameOnBlog),
     ("blog_consent", Purpose::Blog),
 ];
+
+/// The characters a spreadsheet reads as the start of a formula when a cell begins with one.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `cell` would be read as a formula, or would lose a `'` on import: it begins
+/// with a formula character, or with `'` followed by what itself needs the mark.
+fn needs_mark(cell: &str) -> bool {
+    match cell.strip_prefix('\'') {
+        Some(rest) => needs_mark(rest),
+        None => cell.starts_with(FORMULA_START),
+    }
+}
+
+/// A cell as the roster CSV writes it: with a leading `'` where a spreadsheet would
+/// otherwise run it as a formula. [`as_typed`] undoes it exactly.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    if needs_mark(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// A cell as it was typed: a leading `'` is taken off only when what follows needs it
+/// (a formula character, see [`spreadsheet_safe`]), so `'Ilima` and `O'Brien` stay as
+/// they are, and `'=A1` (as a careful spreadsheet user writes it) is read as `=A1`.
+pub fn as_typed(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_mark(rest) => rest,
+        _ => cell,
+    }
+}
 
 /// What an import changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -134,7 +173,7 @@ impl Goalpost {
                         link.relationship.as_str(),
                     ];
                     rec.extend(consent_cells);
-                    w.write_record(&rec)?;
+                    w.write_record(rec.into_iter().map(|c| spreadsheet_safe(c).into_owned()))?;
                     wrote = true;
                 }
             }
@@ -149,13 +188,48 @@ impl Goalpost {
                     "",
                 ];
                 rec.extend(consent_cells);
-                w.write_record(&rec)?;
+                w.write_record(rec.into_iter().map(|c| spreadsheet_safe(c).into_owned()))?;
             }
         }
         w.flush()
             .map_err(|e| Error::io("write the roster to", "the output", e))?;
         Ok(())
     }
+}
+
+/// The roster export `bytes` without the rows of the student `first` `last` (for an
+/// erasure), or `None` when no row names them, or when the bytes are not a roster CSV (not a
+/// file Goalpost wrote). Every other row is kept as it was.
+pub fn without_student(bytes: &[u8], first: &str, last: &str) -> Option<Vec<u8>> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let headers = rdr.headers().ok()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (f, l) = (col("student_first_name")?, col("student_last_name")?);
+    let names = |r: &csv::StringRecord| {
+        let cell = |i: usize| as_typed(r.get(i).unwrap_or("").trim()).trim().to_string();
+        cell(f) == first && cell(l) == last
+    };
+    let records: Vec<csv::StringRecord> = rdr.records().collect::<Result<_, _>>().ok()?;
+    if !records.iter().any(names) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    if bytes.starts_with(BOM) {
+        out.extend_from_slice(BOM);
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(&mut out);
+    w.write_record(&headers).ok()?;
+    for r in records.iter().filter(|r| !names(r)) {
+        w.write_record(r).ok()?;
+    }
+    w.flush().ok()?;
+    drop(w);
+    Some(out)
 }
 
 /// Reads and checks every row; returns all problems, not just the first.
@@ -239,12 +313,16 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// The cell as typed (see [`as_typed`]), trimmed.
     fn get(&self, name: &str) -> &'a str {
-        self.idx
-            .get(name)
-            .and_then(|&i| self.rec.get(i))
-            .unwrap_or("")
-            .trim()
+        as_typed(
+            self.idx
+                .get(name)
+                .and_then(|&i| self.rec.get(i))
+                .unwrap_or("")
+                .trim(),
+        )
+        .trim()
     }
 }
 
@@ -500,4 +578,34 @@ fn find_contact(
         .filter(same_name)
         .find(|c| c.email.is_none() && f.email.is_none())
         .cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_marked_and_every_cell_reads_back_as_typed() {
+        for (typed, written) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+64", "'+64"),
+            ("-Mia", "'-Mia"),
+            ("@Noa", "'@Noa"),
+            ("\tTab", "'\tTab"),
+            ("\rCr", "'\rCr"),
+            ("'=A1", "''=A1"),
+            ("'Ilima", "'Ilima"),
+            ("O'Brien", "O'Brien"),
+            ("ʻAkau", "ʻAkau"),
+            ("Aroha", "Aroha"),
+            ("", ""),
+            ("'", "'"),
+        ] {
+            assert_eq!(spreadsheet_safe(typed), written, "{typed:?}");
+            assert_eq!(as_typed(written), typed, "{written:?}");
+        }
+        // What a careful spreadsheet user writes by hand reads as the name they meant.
+        assert_eq!(as_typed("'=A1"), "=A1");
+        assert_eq!(as_typed("'Ilima"), "'Ilima");
+    }
 }

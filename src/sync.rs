@@ -103,15 +103,22 @@ pub struct SyncSummary {
     pub families: Vec<FamilyPreview>,
     /// Families who cannot be reached (no address, a refused address).
     pub unreachable: Vec<Unreachable>,
+    /// Erasures that still could not remove a file, each with why (see `erasure`): the
+    /// sync went on, and the next one tries again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub erasures_unfinished: Vec<String>,
     pub timings: Timings,
 }
 
 impl SyncSummary {
-    /// True when every family that could be reached was, and publishing (if any) worked.
+    /// True when every family that could be reached was, publishing (if any) worked, and
+    /// every erasure is finished.
     pub fn all_ok(&self) -> bool {
-        self.mail
-            .as_ref()
-            .is_none_or(|m| m.failures.is_empty() && m.stopped.is_none())
+        self.erasures_unfinished.is_empty()
+            && self
+                .mail
+                .as_ref()
+                .is_none_or(|m| m.failures.is_empty() && m.stopped.is_none())
             && self.publish.as_ref().is_none_or(|p| p.ok)
     }
 }
@@ -202,18 +209,26 @@ impl Goalpost {
         })?;
         let mut steps = Steps::new(on_event);
         steps.step(Step::Plan);
+        let mut erasures_unfinished = Vec::new();
         let run_id = if dry_run {
             None
         } else {
-            // A database put back by hand from before an erasure: erase again first.
+            // A database put back by hand from before an erasure: erase again first. Then
+            // the files an earlier erasure could not remove (a file held open, say).
             self.erase_again()?;
+            if let Err(e) = self.finish_erasures() {
+                erasures_unfinished.push(e.to_string());
+            }
             let now = self.now();
             Some(self.store().in_tx(|tx| {
                 store::sync_runs::close_abandoned(tx, now)?;
                 store::sync_runs::start(tx, false, now)
             })?)
         };
-        let result = self.sync_steps(&lock, dry_run, &mut steps);
+        let result = self.sync_steps(&lock, dry_run, &mut steps).map(|mut s| {
+            s.erasures_unfinished = erasures_unfinished;
+            s
+        });
         let timings = steps.timings();
         self.record_sync(run_id, result, timings)
     }
@@ -359,6 +374,7 @@ impl SyncSummary {
             would_queue,
             families,
             unreachable,
+            erasures_unfinished: Vec::new(),
             timings: Timings::default(),
         }
     }

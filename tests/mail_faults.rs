@@ -12,6 +12,7 @@ mod mail_support;
 
 use std::collections::HashMap;
 
+use common::has_word;
 use goalpost::model::*;
 use goalpost::store::outbox;
 use goalpost::Goalpost;

@@ -1,4 +1,5 @@
 a-student = طالب
+a-classmate = أحد زملاء الصف
 class-at-school = { $class } في { $school }
 goal-achieved = تم تحقيق الهدف
 next-goal = الهدف التالي

@@ -4,6 +4,7 @@ subject-evidence = حقق { $name } هدفًا: { $goal }
 subject-digest = هذا الأسبوع في { $class }: { $names }
 subject-test = رسالة تجريبية من Goalpost من { $class }
 greeting = مرحبًا { $contact }،
+a-classmate = أحد زملاء الصف
 intro-evidence = حقق { $name } هدفًا تعليميًا وأراد أن يخبركم بذلك.
 intro-digest = إليكم ما حققه { $names } هذا الأسبوع.
 goal-achieved = تم تحقيق الهدف

@@ -6,6 +6,9 @@ subject-evidence = { $name } reached a goal: { $goal }
 subject-digest = This week in { $class }: { $names }
 subject-test = Goalpost test message from { $class }
 greeting = Hello { $contact },
+# Put in a child's words or a goal in place of a name the message may not show, when it
+# cannot tell which of two children with that name is meant.
+a-classmate = a classmate
 intro-evidence = { $name } has reached a learning goal and wanted you to know.
 intro-digest = Here is what { $names } achieved this week.
 goal-achieved = Goal achieved

@@ -1,4 +1,5 @@
 a-student = Un estudiante
+a-classmate = un compañero de clase
 class-at-school = { $class } en { $school }
 goal-achieved = Meta lograda
 next-goal = Próxima meta

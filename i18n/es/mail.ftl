@@ -4,6 +4,7 @@ subject-evidence = { $name } alcanzó una meta: { $goal }
 subject-digest = Esta semana en { $class }: { $names }
 subject-test = Mensaje de prueba de Goalpost desde { $class }
 greeting = Hola, { $contact }:
+a-classmate = un compañero de clase
 intro-evidence = { $name } alcanzó una meta de aprendizaje y quería contárselo.
 intro-digest = { $count ->
     [one] Esto es lo que { $names } logró esta semana.

@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use tauri::{AppHandle, Manager, Runtime};
 
 mod commands;
+mod file_manager;
 mod launch;
 mod state;
 mod windows;

@@ -300,9 +300,13 @@ fn every_code_core_sends_has_words() {
         MentionReason::LastName,
         MentionReason::NoBlogConsent,
         MentionReason::NoNameConsent,
+        MentionReason::Pseudonym,
     ];
     match mentions[0] {
-        MentionReason::LastName | MentionReason::NoBlogConsent | MentionReason::NoNameConsent => {}
+        MentionReason::LastName
+        | MentionReason::NoBlogConsent
+        | MentionReason::NoNameConsent
+        | MentionReason::Pseudonym => {}
     }
     let failures = [
         FailureCode::AddressRefused,

@@ -673,15 +673,24 @@ fn settings_save_the_mail_server_send_a_test_email_and_open_known_folders() {
     // open the known folder, which exists by then; an unknown folder is refused.
     let rec = f.data.join("opened.txt");
     let script = f.data.join("file-manager.sh");
+    // Issue 12: it does not inherit the SMTP password.
+    let env_rec = f.data.join("opened-env.txt");
     std::fs::write(
         &script,
-        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", rec.display()),
+        format!(
+            "#!/bin/sh\nprintf '%s' \"${{GOALPOST_SMTP_PASSWORD-none}}\" > '{}'\nprintf '%s' \"$1\" > '{}'\n",
+            env_rec.display(),
+            rec.display()
+        ),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::env::set_var("GOALPOST_FILE_MANAGER", &script);
-    let dir = invoke(&f.teacher, "open_folder", json!({ "folder": "backups" })).unwrap();
+    std::env::set_var("GOALPOST_SMTP_PASSWORD", "s3cret-for-the-mail-server");
+    let dir = invoke(&f.teacher, "open_folder", json!({ "folder": "backups" }));
+    std::env::remove_var("GOALPOST_SMTP_PASSWORD");
+    let dir = dir.unwrap();
     assert_eq!(dir, json!(f.data.join("backups")));
     assert!(f.data.join("backups").is_dir());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -692,6 +701,7 @@ fn settings_save_the_mail_server_send_a_test_email_and_open_known_folders() {
         std::fs::read_to_string(&rec).unwrap(),
         f.data.join("backups").to_str().unwrap()
     );
+    assert_eq!(std::fs::read_to_string(&env_rec).unwrap(), "none");
     let e = invoke(&f.teacher, "open_folder", json!({ "folder": "/etc" })).unwrap_err();
     assert!(e.to_string().contains("unknown variant"), "{e}");
 }

@@ -20,7 +20,7 @@ use crate::fsutil;
 
 /// The memo's format; a memo of another format is ignored. Raise it whenever what a page's
 /// bytes depend on changes in code (a filter, the formatter, a context variable).
-pub const FORMAT: &str = "goalpost-blog-pages 2";
+pub const FORMAT: &str = "goalpost-blog-pages 3";
 
 /// A page's key: the digest of everything its bytes depend on.
 pub type Key = [u8; 32];

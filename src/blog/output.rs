@@ -115,6 +115,17 @@ fn new_paths(changed: &[(&OutFile, bool)]) -> Vec<String> {
 
 /// Makes the folder `dir` hold exactly `files` among the files Goalpost generates there.
 pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
+    write_site_with(dir, files, &mut || Ok(()))
+}
+
+/// [`write_site`], calling `before_change` once before the first file of the folder changes
+/// (and not at all when nothing changes): a build marks there that the web host has not
+/// seen the folder yet (see `Goalpost::publish_blog`). If it fails, nothing changes.
+pub fn write_site_with(
+    dir: &Path,
+    files: &[OutFile],
+    before_change: &mut dyn FnMut() -> Result<()>,
+) -> Result<WriteReport> {
     for f in files {
         check_rel_path(&f.path)?;
     }
@@ -154,8 +165,9 @@ pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
 
     // 1. The journal: every file that may exist from now until step 4. Written first, so
     //    that a build killed at any later point leaves a manifest naming all it made, and
-    //    saying that it did not finish.
+    //    saying that it did not finish. Before it, whatever must outlive the change.
     if busy {
+        before_change()?;
         let journal: HashSet<&str> = old.iter().chain(new.iter()).copied().collect();
         write_manifest(dir, journal, WRITING)?;
     }

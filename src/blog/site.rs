@@ -52,6 +52,8 @@ pub struct Site<'p> {
     copy_recipe: (u8, u32),
     /// The blog's media folder as listed before the build, if it could be.
     media: Option<fsutil::Listing>,
+    /// The mark that the web host has not seen the folder yet (`publish.pending`).
+    publish_pending: PathBuf,
 }
 
 /// What a build reads from its folders before it renders: which folder it builds into,
@@ -175,13 +177,20 @@ impl<'p> Site<'p> {
             copies,
             warnings,
             media: folder.media,
+            publish_pending: data.publish_pending(),
         })
     }
 
-    /// Renders and writes the site, then reports what changed.
+    /// Renders and writes the site, then reports what changed. Before the first file of the
+    /// folder changes, `publish.pending` is made (and flushed to disk) if it is not there:
+    /// whichever command changed the folder, and however it ended, the next sync then runs
+    /// the publish command (see [`Goalpost::publish_blog`](crate::Goalpost::publish_blog)).
     pub fn build(mut self) -> Result<BuildReport> {
         let files = self.render()?;
-        let w = output::write_site(&self.dir, &files)?;
+        let pending = &self.publish_pending;
+        let w = output::write_site_with(&self.dir, &files, &mut || {
+            fsutil::mark_durably(pending, "note that the blog must be published in").map(|_| ())
+        })?;
         let keyed = files.iter().filter_map(|f| {
             let kept = matches!(f.source, Source::Kept);
             // A copy now linked into the folder is known by its inode from the next
@@ -782,7 +791,7 @@ impl<'p> Site<'p> {
                 // The place is for families only (their email and slip): the public blog
                 // never shows where the school is.
                 serde_json::json!({
-                    "title": clean(&st.title),
+                    "title": self.words.text(&st.title),
                     "when": when,
                     "iso": start.format("%Y-%m-%dT%H:%M").to_string(),
                 })

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Result;
 use crate::i18n::Localizer;
 use crate::photo::Copies;
-use crate::plan::PublicPost;
+use crate::plan::{PublicPost, Text};
 
 /// The blog's words in the class's language: the `blog` catalog, then `common`.
 pub struct Words {
@@ -26,6 +26,8 @@ pub struct Words {
     pub map: BTreeMap<String, String>,
     /// The digest of every catalog text behind these words (see [`Localizer::digest`]).
     pub digest: [u8; 32],
+    /// The neutral label for a child the blog may not name ("a classmate").
+    classmate: String,
 }
 
 impl Words {
@@ -38,11 +40,16 @@ impl Words {
             .chain_update(common.digest)
             .chain_update(blog.digest)
             .finalize();
+        let classmate = map
+            .get("a-classmate")
+            .cloned()
+            .unwrap_or_else(|| crate::mentions::CLASSMATE_EN.to_string());
         Ok(Words {
             digest: digest.into(),
             blog,
             common,
             map,
+            classmate,
         })
     }
 
@@ -58,6 +65,12 @@ impl Words {
         } else {
             self.common.t(id, &args)
         }
+    }
+
+    /// A text from the plan as the page shows it: each child it may not name as "a
+    /// classmate" in the class's language, no control characters.
+    pub fn text(&self, t: &Text) -> String {
+        clean(&t.render(&self.classmate))
     }
 
     pub fn s(&self, id: &str) -> String {
@@ -179,8 +192,8 @@ pub struct PostView<'a> {
     pub photo: Option<PhotoView>,
 }
 
-pub fn subject_label(words: &Words, subject: &str) -> String {
-    let s = clean(subject);
+pub fn subject_label(words: &Words, subject: &Text) -> String {
+    let s = words.text(subject);
     if s.trim().is_empty() {
         words.s("subject-none")
     } else {
@@ -201,7 +214,7 @@ pub fn post_head(p: &PublicPost, words: &Words, labels: &Labels) -> PostHead {
             .slug
             .as_ref()
             .map(|s| format!("students/{s}.html")),
-        goal: clean(&p.goal_title),
+        goal: words.text(&p.goal_title),
         subject: subject_label(words, &p.subject),
         subject_url: format!("subjects/{}.html", p.subject_slug),
         month_url: format!("archive/{}.html", p.month),
@@ -227,7 +240,7 @@ pub fn post_view<'a>(
     words: &Words,
     copies: &HashMap<&str, &Copies>,
 ) -> PostView<'a> {
-    let text = clean(&p.words);
+    let text = words.text(&p.words);
     let paragraphs: Vec<String> = text
         .split('\n')
         .map(|l| l.trim().to_string())
@@ -243,7 +256,7 @@ pub fn post_view<'a>(
         excerpt: excerpt(paragraphs.first().map(String::as_str).unwrap_or(""), 180),
         words: paragraphs,
         date_iso: p.day.format("%Y-%m-%d").to_string(),
-        next_goal: p.next_goal.as_deref().map(clean),
+        next_goal: p.next_goal.as_ref().map(|t| words.text(t)),
         photo,
     }
 }

@@ -133,16 +133,40 @@ pub(super) fn student(ctx: &Ctx, c: StudentCmd) -> Result<()> {
             })
         }
         StudentCmd::Remove { student } => {
-            let s = gp.find_student(&student)?;
+            let s = match gp.find_student(&student) {
+                Ok(s) => s,
+                // Erased already, but an erasure could not remove every file: finish it.
+                Err(e) => return finish_erasures(ctx, &gp, e),
+            };
             let r = gp.remove_student(s.id)?;
             ctx.print(&r, || {
                 format!(
-                    "Erased {} (id {}): {} evidence, {} photos and {} emails in the outbox folder removed. Run a sync to remove them from the blog.",
-                    full_name(&s), s.id, r.evidence, r.photos, r.emails_removed
+                    "Erased {} (id {}): {} evidence, {} photos, {} emails in the outbox folder and {} goal sheets removed; {} roster exports written again without them. Run a sync to remove them from the blog.",
+                    full_name(&s), s.id, r.evidence, r.photos, r.emails_removed, r.goal_sheets_removed, r.exports_changed
                 )
             })
         }
     }
+}
+
+/// `student remove` of a student no longer in the class: finishes the erasures that could
+/// not remove every file, or says there is no such student when none waits.
+fn finish_erasures(ctx: &Ctx, gp: &crate::Goalpost, not_found: Error) -> Result<()> {
+    let list = crate::erasure::read_erasures(gp.data_dir())?;
+    if !matches!(not_found, Error::NotFound(_)) || crate::erasure::unfinished(&list).is_empty() {
+        return Err(not_found);
+    }
+    let done = gp.finish_erasures()?;
+    ctx.print(&serde_json::json!({ "erasures_finished": done }), || {
+        format!(
+            "No such student in the class now; finished the erasure of student{} {}: every file it had left is removed.",
+            if done.len() == 1 { "" } else { "s" },
+            done.iter()
+                .map(|id| id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
 }
 
 fn full_name(s: &Student) -> String {
@@ -467,6 +491,17 @@ pub(super) fn restore(ctx: &Ctx, file: &Path) -> Result<()> {
                     .map(|i| i.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
+            ));
+        }
+        for key in &r.settings_off {
+            out.push_str(&format!(
+                "\n{key} is off until you enter it again: `goalpost config set {key} VALUE` or the Settings screen (a restore never brings back a command to run or a mail server)."
+            ));
+        }
+        for s in &r.settings_refused {
+            out.push_str(&format!(
+                "\nThe setting {} of the backup was left out: {}. Enter it again with `goalpost config set {} VALUE`.",
+                s.key, s.problem, s.key
             ));
         }
         out

@@ -114,13 +114,14 @@ pub(super) fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
                 for v in &list {
                     for m in &v.mentions {
                         out.push_str(&format!(
-                            "\nCheck evidence {} before approving: {:?} {}. Edit the words with `goalpost review edit {} --words ...`.",
+                            "\nCheck evidence {} before approving: {:?} {}. To word it yourself, edit the words with `goalpost review edit {} --words ...`.",
                             v.evidence.id,
                             m.found,
                             match m.reason {
-                                crate::mentions::MentionReason::LastName => "is a last name, which the blog never shows".to_string(),
-                                crate::mentions::MentionReason::NoBlogConsent => format!("names {}, whose family has not agreed to the blog", m.name),
-                                crate::mentions::MentionReason::NoNameConsent => format!("names {}, whose family has not agreed to their name on the blog", m.name),
+                                crate::mentions::MentionReason::LastName => format!("is a last name, which the blog and messages never show: they show {:?} instead", m.name),
+                                crate::mentions::MentionReason::NoBlogConsent => format!("names {}, whose family has not agreed to the blog: the blog shows \"a classmate\" instead", m.name),
+                                crate::mentions::MentionReason::NoNameConsent => format!("names {}, whose family has not agreed to their name on the blog: the blog shows \"a classmate\" instead", m.name),
+                                crate::mentions::MentionReason::Pseudonym => format!("is the real name of a student who goes by {:?}: the blog and messages show {:?} instead", m.name, m.name),
                             },
                             v.evidence.id
                         ));

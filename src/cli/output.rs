@@ -133,6 +133,9 @@ pub(super) fn sync_summary_text(s: &crate::sync::SyncSummary) -> String {
         out.push('\n');
         out.push_str(&mail_summary_text(m));
     }
+    for e in &s.erasures_unfinished {
+        out.push_str(&format!("\nErasure not finished: {e}"));
+    }
     for f in &s.families {
         out.push_str(&format!(
             "\n{} ({}, {}{}):",

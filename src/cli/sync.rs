@@ -108,11 +108,16 @@ pub(super) fn sync(ctx: &Ctx, dry_run: bool) -> Result<()> {
             "sending stopped: {why}. Nothing is lost: what was not sent stays queued for the next sync."
         )));
     }
-    match &s.publish {
-        Some(p) if !p.ok => Err(Error::invalid(format!(
+    if let Some(p) = s.publish.as_ref().filter(|p| !p.ok) {
+        return Err(Error::invalid(format!(
             "the blog was built but the publish command failed (exit {}): check blog.publish_command; the next sync runs it again",
             p.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "by a signal".into())
+        )));
+    }
+    match s.erasures_unfinished.first() {
+        Some(e) => Err(Error::Conflict(format!(
+            "everything else is done, but an erasure is not finished: {e}"
         ))),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }

@@ -31,8 +31,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::i18n::Localizer;
-use crate::model::{ClassInfo, Contact, SharingTime};
-use crate::plan::FamilyItem;
+use crate::model::{ClassInfo, Contact};
+use crate::plan::{FamilyItem, Text};
 
 /// The most a message may weigh, all encodings included.
 pub const MAX_BYTES: usize = 1_000_000;
@@ -58,7 +58,7 @@ pub struct Letter<'a> {
     pub from: &'a str,
     /// `blog.site_url`, when set.
     pub site_url: Option<&'a str>,
-    pub sharing: Option<&'a SharingTime>,
+    pub sharing: Option<&'a crate::plan::Sharing>,
 }
 
 /// A composed message.
@@ -218,6 +218,12 @@ struct MessageView {
     footer: String,
 }
 
+/// A text from the plan as the family reads it: "a classmate" in their language for a child
+/// it may not name (see `crate::mentions`).
+pub fn shown(l: &Localizer, t: &Text) -> String {
+    t.render(&l.s("a-classmate"))
+}
+
 fn names_of(items: &[&FamilyItem]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for i in items {
@@ -252,18 +258,18 @@ fn item_view(
     let name = || ("name", FluentValue::from(i.display_name.clone()));
     ItemView {
         name: i.display_name.clone(),
-        goal: i.goal_title.clone(),
-        area: i.subject.clone(),
+        goal: shown(l, &i.goal_title),
+        area: shown(l, &i.subject),
         goal_achieved: l.s("goal-achieved"),
         words_label: l.t("in-own-words", &[name()]),
-        words: i.words.trim().to_string(),
+        words: shown(l, &i.words).trim().to_string(),
         photo_cid: photo.then(|| photo_cid(i.evidence_id)),
         photo_alt: l.t("photo-alt", &[name()]),
         photo_left_out: left_out.then(|| l.s("photo-left-out")),
         message_label: l.t("message-from", &[name()]),
-        message: i.family_message.trim().to_string(),
+        message: shown(l, &i.family_message).trim().to_string(),
         next_label: l.s("next-goal"),
-        next_goal: i.next_goal.clone(),
+        next_goal: i.next_goal.as_ref().map(|t| shown(l, t)),
         ask_label: l.t("ask-tonight", &[name()]),
         question: question(l, i),
         blog_url: match (site_url, &i.blog_slug) {
@@ -293,7 +299,7 @@ pub fn chat_text(
         "subject-evidence",
         &[
             ("name", FluentValue::from(i.display_name.clone())),
-            ("goal", FluentValue::from(i.goal_title.clone())),
+            ("goal", FluentValue::from(shown(l, &i.goal_title))),
         ],
     );
     let view = ChatView {
@@ -383,7 +389,7 @@ fn build(
             "subject-evidence",
             &[
                 ("name", FluentValue::from(first.display_name.clone())),
-                ("goal", FluentValue::from(first.goal_title.clone())),
+                ("goal", FluentValue::from(shown(l, &first.goal_title))),
             ],
         ),
         LetterKind::Digest => l.t(
@@ -437,20 +443,16 @@ fn build(
             l.t(
                 "sharing-invite",
                 &[
-                    ("title", FluentValue::from(s.title.clone())),
+                    ("title", FluentValue::from(shown(l, &s.title))),
                     ("when", FluentValue::from(when(l, s.starts_at, letter.tz))),
                 ],
             )
         }),
         sharing_place: letter
             .sharing
-            .filter(|s| !s.place.trim().is_empty())
-            .map(|s| {
-                l.t(
-                    "sharing-place",
-                    &[("place", FluentValue::from(s.place.clone()))],
-                )
-            }),
+            .map(|s| shown(l, &s.place))
+            .filter(|place| !place.trim().is_empty())
+            .map(|place| l.t("sharing-place", &[("place", FluentValue::from(place))])),
         reply_hint: l.t(
             "reply-hint",
             &[("teacher", FluentValue::from(class.teacher.clone()))],

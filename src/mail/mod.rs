@@ -84,7 +84,7 @@ pub(crate) struct Run<'p> {
 
 impl Run<'_> {
     /// The sharing time families are invited to: the next one.
-    pub fn sharing(&self) -> Option<&SharingTime> {
+    pub fn sharing(&self) -> Option<&crate::plan::Sharing> {
         self.plan.sharing.first()
     }
 }

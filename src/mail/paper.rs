@@ -109,14 +109,14 @@ fn slip(
             .to_string(),
         item: SlipItem {
             name: item.display_name.clone(),
-            goal: item.goal_title.clone(),
+            goal: compose::shown(l, &item.goal_title),
             words_label: l.t("in-own-words", &[name()]),
-            words: item.words.trim().to_string(),
+            words: compose::shown(l, &item.words).trim().to_string(),
             photo_alt: l.t("photo-alt", &[name()]),
             message_label: l.t("message-from", &[name()]),
-            message: item.family_message.trim().to_string(),
+            message: compose::shown(l, &item.family_message).trim().to_string(),
             next_label: l.s("next-goal"),
-            next_goal: item.next_goal.clone(),
+            next_goal: item.next_goal.as_ref().map(|t| compose::shown(l, t)),
             ask_label: l.t("ask-tonight", &[name()]),
             question: compose::question(l, item),
         },
@@ -125,7 +125,7 @@ fn slip(
             l.t(
                 "sharing-invite",
                 &[
-                    ("title", FluentValue::from(s.title.clone())),
+                    ("title", FluentValue::from(compose::shown(l, &s.title))),
                     (
                         "when",
                         FluentValue::from(compose::long_date(
@@ -356,15 +356,15 @@ impl Goalpost {
             crate::i18n::Localizer::new(Some(self.data_dir()), "mail", &wanted, &class.language)?;
         let name = || ("name", FluentValue::from(sheet.display_name.clone()));
         let line = |g: &crate::plan::SheetGoal| SheetLine {
-            title: g.title.clone(),
-            area: g.subject.clone(),
+            title: compose::shown(&l, &g.title),
+            area: compose::shown(&l, &g.subject),
             when: g.achieved_on.map(|d| {
                 l.t(
                     "goal-sheet-on",
                     &[("date", FluentValue::from(compose::long_date(&l, d)))],
                 )
             }),
-            next: g.next_goal.clone(),
+            next: g.next_goal.as_ref().map(|t| compose::shown(&l, t)),
         };
         let view = SheetView {
             lang: l.lang.clone(),

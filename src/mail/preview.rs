@@ -87,7 +87,7 @@ pub fn preview(gp: &Goalpost, plan: &Plan) -> Result<MailPreview> {
                 .map(|i| PreviewItem {
                     evidence_id: i.evidence_id,
                     student: i.display_name.clone(),
-                    goal: i.goal_title.clone(),
+                    goal: i.goal_title.render(crate::mentions::CLASSMATE_EN),
                     with_photo: i.photo_hash.is_some(),
                 })
                 .collect(),

@@ -184,9 +184,8 @@ impl Goalpost {
                 message_id: &d.message_id,
                 evidence_ids: &d.evidence_ids,
             };
-            if outbox::insert(&tx, &row, now)?.is_some() {
-                counts.add(d.kind);
-            }
+            outbox::insert(&tx, &row, now)?;
+            counts.add(d.kind);
         }
         // A refused address's news is on paper now: its emails never go.
         for u in &due.unreachable {

@@ -64,6 +64,15 @@ pub fn delete_copies(data_dir: &Path, hash: &str) -> Result<()> {
     Ok(())
 }
 
+/// Every file kept of a photo: its private original, its web copies and their sidecar.
+pub fn files_of(data_dir: &Path, hash: &str) -> Result<Vec<PathBuf>> {
+    check_hash(hash)?;
+    Ok(std::iter::once(original_path(data_dir, hash))
+        .chain(Size::ALL.iter().map(|&s| copy_path(data_dir, hash, s)))
+        .chain([sidecar_path(data_dir, hash)])
+        .collect())
+}
+
 impl Goalpost {
     /// Checks a photo file and stores it privately; see [`Goalpost::import_photo`].
     pub fn import_photo_file(&self, path: &Path) -> Result<PhotoRecord> {

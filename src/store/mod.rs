@@ -65,6 +65,8 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_mail.sql")),
     M::up(include_str!("../../migrations/0003_contact_links.sql")),
     M::up(include_str!("../../migrations/0004_pin_tries.sql")),
+    // Rebuilds four tables: run with foreign keys off (see `migrate`), references checked.
+    M::up(include_str!("../../migrations/0005_ids_never_reused.sql")).foreign_key_check(),
     // Rebuilds three tables for the chat channel: run with foreign keys off (see
     // `migrate`), references checked.
     M::up(include_str!("../../migrations/0006_reach.sql")).foreign_key_check(),
@@ -180,7 +182,7 @@ impl Drop for BatchSync<'_> {
 }
 
 /// Copies every page in one step (one consistent snapshot), waiting out brief locks.
-fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
+pub(crate) fn copy_all(from: &Connection, to: &mut Connection) -> Result<()> {
     use rusqlite::backup::{Backup, StepResult};
     let b = Backup::new(from, to)?;
     for _ in 0..100 {
@@ -247,6 +249,59 @@ pub fn check_version(conn: &Connection, path: &Path) -> Result<()> {
             latest_version()
         ))),
         _ => Ok(()),
+    }
+}
+
+/// The tables whose ids are never given twice (`AUTOINCREMENT`, migration 0005): their ids
+/// key deliveries, blog pages and the erasure list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ids {
+    Students,
+    Contacts,
+    Goals,
+    Evidence,
+}
+
+impl Ids {
+    fn table(self) -> &'static str {
+        match self {
+            Ids::Students => "students",
+            Ids::Contacts => "contacts",
+            Ids::Goals => "goals",
+            Ids::Evidence => "evidence",
+        }
+    }
+}
+
+/// Makes sure no id up to `id` is ever given in `ids` again (an id freed outside what the
+/// database still names, such as an erased student's on the erasure list). Writes only when
+/// the sequence is below `id`; returns whether it wrote.
+pub fn keep_ids_above(conn: &Connection, ids: Ids, id: i64) -> Result<bool> {
+    use rusqlite::OptionalExtension;
+    let name = ids.table();
+    let seq: Option<i64> = conn
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match seq {
+        Some(s) if s >= id => Ok(false),
+        Some(_) => {
+            conn.execute(
+                "UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1 AND seq < ?2",
+                rusqlite::params![name, id],
+            )?;
+            Ok(true)
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)",
+                rusqlite::params![name, id],
+            )?;
+            Ok(true)
+        }
     }
 }
 
@@ -340,7 +395,8 @@ mod tests {
     fn the_chat_migration_keeps_every_row_and_reference() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
-        let before = 4;
+        // The version just before 0006 (issue 12's 0005 made contacts AUTOINCREMENT).
+        let before = latest_version() - 1;
         {
             let mut c = Connection::open(&path).unwrap();
             configure(&c).unwrap();
@@ -405,10 +461,13 @@ mod tests {
             c.last_insert_rowid()
         };
         let new = add();
-        assert_eq!(new, 4);
+        assert!(
+            new > 7,
+            "contact 7, removed before the migration, is not given again: {new}"
+        );
         c.execute("DELETE FROM contacts WHERE id = ?1", [new])
             .unwrap();
-        assert_eq!(add(), 5, "a removed contact's id is not given again");
+        assert_eq!(add(), new + 1, "a removed contact's id is not given again");
         assert!(c
             .execute("UPDATE contacts SET channel = 'fax' WHERE id = 3", [])
             .is_err());

@@ -2,8 +2,10 @@
 //!
 //! A delivery is written here before anything is sent, and its status only moves forward
 //! through `queued → sending → sent`, or back to `queued` for a retry, or to `failed`.
-//! The unique keys (`message_id`, and `(contact_id, kind, subject_key)`) make queueing
-//! idempotent: queueing the same thing twice inserts nothing the second time.
+//! The unique keys (`message_id`, and `(contact_id, kind, subject_key)`) are a last line of
+//! defence: what is due is worked out from what the outbox holds, so the same thing is
+//! never queued twice, and a key that is taken all the same is an error, never a delivery
+//! dropped in silence (see [`insert`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -160,24 +162,46 @@ fn select(conn: &Connection, filter: &str, p: impl rusqlite::Params) -> Result<V
     with_items(conn, rows)
 }
 
-/// Queues a delivery with its items. Returns its id, or `None` when the same delivery
-/// (same contact, kind and subject, or same Message-ID) was already queued.
-pub fn insert(conn: &Connection, d: &NewDelivery<'_>, now: DateTime<Utc>) -> Result<Option<i64>> {
-    let n = conn.execute(
-        "INSERT OR IGNORE INTO deliveries (contact_id, kind, subject_key, channel, message_id, created_at)
+/// Queues a delivery with its items and returns its id.
+///
+/// No delivery is ever dropped: what is due is worked out from what the outbox holds, in
+/// the same transaction (`mail::due`), so a delivery already there is never asked for
+/// again, and no duplicate key is expected. Evidence ids, and so the keys `evidence:N`, are
+/// never given twice (migration 0005). A key that is taken all the same is an error that
+/// names it, and the caller's transaction (the whole queue) is rolled back: the deliveries
+/// wait, visibly, instead of one being lost in silence.
+pub fn insert(conn: &Connection, d: &NewDelivery<'_>, now: DateTime<Utc>) -> Result<i64> {
+    let inserted = conn.execute(
+        "INSERT INTO deliveries (contact_id, kind, subject_key, channel, message_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![d.contact_id, d.kind.as_str(), d.subject_key, d.channel, d.message_id, now],
-    )?;
-    if n == 0 {
-        return Ok(None);
+        params![
+            d.contact_id,
+            d.kind.as_str(),
+            d.subject_key,
+            d.channel,
+            d.message_id,
+            now
+        ],
+    );
+    if let Err(rusqlite::Error::SqliteFailure(e, _)) = &inserted {
+        if e.code == rusqlite::ErrorCode::ConstraintViolation {
+            return Err(crate::error::Error::Conflict(format!(
+                "the outbox already holds a {} delivery {:?} (Message-ID {}) for contact {}, so this one cannot be queued beside it: nothing was queued; this is a bug in Goalpost, please report it",
+                d.kind.as_str(),
+                d.subject_key,
+                d.message_id,
+                d.contact_id
+            )));
+        }
     }
+    inserted?;
     let id = conn.last_insert_rowid();
     let mut stmt = conn
         .prepare_cached("INSERT INTO delivery_items (delivery_id, evidence_id) VALUES (?1, ?2)")?;
     for e in d.evidence_ids {
         stmt.execute(params![id, e])?;
     }
-    Ok(Some(id))
+    Ok(id)
 }
 
 /// What the outbox already holds, as deciding what is due needs it (see `mail::due`).
@@ -521,7 +545,7 @@ mod tests {
                     message_id: "<m1@x>",
                     evidence_ids: &[],
                 };
-                Ok(insert(tx, &d, now)?.unwrap())
+                insert(tx, &d, now)
             })
             .unwrap();
         (store, id)

@@ -156,3 +156,19 @@ pub fn fixtures() -> PathBuf {
 pub fn photo(rel: &str) -> PathBuf {
     fixtures().join("photos").join(rel)
 }
+
+/// Whether `name` occurs in `text` as a whole word.
+pub fn has_word(text: &str, name: &str) -> bool {
+    let mut start = 0;
+    while let Some(i) = text[start..].find(name) {
+        let a = start + i;
+        let b = a + name.len();
+        let before = text[..a].chars().next_back();
+        let after = text[b..].chars().next();
+        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+            return true;
+        }
+        start = a + name.len().max(1);
+    }
+    false
+}

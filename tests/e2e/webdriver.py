@@ -145,7 +145,20 @@ class Element:
         return self.s.cmd(method, f"/element/{self.id}{path}", body)
 
     def click(self):
-        self._cmd("POST", "/click", {})
+        """Clicks the element. When something else is on top of it for a moment (a status
+        line appearing, the page still scrolling), the element is scrolled to the middle
+        of the window and clicked again, up to five times; something that stays on top
+        still fails the test."""
+        for attempt in range(5):
+            try:
+                self._cmd("POST", "/click", {})
+                return self
+            except WebDriverError as e:
+                if "intercepted" not in str(e) or attempt == 4:
+                    raise
+                self.s.execute("arguments[0].scrollIntoView({ block: 'center' });",
+                               {ELEMENT: self.id})
+                time.sleep(0.3)
         return self
 
     def send_keys(self, text):

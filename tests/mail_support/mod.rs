@@ -206,22 +206,6 @@ pub fn eml_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Whether `name` occurs in `text` as a whole word.
-pub fn has_word(text: &str, name: &str) -> bool {
-    let mut start = 0;
-    while let Some(i) = text[start..].find(name) {
-        let a = start + i;
-        let b = a + name.len();
-        let before = text[..a].chars().next_back();
-        let after = text[b..].chars().next();
-        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
-            return true;
-        }
-        start = a + name.len().max(1);
-    }
-    false
-}
-
 /// Checks the MIME shape and headers every family message must have.
 pub fn check_shape(m: &Value) {
     let path = m["path"].as_str().unwrap();

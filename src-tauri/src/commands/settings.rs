@@ -133,11 +133,9 @@ pub async fn open_folder<R: Runtime>(
     s.teacher(w.label())?
         .run(move |gp| {
             let dir = gp.folder(folder)?;
-            let opened = match std::env::var_os(FILE_MANAGER_ENV).filter(|p| !p.is_empty()) {
-                Some(program) => open::with_detached(&dir, program.to_string_lossy()),
-                None => open::that_detached(&dir),
-            };
-            opened.map_err(|e| goalpost::Error::io("open a file manager on", &dir, e))?;
+            let program = std::env::var_os(FILE_MANAGER_ENV).filter(|p| !p.is_empty());
+            crate::file_manager::open(&dir, program.as_deref())
+                .map_err(|e| goalpost::Error::io("open a file manager on", &dir, e))?;
             Ok(dir)
         })
         .await

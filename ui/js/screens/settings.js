@@ -221,8 +221,13 @@ function backupCard(data, backups, view) {
     if (!window.confirm(t('settings.restore_confirm', { name: b.name }))) return;
     act(() => api.backupRestore(b.name), (r) => {
       const again = (r.erased_again || []).length;
+      const off = r.settings_off || [];
+      const refused = (r.settings_refused || []).map((x) => x.key);
       return [t('settings.restored', { path: r.previous_saved_to }),
-        again ? t('settings.erased_again', { n: again }) : ''].filter(Boolean).join(' ');
+        again ? t('settings.erased_again', { n: again }) : '',
+        off.length ? t('settings.restore_off', { keys: off.join(', ') }) : '',
+        refused.length ? t('settings.restore_refused', { keys: refused.join(', ') }) : '']
+        .filter(Boolean).join(' ');
     });
   };
   return h('section', { class: 'card', 'aria-labelledby': 'settings-backup' },
