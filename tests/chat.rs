@@ -9,21 +9,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn run(data: &std::path::Path, args: &[&str]) -> String {
-    let out = cli(data).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn run_json(data: &std::path::Path, args: &[&str]) -> Value {
-    let out = run(data, &[args, &["--json"]].concat());
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
-
 /// Whether `name` is in `text` as a whole word (a display name such as "Ana L." too).
 fn names(text: &str, name: &str) -> bool {
     text.match_indices(name).any(|(i, _)| {
@@ -53,9 +38,9 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
         "Maria López",
         "Aunty Lusia Taufa",
     ] {
-        run(&data, &["contact", "edit", c, "--channel", "chat"]);
+        cli_ok(&data, &["contact", "edit", c, "--channel", "chat"]);
     }
-    run(
+    cli_ok(
         &data,
         &[
             "config",
@@ -64,10 +49,10 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
             "https://room7.example/blog/",
         ],
     );
-    run(&data, &["review", "approve", "--all"]);
+    cli_ok(&data, &["review", "approve", "--all"]);
 
     // The dry run shows them, and changes nothing.
-    let dry = run_json(&data, &["sync", "--dry-run"]);
+    let dry = cli_ok_json(&data, &["sync", "--dry-run"]);
     assert_eq!(dry["would_queue"]["chats"], 4, "{:#}", dry["would_queue"]);
     let kinds: Vec<&str> = dry["families"]
         .as_array()
@@ -81,13 +66,13 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
         4,
         "{kinds:?}"
     );
-    assert_eq!(run_json(&data, &["chat", "list"]), Value::Array(vec![]));
+    assert_eq!(cli_ok_json(&data, &["chat", "list"]), Value::Array(vec![]));
 
-    let out = run(&data, &["sync"]);
+    let out = cli_ok(&data, &["sync"]);
     assert!(out.contains("4 chat texts prepared"), "{out}");
-    let list = run_json(&data, &["chat", "list"]);
+    let list = cli_ok_json(&data, &["chat", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 4, "{list:#}");
-    let students: Vec<String> = run_json(&data, &["student", "list"])
+    let students: Vec<String> = cli_ok_json(&data, &["student", "list"])
         .as_array()
         .unwrap()
         .iter()
@@ -145,7 +130,7 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
     assert!(!bytes.windows(6).any(|w| w == b"Exif\0\0"), "no EXIF");
 
     // Until it is marked sent, Ana L.'s family is not reached.
-    let reach = run_json(&data, &["reach"]);
+    let reach = cli_ok_json(&data, &["reach"]);
     let ana = reach["not_reached"]
         .as_array()
         .unwrap()
@@ -156,7 +141,7 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
     assert_eq!(ana["contacts"][0]["chats_waiting"], 1);
 
     // Consent withdrawn after queueing: the next list has no photo (plan time, every time).
-    run(
+    cli_ok(
         &data,
         &[
             "consent",
@@ -169,13 +154,13 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
         ],
     );
     assert_eq!(
-        entry(&run_json(&data, &["chat", "list"]), "Hine García")["photo"],
+        entry(&cli_ok_json(&data, &["chat", "list"]), "Hine García")["photo"],
         Value::Null
     );
 
     // Bad ids change nothing: an unknown one, an email's.
     let before = dump(&data);
-    let email_id = run_json(&data, &["mail", "outbox", "--all"])
+    let email_id = cli_ok_json(&data, &["mail", "outbox", "--all"])
         .as_array()
         .unwrap()
         .iter()
@@ -201,21 +186,21 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
     }
     assert_eq!(dump(&data), before, "all or nothing");
 
-    let out = run(&data, &["chat", "sent", &ana_id]);
+    let out = cli_ok(&data, &["chat", "sent", &ana_id]);
     assert!(
         out.contains("Marked sent: [") && out.contains("to Maria López"),
         "{out}"
     );
-    let out = run(&data, &["chat", "sent", &ana_id]);
+    let out = cli_ok(&data, &["chat", "sent", &ana_id]);
     assert!(out.contains("Already sent"), "{out}");
-    let list = run_json(&data, &["chat", "list"]);
+    let list = cli_ok_json(&data, &["chat", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 3);
     assert!(list
         .as_array()
         .unwrap()
         .iter()
         .all(|m| m["contact"] != "Maria López"));
-    let reach = run_json(&data, &["reach"]);
+    let reach = cli_ok_json(&data, &["reach"]);
     assert!(
         reach["not_reached"]
             .as_array()
@@ -224,7 +209,7 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
             .all(|s| s["display_name"] != "Ana L."),
         "marked sent: reached"
     );
-    let sent = run_json(&data, &["mail", "outbox", "--all"]);
+    let sent = cli_ok_json(&data, &["mail", "outbox", "--all"]);
     let row = sent
         .as_array()
         .unwrap()
@@ -237,14 +222,14 @@ fn chat_families_get_their_own_text_and_photo_and_sent_logs_it() {
     );
 
     // A second sync prepares nothing again.
-    let out = run(&data, &["sync"]);
+    let out = cli_ok(&data, &["sync"]);
     assert!(!out.contains("chat texts prepared"), "{out}");
 }
 
 #[test]
 fn the_roster_takes_the_chat_channel_and_names_it_when_refusing() {
     let (_d, data) = demo_data_dir(2);
-    let csv = run(&data, &["roster", "export"]);
+    let csv = cli_ok(&data, &["roster", "export"]);
     let dir = tempfile::tempdir().unwrap();
     let header = csv.lines().next().unwrap();
     let col = header
@@ -280,8 +265,8 @@ fn the_roster_takes_the_chat_channel_and_names_it_when_refusing() {
         "{err}"
     );
     let good = with("chat");
-    run(&data, &["roster", "import", good.to_str().unwrap()]);
-    let contacts = run_json(&data, &["contact", "list"]);
+    cli_ok(&data, &["roster", "import", good.to_str().unwrap()]);
+    let contacts = cli_ok_json(&data, &["contact", "list"]);
     assert!(
         contacts
             .as_array()
@@ -290,6 +275,6 @@ fn the_roster_takes_the_chat_channel_and_names_it_when_refusing() {
             .any(|c| c["channel"] == "chat"),
         "{contacts:#}"
     );
-    let again = run(&data, &["roster", "export"]);
+    let again = cli_ok(&data, &["roster", "export"]);
     assert!(again.contains(",chat"), "the export says chat");
 }

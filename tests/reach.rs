@@ -9,26 +9,11 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn run(data: &std::path::Path, args: &[&str]) -> String {
-    let out = cli(data).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn run_json(data: &std::path::Path, args: &[&str]) -> Value {
-    let out = run(data, &[args, &["--json"]].concat());
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
-
 /// A student with one approved evidence; returns their id.
 fn student_with_news(data: &std::path::Path, first: &str) -> i64 {
-    let s = run_json(data, &["student", "add", "--first-name", first]);
+    let s = cli_ok_json(data, &["student", "add", "--first-name", first]);
     let id = s["id"].as_i64().unwrap();
-    let g = run_json(
+    let g = cli_ok_json(
         data,
         &[
             "goal",
@@ -40,7 +25,7 @@ fn student_with_news(data: &std::path::Path, first: &str) -> i64 {
         ],
     );
     let g = g["id"].as_i64().unwrap().to_string();
-    run(
+    cli_ok(
         data,
         &[
             "evidence",
@@ -57,7 +42,7 @@ fn student_with_news(data: &std::path::Path, first: &str) -> i64 {
 }
 
 fn contact(data: &std::path::Path, name: &str, student: i64, extra: &[&str]) -> i64 {
-    let c = run_json(
+    let c = cli_ok_json(
         data,
         &[
             &[
@@ -99,7 +84,7 @@ fn listed(v: &Value) -> Vec<(String, Vec<String>)> {
 fn reach_names_the_students_nobody_reached_worst_first() {
     let d = tempfile::tempdir().unwrap();
     let data = d.path().join("class");
-    run(&data, &INIT_ARGS);
+    cli_ok(&data, &INIT_ARGS);
     // Reached by email (written to the outbox folder: no mail server here).
     let ana = student_with_news(&data, "Ana");
     contact(&data, "Maria Ana", ana, &["--email", "maria@example.org"]);
@@ -107,19 +92,19 @@ fn reach_names_the_students_nobody_reached_worst_first() {
     let ben = student_with_news(&data, "Ben");
     contact(&data, "Nana Ben", ben, &["--channel", "paper"]);
     // Reached by a phone call, logged by hand.
-    let cai = run_json(&data, &["student", "add", "--first-name", "Cai"])["id"]
+    let cai = cli_ok_json(&data, &["student", "add", "--first-name", "Cai"])["id"]
         .as_i64()
         .unwrap();
     let cai_dad = contact(&data, "Dad Cai", cai, &["--channel", "none"]);
     // Only a contact on none, never reached.
-    let dee = run_json(&data, &["student", "add", "--first-name", "Dee"])["id"]
+    let dee = cli_ok_json(&data, &["student", "add", "--first-name", "Dee"])["id"]
         .as_i64()
         .unwrap();
     contact(&data, "Uncle Dee", dee, &["--channel", "none"]);
     // No contact at all.
-    run(&data, &["student", "add", "--first-name", "Eli"]);
+    cli_ok(&data, &["student", "add", "--first-name", "Eli"]);
     // Reached by a visit 20 days ago.
-    let fay = run_json(&data, &["student", "add", "--first-name", "Fay"])["id"]
+    let fay = cli_ok_json(&data, &["student", "add", "--first-name", "Fay"])["id"]
         .as_i64()
         .unwrap();
     contact(&data, "Mum Fay", fay, &["--channel", "none"]);
@@ -129,15 +114,15 @@ fn reach_names_the_students_nobody_reached_worst_first() {
     contact(&data, "Mum Gus", gus, &["--channel", "chat"]);
 
     // Before anything: everyone, the student without a contact first.
-    let v = run_json(&data, &["reach"]);
+    let v = cli_ok_json(&data, &["reach"]);
     assert_eq!(v["days"], 14);
     assert_eq!(v["students"], 7);
     let names: Vec<String> = listed(&v).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["Eli", "Ana", "Ben", "Cai", "Dee", "Fay", "Gus"]);
 
-    run(&data, &["review", "approve", "--all"]);
-    run(&data, &["sync"]);
-    let out = run(
+    cli_ok(&data, &["review", "approve", "--all"]);
+    cli_ok(&data, &["sync"]);
+    let out = cli_ok(
         &data,
         &[
             "contact",
@@ -151,7 +136,7 @@ fn reach_names_the_students_nobody_reached_worst_first() {
     );
     assert!(out.contains("Logged: Dad Cai reached by phone"), "{out}");
     // NOW is 2026-11-20 09:00 UTC: 20 days before, in the class's time (Auckland).
-    run(
+    cli_ok(
         &data,
         &[
             "contact",
@@ -164,7 +149,7 @@ fn reach_names_the_students_nobody_reached_worst_first() {
         ],
     );
 
-    let v = run_json(&data, &["reach"]);
+    let v = cli_ok_json(&data, &["reach"]);
     assert_eq!(
         listed(&v),
         [
@@ -182,12 +167,12 @@ fn reach_names_the_students_nobody_reached_worst_first() {
     assert_eq!(v["not_reached"][1]["contacts"][0]["last_at"], Value::Null);
 
     // Thirty days: Fay's visit counts.
-    let v = run_json(&data, &["reach", "--days", "30"]);
+    let v = cli_ok_json(&data, &["reach", "--days", "30"]);
     let names: Vec<String> = listed(&v).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["Eli", "Dee", "Gus"]);
 
     // The text says the same for the teacher.
-    let text = run(&data, &["reach"]);
+    let text = cli_ok(&data, &["reach"]);
     assert!(
         text.starts_with("4 of 7 students: none of their contacts reached in 14 days"),
         "{text}"
@@ -199,10 +184,10 @@ fn reach_names_the_students_nobody_reached_worst_first() {
     assert!(text.contains("no contact"), "{text}");
     assert!(text.contains("chat texts not marked sent"), "{text}");
     // A one-day window: today's email, slip and call still count.
-    let v = run_json(&data, &["reach", "--days", "1"]);
+    let v = cli_ok_json(&data, &["reach", "--days", "1"]);
     let names: Vec<String> = listed(&v).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["Eli", "Dee", "Gus", "Fay"]);
-    let log = run_json(&data, &["reach", "--days", "1"]);
+    let log = cli_ok_json(&data, &["reach", "--days", "1"]);
     assert!(log["not_reached"]
         .as_array()
         .unwrap()
@@ -214,11 +199,11 @@ fn reach_names_the_students_nobody_reached_worst_first() {
             .all(|c| c["contact_id"] != cai_dad)));
 
     // Gus's text marked sent: reached by chat.
-    let id = run_json(&data, &["chat", "list"])[0]["delivery_id"]
+    let id = cli_ok_json(&data, &["chat", "list"])[0]["delivery_id"]
         .as_i64()
         .unwrap();
-    run(&data, &["chat", "sent", &id.to_string()]);
-    let v = run_json(&data, &["reach"]);
+    cli_ok(&data, &["chat", "sent", &id.to_string()]);
+    let v = cli_ok_json(&data, &["reach"]);
     let names: Vec<String> = listed(&v).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["Eli", "Dee", "Fay"]);
 }

@@ -96,6 +96,23 @@ pub fn cli(data_dir: &Path) -> Command {
     c
 }
 
+/// Runs `goalpost ARGS` on `data`, which must succeed, and returns what it printed.
+pub fn cli_ok(data: &Path, args: &[&str]) -> String {
+    let out = cli(data).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// [`cli_ok`] with `--json`, parsed.
+pub fn cli_ok_json(data: &Path, args: &[&str]) -> serde_json::Value {
+    let out = cli_ok(data, &[args, &["--json"]].concat());
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
 /// A demo class of `students` made by `goalpost demo`, in `<temp>/demo`.
 pub fn demo_data_dir(students: usize) -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
