@@ -10,6 +10,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::fsutil::native_path;
 use crate::{store, Goalpost};
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +41,7 @@ impl Goalpost {
             .tempfile_in(&parent)
             .map_err(|e| Error::io("write the backup into", &parent, e))?;
         self.store().backup_to(tmp.path())?;
-        let problems = store::integrity_problems(&Connection::open(tmp.path())?)?;
+        let problems = store::integrity_problems(&Connection::open(native_path(tmp.path()))?)?;
         if !problems.is_empty() {
             return Err(Error::invalid(format!(
                 "the backup failed its integrity check ({}): the database may be damaged; nothing was written",
@@ -50,8 +51,7 @@ impl Goalpost {
         tmp.as_file()
             .sync_all()
             .map_err(|e| Error::io("write the backup into", &parent, e))?;
-        tmp.persist(dest)
-            .map_err(|e| Error::io("save the backup as", dest, e.error))?;
+        crate::fsutil::persist(tmp.into_temp_path(), dest, "save the backup as")?;
         Ok(())
     }
 
@@ -61,7 +61,8 @@ impl Goalpost {
         check_backup(src)?;
         // A damaged erasure list stops the restore before anything is replaced.
         crate::erasure::read_erasures(self.data_dir())?;
-        let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let source =
+            Connection::open_with_flags(native_path(src), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let keep_dir = self.data_dir().join("backups");
         std::fs::create_dir_all(&keep_dir)
             .map_err(|e| Error::io("create the folder", &keep_dir, e))?;
@@ -95,7 +96,7 @@ pub fn check_backup(src: &Path) -> Result<()> {
             src.display()
         ))
     };
-    let conn = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    let conn = Connection::open_with_flags(native_path(src), OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|_| not_ours())?;
     let app_id: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))

@@ -223,7 +223,7 @@ fn is_unchanged(dest: &Path, source: &Source) -> bool {
             if !d.is_file() {
                 return false;
             }
-            if fsutil::same_inode(&d, &s) {
+            if fsutil::same_file(dest, src) {
                 return true;
             }
             // A copy made again with another quality, or a file put there by hand, may
