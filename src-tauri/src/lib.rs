@@ -48,22 +48,23 @@ fn run(opts: WindowOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = builder(tauri::Builder::default(), state)
-        .setup(move |app| {
-            windows::open_initial(app.handle(), opts.station)?;
-            Ok(())
-        })
-        .build(context());
-    match app {
-        Ok(app) => {
-            app.run(|_, _| {});
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: the window could not open: {e}");
-            ExitCode::FAILURE
-        }
+    // Without WebView2 no window can be made: say what to install before trying.
+    #[cfg(windows)]
+    if tauri::webview_version().is_err() {
+        return launch::cannot_open(&launch::NoWindow::WebView2Missing);
     }
+    launch::guarded(|opened| {
+        let app = builder(tauri::Builder::default(), state)
+            .setup(move |app| {
+                windows::open_initial(app.handle(), opts.station)?;
+                Ok(())
+            })
+            .build(context())
+            .map_err(|e| e.to_string())?;
+        opened();
+        app.run(|_, _| {});
+        Ok(())
+    })
 }
 
 /// The app's configuration, capabilities and embedded `ui/`.
