@@ -127,10 +127,10 @@ fn held_or_io(action: &'static str, path: &Path, e: std::io::Error) -> Error {
     Error::Busy(format!(
         "could not {action} {}: {who}, or Goalpost may not change it. Close {} and try again",
         path.display(),
-        if holders.len() == 1 {
-            "that program"
-        } else {
-            "those programs"
+        match holders.len() {
+            0 => "the program that has it open",
+            1 => "that program",
+            _ => "those programs",
         }
     ))
 }
@@ -393,10 +393,11 @@ pub fn remove_leftover_temps(dir: &Path) -> Result<usize> {
     let mut n = 0;
     for entry in entries.flatten() {
         let is_temp = entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX);
-        if is_temp && entry.file_type().is_ok_and(|t| t.is_file()) {
-            if remove_if_present(&entry.path(), "remove")? {
-                n += 1;
-            }
+        if is_temp
+            && entry.file_type().is_ok_and(|t| t.is_file())
+            && remove_if_present(&entry.path(), "remove")?
+        {
+            n += 1;
         }
     }
     Ok(n)
