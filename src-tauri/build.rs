@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "teacher_lock",
     "teacher_set_pin",
     "open_station",
+    "close_station",
     "class_overview",
     "student_add",
     "student_edit",

@@ -74,6 +74,12 @@ pub const KEYS: &[Key] = &[
         default: Some("80"),
         check: check_quality,
     },
+    Key {
+        name: "station.fullscreen",
+        help: "yes: the class station opens full screen without a window frame (a kiosk), and only the teacher's window, behind the PIN, closes it. no: a normal window.",
+        default: Some("no"),
+        check: check_yes_no,
+    },
 ];
 
 pub fn key(name: &str) -> Result<&'static Key> {
@@ -294,6 +300,14 @@ fn check_quality(v: &str) -> Result<String> {
         _ => Err(Error::invalid(format!(
             "{v:?} is not a JPEG quality from 40 to 95: 80 is a good choice"
         ))),
+    }
+}
+
+fn check_yes_no(v: &str) -> Result<String> {
+    match v.trim().to_lowercase().as_str() {
+        "yes" | "true" | "on" | "1" => Ok("yes".into()),
+        "no" | "false" | "off" | "0" => Ok("no".into()),
+        _ => Err(Error::invalid(format!("{v:?} is not yes or no"))),
     }
 }
 

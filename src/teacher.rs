@@ -55,7 +55,7 @@ pub struct StudentGoals {
 }
 
 /// What the teacher window shows even while locked: which class, in which language.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ClassTitle {
     pub school: String,
     pub class_name: String,

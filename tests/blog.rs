@@ -2,6 +2,7 @@
 //! valid, private, stable and safe to rebuild.
 
 mod blog_support;
+mod common;
 
 use std::collections::BTreeSet;
 

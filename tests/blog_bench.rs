@@ -8,6 +8,7 @@
 //!   `new.json` (the new plan).
 
 mod blog_support;
+mod common;
 
 use std::path::PathBuf;
 

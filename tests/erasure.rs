@@ -4,6 +4,7 @@
 //! child back.
 
 mod blog_support;
+mod common;
 
 use std::path::Path;
 

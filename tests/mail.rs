@@ -1,6 +1,7 @@
 //! Family mail, as a spec: what each contact receives, in which language and shape, through
 //! the outbox folder and through a real SMTP server on 127.0.0.1.
 
+mod common;
 mod mail_support;
 
 use std::collections::{HashMap, HashSet};

@@ -6,6 +6,7 @@
 //! message without sending it. Prints the figures; asserts nothing about speed (speed is
 //! reported, not tested), only that every message arrived.
 
+mod common;
 mod mail_support;
 
 use std::io::Cursor;

@@ -7,6 +7,7 @@
 //! sent before the server's verdict: after a refused or unanswered message the row must
 //! still be queued (or failed), never sent.
 
+mod common;
 mod mail_support;
 
 use std::collections::HashMap;

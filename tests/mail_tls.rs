@@ -8,6 +8,7 @@
 //! and everything the command printed) for the password, in the clear and as the base64
 //! token AUTH PLAIN sends.
 
+mod common;
 mod mail_support;
 
 use std::collections::HashMap;

@@ -1,7 +1,8 @@
-//! Photos on the real camera files of `shared/fixtures/photos`: import, upright and clean
+//! Photos on the real camera files of `tests/fixtures/photos`: import, upright and clean
 //! web copies, caching and determinism. The hostile inputs, run through the real binary
 //! with a memory limit, are in `photo_cli.rs`.
 
+mod common;
 mod photo_support;
 
 use goalpost::photo::{self, Size};

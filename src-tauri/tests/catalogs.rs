@@ -1,14 +1,18 @@
-//! The UI's word catalogs (ui/js/lang/*.js) agree with each other: the same keys, the same
+//! The UI's word catalogs (ui/lang/*.json) agree with each other: the same keys, the same
 //! plural shapes and the same placeholders in every language, and every key the scripts
 //! name literally exists. A key added to one language only fails here, before a teacher
 //! sees a raw key or an English word in a Spanish screen.
 //!
-//! The catalogs are JavaScript modules of a deliberately small shape, read here by a strict
-//! little parser: `export default { 'key': 'text', 'key': { one: '…', other: '…' }, … };`
-//! with single-quoted strings. Anything else in them fails this test.
+//! The catalogs are JSON, read here by serde_json (the window reads the same files with
+//! `fetch(...).json()`): `{ "key": "text", "key": { "one": "…", "other": "…" }, … }`. A key
+//! written twice, a value that is neither words nor plural forms, or a plural form that is
+//! not a CLDR category fails this test.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 /// A catalog value: plain words, or plural forms by CLDR category.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,146 +27,79 @@ fn ui() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui")
 }
 
-struct Parser<'a> {
-    s: &'a [u8],
-    at: usize,
-    file: String,
+/// The entries of a JSON object, refusing a key written twice (a plain map would keep the
+/// last one without a word, and a translator's first version would vanish).
+fn strict_map<'de, V, A, F>(mut map: A, mut check: F) -> Result<BTreeMap<String, V>, A::Error>
+where
+    V: Deserialize<'de>,
+    A: MapAccess<'de>,
+    F: FnMut(&str) -> Result<(), String>,
+{
+    let mut out = BTreeMap::new();
+    while let Some(key) = map.next_key::<String>()? {
+        check(&key).map_err(de::Error::custom)?;
+        let value = map.next_value()?;
+        if out.insert(key.clone(), value).is_some() {
+            return Err(de::Error::custom(format!("{key:?} twice")));
+        }
+    }
+    Ok(out)
 }
 
-impl Parser<'_> {
-    fn fail(&self, what: &str) -> String {
-        let line = self.s[..self.at].iter().filter(|&&b| b == b'\n').count() + 1;
-        format!("{}:{line}: {what}", self.file)
-    }
-
-    /// Skips whitespace and `//` comments.
-    fn skip(&mut self) {
-        loop {
-            while self.at < self.s.len() && self.s[self.at].is_ascii_whitespace() {
-                self.at += 1;
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("words (a string) or plural forms ({\"one\": …, \"other\": …})")
             }
-            if self.s[self.at..].starts_with(b"//") {
-                while self.at < self.s.len() && self.s[self.at] != b'\n' {
-                    self.at += 1;
-                }
-            } else {
-                return;
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+                Ok(Value::Text(s.to_string()))
             }
-        }
-    }
-
-    fn eat(&mut self, token: &str) -> Result<(), String> {
-        self.skip();
-        if self.s[self.at..].starts_with(token.as_bytes()) {
-            self.at += token.len();
-            Ok(())
-        } else {
-            Err(self.fail(&format!("expected {token:?}")))
-        }
-    }
-
-    fn peek(&mut self) -> Option<u8> {
-        self.skip();
-        self.s.get(self.at).copied()
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.eat("'")?;
-        let mut out = Vec::new();
-        loop {
-            match self.s.get(self.at) {
-                None | Some(b'\n') => return Err(self.fail("unterminated string")),
-                Some(b'\\') => {
-                    let c = *self
-                        .s
-                        .get(self.at + 1)
-                        .ok_or_else(|| self.fail("bad escape"))?;
-                    out.push(match c {
-                        b'n' => b'\n',
-                        b'\'' | b'\\' => c,
-                        _ => return Err(self.fail("only \\' \\\\ \\n escapes are allowed")),
-                    });
-                    self.at += 2;
-                }
-                Some(b'\'') => {
-                    self.at += 1;
-                    return String::from_utf8(out).map_err(|_| self.fail("not UTF-8"));
-                }
-                Some(&c) => {
-                    out.push(c);
-                    self.at += 1;
-                }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+                strict_map(map, |category| {
+                    if CATEGORIES.contains(&category) {
+                        Ok(())
+                    } else {
+                        Err(format!("{category:?} is not a plural category"))
+                    }
+                })
+                .map(Value::Plural)
             }
         }
+        d.deserialize_any(V)
     }
+}
 
-    fn ident(&mut self) -> Result<String, String> {
-        self.skip();
-        let start = self.at;
-        while self.at < self.s.len() && self.s[self.at].is_ascii_alphabetic() {
-            self.at += 1;
-        }
-        if start == self.at {
-            return Err(self.fail("expected a plural category"));
-        }
-        Ok(String::from_utf8_lossy(&self.s[start..self.at]).into_owned())
-    }
+/// A whole catalog: one JSON object of keys.
+struct Catalog(BTreeMap<String, Value>);
 
-    fn value(&mut self) -> Result<Value, String> {
-        if self.peek() != Some(b'{') {
-            return self.string().map(Value::Text);
-        }
-        self.eat("{")?;
-        let mut forms = BTreeMap::new();
-        while self.peek() != Some(b'}') {
-            let category = self.ident()?;
-            if !CATEGORIES.contains(&category.as_str()) {
-                return Err(self.fail(&format!("{category:?} is not a plural category")));
+impl<'de> Deserialize<'de> for Catalog {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Catalog, D::Error> {
+        struct C;
+        impl<'de> Visitor<'de> for C {
+            type Value = Catalog;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("one JSON object of keys")
             }
-            self.eat(":")?;
-            let text = self.string()?;
-            if forms.insert(category.clone(), text).is_some() {
-                return Err(self.fail(&format!("{category} twice")));
-            }
-            if self.peek() == Some(b',') {
-                self.eat(",")?;
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Catalog, A::Error> {
+                strict_map(map, |_| Ok(())).map(Catalog)
             }
         }
-        self.eat("}")?;
-        Ok(Value::Plural(forms))
+        d.deserialize_map(C)
     }
+}
+
+fn parse_text(text: &str) -> Result<BTreeMap<String, Value>, String> {
+    serde_json::from_str::<Catalog>(text)
+        .map(|c| c.0)
+        .map_err(|e| e.to_string())
 }
 
 fn parse(file: &Path) -> Result<BTreeMap<String, Value>, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let body = text
-        .find("export default {")
-        .ok_or_else(|| format!("{}: no `export default {{`", file.display()))?;
-    let mut p = Parser {
-        s: text.as_bytes(),
-        at: body + "export default".len(),
-        file: file.display().to_string(),
-    };
-    p.eat("{")?;
-    let mut out = BTreeMap::new();
-    while p.peek() != Some(b'}') {
-        let key = p.string()?;
-        p.eat(":")?;
-        let value = p.value()?;
-        if out.insert(key.clone(), value).is_some() {
-            return Err(p.fail(&format!("{key:?} twice")));
-        }
-        if p.peek() == Some(b',') {
-            p.eat(",")?;
-        }
-    }
-    p.eat("}")?;
-    p.eat(";")?;
-    p.skip();
-    if p.at != p.s.len() {
-        return Err(p.fail("text after the catalog"));
-    }
-    Ok(out)
+    parse_text(&text).map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// The {name} placeholders of a text.
@@ -256,11 +193,11 @@ fn own_problems(name: &str, c: &BTreeMap<String, Value>) -> Vec<String> {
 }
 
 fn catalogs() -> Vec<(String, BTreeMap<String, Value>)> {
-    let dir = ui().join("js/lang");
+    let dir = ui().join("lang");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "js"))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
     files
@@ -336,7 +273,7 @@ fn every_key_the_ui_names_exists() {
     }
     assert!(
         missing.is_empty(),
-        "keys named in ui/ but missing from en.js:\n  {}",
+        "keys named in ui/ but missing from en.json:\n  {}",
         missing.join("\n  ")
     );
 }
@@ -425,7 +362,7 @@ fn every_code_core_sends_has_words() {
     .collect();
     assert!(
         missing.is_empty(),
-        "codes core sends without words in en.js:\n  {}",
+        "codes core sends without words in en.json:\n  {}",
         missing.join("\n  ")
     );
 }
@@ -469,18 +406,15 @@ fn literal_keys(text: &str) -> Vec<String> {
 
 #[test]
 fn the_checks_catch_a_missing_key_a_plural_mismatch_and_a_lost_placeholder() {
-    let file = std::env::temp_dir().join(format!("goalpost-catalog-{}.js", std::process::id()));
-    let write = |s: &str| -> BTreeMap<String, Value> {
-        std::fs::write(&file, s).unwrap();
-        parse(&file).unwrap()
-    };
-    let en = write(
-        "'use strict';\n// words\nexport default {\n  'a.one': 'A',\n  'a.count': { one: '{n} thing', other: '{n} things' },\n  'a.name': 'Hi {name}',\n};\n",
-    );
-    let es = write(
-        "export default {\n  'a.count': '{n} cosas',\n  'a.name': 'Hola',\n  'a.extra': 'x',\n};\n",
-    );
-    std::fs::remove_file(&file).ok();
+    let en = parse_text(
+        r#"{
+  "a.one": "A",
+  "a.count": { "one": "{n} thing", "other": "{n} things" },
+  "a.name": "Hi {name}"
+}"#,
+    )
+    .unwrap();
+    let es = parse_text(r#"{ "a.count": "{n} cosas", "a.name": "Hola", "a.extra": "x" }"#).unwrap();
     let found = differences("en", &en, "es", &es).join("\n");
     assert!(
         found.contains("a.one is in en but missing in es"),
@@ -510,4 +444,29 @@ fn the_checks_catch_a_missing_key_a_plural_mismatch_and_a_lost_placeholder() {
         literal_keys("t('a.b', x); split('.'); data-i18n=\"c.d\""),
         ["a.b", "c.d"]
     );
+}
+
+/// What a real parser adds over reading the files by eye: a key written twice, a value of
+/// the wrong shape and a made-up plural category are refused, with where they are.
+#[test]
+fn a_catalog_with_a_twice_written_key_or_a_wrong_shape_is_refused() {
+    let twice = parse_text("{\n  \"a.b\": \"A\",\n  \"a.b\": \"B\"\n}").unwrap_err();
+    assert!(
+        twice.contains("\"a.b\" twice") && twice.contains("line "),
+        "{twice}"
+    );
+    let number = parse_text(r#"{ "a.b": 3 }"#).unwrap_err();
+    assert!(
+        number.contains("words (a string) or plural forms"),
+        "{number}"
+    );
+    let category = parse_text(r#"{ "a.b": { "one": "x", "several": "{n} x" } }"#).unwrap_err();
+    assert!(
+        category.contains("\"several\" is not a plural category"),
+        "{category}"
+    );
+    let form_twice =
+        parse_text(r#"{ "a.b": { "one": "x", "one": "y", "other": "{n}" } }"#).unwrap_err();
+    assert!(form_twice.contains("\"one\" twice"), "{form_twice}");
+    assert!(parse_text("[]").is_err(), "a catalog is an object");
 }

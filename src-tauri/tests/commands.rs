@@ -2,88 +2,17 @@
 //! capabilities (`generate_context!`), two mock windows labelled like the app's, and a demo
 //! class in a temporary folder. No display needed.
 
+mod common;
+
 use base64::Engine;
+use common::{fixture, fixture_with, invoke, kind, Fixture, PIN};
 use goalpost::{Clock, Goalpost};
 use goalpost_desktop::{AppState, STATION, TEACHER};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{
-    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
-};
+use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
-
-const PIN: &str = "2468";
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    data: std::path::PathBuf,
-    _app: App<MockRuntime>,
-    station: WebviewWindow<MockRuntime>,
-    teacher: WebviewWindow<MockRuntime>,
-}
-
-/// A demo class with a teacher PIN, the app over it, and both windows.
-/// `acl`: use the app's real capabilities; without it only the Rust checks stand.
-fn fixture(acl: bool, pin: bool) -> Fixture {
-    fixture_with(acl, pin, |b| b)
-}
-
-/// The same, with something more on the builder (a channel interceptor).
-fn fixture_with(
-    acl: bool,
-    pin: bool,
-    more: impl FnOnce(tauri::Builder<MockRuntime>) -> tauri::Builder<MockRuntime>,
-) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("class");
-    let gp = Goalpost::create(&data).unwrap();
-    gp.create_demo(6).unwrap();
-    if pin {
-        gp.set_teacher_pin(PIN).unwrap();
-    }
-    drop(gp);
-    let state = AppState::new(data.clone(), Clock::system());
-    let builder = more(goalpost_desktop::builder(mock_builder(), state));
-    let app = if acl {
-        builder.build(goalpost_desktop::context()).unwrap()
-    } else {
-        builder.build(mock_context(noop_assets())).unwrap()
-    };
-    let station = WebviewWindowBuilder::new(&app, STATION, Default::default())
-        .build()
-        .unwrap();
-    let teacher = WebviewWindowBuilder::new(&app, TEACHER, Default::default())
-        .build()
-        .unwrap();
-    Fixture {
-        _dir: dir,
-        data,
-        _app: app,
-        station,
-        teacher,
-    }
-}
-
-fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        w,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap_or(Value::Null))
-}
-
-fn kind(e: &Value) -> &str {
-    e.get("kind").and_then(Value::as_str).unwrap_or("")
-}
+use tauri::Manager;
 
 fn png() -> Vec<u8> {
     let img = image::RgbImage::from_pixel(16, 12, image::Rgb([10, 150, 90]));
@@ -612,14 +541,25 @@ fn from_the_station_the_teacher_screens_are_always_behind_the_pin() {
     locked("the station called the teacher");
 
     // The app's own window-event handler, as the station window takes the focus.
-    let state = f.teacher.state::<AppState>();
     unlock();
-    goalpost_desktop::window_event(&state, TEACHER, &tauri::WindowEvent::Focused(true));
+    goalpost_desktop::window_event(
+        f.teacher.app_handle(),
+        TEACHER,
+        &tauri::WindowEvent::Focused(true),
+    );
     invoke(&f.teacher, "review_list", json!({})).expect("the teacher's own window keeps it open");
-    goalpost_desktop::window_event(&state, STATION, &tauri::WindowEvent::Focused(false));
+    goalpost_desktop::window_event(
+        f.teacher.app_handle(),
+        STATION,
+        &tauri::WindowEvent::Focused(false),
+    );
     invoke(&f.teacher, "review_list", json!({}))
         .expect("the station losing the focus changes nothing");
-    goalpost_desktop::window_event(&state, STATION, &tauri::WindowEvent::Focused(true));
+    goalpost_desktop::window_event(
+        f.teacher.app_handle(),
+        STATION,
+        &tauri::WindowEvent::Focused(true),
+    );
     locked("the station window took the focus");
 }
 
@@ -633,7 +573,7 @@ fn a_station_started_before_a_pin_never_opens_the_teacher_screens() {
     let app = goalpost_desktop::builder(mock_builder(), AppState::new(data, Clock::system()))
         .build(goalpost_desktop::context())
         .unwrap();
-    goalpost_desktop::open_initial(app.handle(), true).unwrap();
+    goalpost_desktop::open_initial(app.handle(), true, false).unwrap();
     let station = app.get_webview_window(STATION).expect("the station opened");
     assert!(
         app.get_webview_window(TEACHER).is_none(),

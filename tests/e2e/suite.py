@@ -13,10 +13,18 @@ story allows (one for the station, one for the teacher):
             and a test email reaches a real SMTP server on 127.0.0.1, a bad sender is
             refused in place, the theme folder opens; the screens in Spanish;
             a slow earlier draw never covers a newer screen; reasons and errors in Spanish
+  session   one app per class (issue 13): a second launch on the class, from another
+            process, opens the station inside the running app and ends; the teacher's
+            window locks at once with nothing of the class left on the page, and comes
+            back to the same screen after the PIN; a launch on another folder is its own
+            app; `--station --fullscreen` opens the station as a full-screen kiosk
   layout    every station step fits the 1280x800 screen with the bar in view, and stays
             usable at 1024x768
   a11y      axe-core (WCAG 2.1 A/AA) on every station step and every teacher screen, run
             inside the steps above
+
+The WebDriver sessions run on a D-Bus session bus of their own (tests/e2e/run starts the
+suite under dbus-run-session), which the single-instance handover uses on Linux.
 
 Why so few launches: WebKitWebDriver under Xvfb on a loaded machine occasionally drops a
 connection while an app starts or quits (see docs/desktop.md). Fewer launches means fewer
@@ -155,11 +163,12 @@ def shot(s, name):
 
 
 def try_invoke(s, cmd, args=None):
-    """Calls a command from inside the window, as a page script could."""
+    """Calls a command from inside the window, as a page script could (through Tauri's
+    JavaScript API, `window.__TAURI__`)."""
     return s.execute_async(
         """
         const [cmd, args, done] = arguments;
-        window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+        window.__TAURI__.core.invoke(cmd, args).then(
           (v) => done({ ok: v === undefined ? null : v }),
           (e) => done({ err: (e && e.kind) ? e : String((e && e.message) || e) }));
         """,
@@ -270,8 +279,228 @@ class App:
     def close(cls):
         if cls.session is not None:
             cls.session.quit()
+            # The next launch must not find this app still on its way out: it would hand
+            # over to it (one app per class) instead of starting.
+            wait_for_no_app(60)
         cls.session = None
         cls.window = None
+
+
+def app_launches():
+    """The pids of this app's window launches still running (not CLI commands), from
+    /proc: the program with only window options after it."""
+    window_args = {"--station", "--fullscreen"}
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        if not argv or argv[0] != Env.app:
+            continue
+        rest, i = argv[1:], 0
+        while i < len(rest) and (rest[i] in window_args or rest[i] == "--data-dir"):
+            i += 2 if rest[i] == "--data-dir" else 1
+        if i >= len(rest):
+            found.append(int(pid))
+    return found
+
+
+def wait_for_no_app(timeout):
+    """Waits until no launch of the app runs; one still running after `timeout` (a kiosk
+    station refuses to close) is ended by its pid, and said so."""
+    deadline = time.monotonic() + timeout
+    while app_launches():
+        if time.monotonic() > deadline:
+            left = app_launches()
+            print(f"  (the app did not quit: ending {left})", flush=True)
+            for pid in left:
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
+            time.sleep(1)
+            return
+        time.sleep(0.2)
+
+
+def instance_name(data_dir):
+    """The D-Bus name the app holds for a data folder (src-tauri/src/launch.rs)."""
+    import hashlib
+    key = hashlib.sha256(os.path.realpath(data_dir).encode()).hexdigest()[:16]
+    return f"org.goalpost.app.k{key}.SingleInstance"
+
+
+def bus_names():
+    out = subprocess.run(
+        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+         "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"],
+        capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, f"no D-Bus session bus (run under dbus-run-session): {out.stderr}"
+    return re.findall(r'string "([^"]+)"', out.stdout)
+
+
+class X:
+    """The X display the app runs on, through libX11 (which GTK brings; no X tools
+    needed): find a window by its title, read what it asks of the window manager, and ask
+    it to close as a window manager does for Alt+F4. Under Xvfb no window manager acts on
+    the hints; on a desktop (or a kiosk session) one does."""
+
+    def __init__(self):
+        import ctypes
+        self.c = ctypes
+        ulp = ctypes.POINTER(ctypes.c_ulong)
+        x = ctypes.cdll.LoadLibrary("libX11.so.6")
+        x.XOpenDisplay.restype = ctypes.c_void_p
+        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x.XDefaultRootWindow.restype = ctypes.c_ulong
+        x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x.XQueryTree.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ulp, ulp,
+                                 ctypes.POINTER(ulp), ctypes.POINTER(ctypes.c_uint)]
+        x.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(ctypes.c_char_p)]
+        x.XInternAtom.restype = ctypes.c_ulong
+        x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+        x.XGetAtomName.restype = ctypes.c_void_p
+        x.XGetAtomName.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        x.XGetWindowProperty.argtypes = [
+            ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_long, ctypes.c_long,
+            ctypes.c_int, ctypes.c_ulong, ulp, ctypes.POINTER(ctypes.c_int), ulp, ulp,
+            ctypes.POINTER(ulp)]
+        x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                                 ctypes.c_void_p]
+        for f in (x.XFree, x.XFlush, x.XCloseDisplay):
+            f.argtypes = [ctypes.c_void_p]
+        self.x = x
+        self.dpy = x.XOpenDisplay(None)
+        assert self.dpy, "no X display"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.x.XCloseDisplay(self.dpy)
+
+    def _tree(self, w):
+        c = self.c
+        root, parent, n, kids = c.c_ulong(), c.c_ulong(), c.c_uint(), c.POINTER(c.c_ulong)()
+        if self.x.XQueryTree(self.dpy, w, c.byref(root), c.byref(parent), c.byref(kids), c.byref(n)):
+            found = [kids[i] for i in range(n.value)]
+            if kids:
+                self.x.XFree(kids)
+            for k in found:
+                yield k
+                yield from self._tree(k)
+
+    def windows(self, title):
+        """The X windows titled `title`."""
+        out = []
+        for w in self._tree(self.x.XDefaultRootWindow(self.dpy)):
+            name = self.c.c_char_p()
+            if self.x.XFetchName(self.dpy, w, self.c.byref(name)) and name.value == title.encode():
+                out.append(w)
+        return out
+
+    def _prop(self, w, atom):
+        c = self.c
+        kind, fmt, n, after, data = c.c_ulong(), c.c_int(), c.c_ulong(), c.c_ulong(), c.POINTER(c.c_ulong)()
+        self.x.XGetWindowProperty(self.dpy, w, self.x.XInternAtom(self.dpy, atom, 0), 0, 64, 0, 0,
+                                  c.byref(kind), c.byref(fmt), c.byref(n), c.byref(after), c.byref(data))
+        values = [data[i] for i in range(n.value)] if data and fmt.value == 32 else []
+        if data:
+            self.x.XFree(data)
+        return values
+
+    def hints(self, w):
+        """(the window's _NET_WM_STATE atoms, whether _MOTIF_WM_HINTS asks for no frame)."""
+        states = []
+        for a in self._prop(w, b"_NET_WM_STATE"):
+            p = self.x.XGetAtomName(self.dpy, a)
+            states.append(self.c.string_at(p).decode())
+            self.x.XFree(p)
+        motif = self._prop(w, b"_MOTIF_WM_HINTS")
+        # flags bit 2 (MWM_HINTS_DECORATIONS) with decorations 0: no frame.
+        return states, len(motif) >= 3 and bool(motif[0] & 2) and motif[2] == 0
+
+    def ask_to_close(self, w):
+        """Sends WM_DELETE_WINDOW, as a window manager does when someone presses Alt+F4."""
+        c = self.c
+
+        class ClientMessage(c.Structure):
+            _fields_ = [("type", c.c_int), ("serial", c.c_ulong), ("send_event", c.c_int),
+                        ("display", c.c_void_p), ("window", c.c_ulong), ("message_type", c.c_ulong),
+                        ("format", c.c_int), ("l", c.c_long * 5)]
+
+        class Event(c.Union):
+            _fields_ = [("xclient", ClientMessage), ("pad", c.c_long * 24)]
+
+        e = Event()
+        e.xclient.type = 33  # ClientMessage
+        e.xclient.window = w
+        e.xclient.message_type = self.x.XInternAtom(self.dpy, b"WM_PROTOCOLS", 0)
+        e.xclient.format = 32
+        e.xclient.l[0] = self.x.XInternAtom(self.dpy, b"WM_DELETE_WINDOW", 0)
+        self.x.XSendEvent(self.dpy, w, 0, 0, c.byref(e))
+        self.x.XFlush(self.dpy)
+
+
+def window_handles(s, n, what):
+    """Waits until the app has `n` windows; returns their handles."""
+    deadline = time.monotonic() + 60
+    while len(s.cmd("GET", "/window/handles")) != n:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: the app has {s.cmd('GET', '/window/handles')} windows, not {n}")
+        time.sleep(0.2)
+    return s.cmd("GET", "/window/handles")
+
+
+def second_launch(*args):
+    """Starts the app again from another process, as a shortcut would; returns its exit
+    code once it ended (handed over), or fails if it keeps running as its own app."""
+    p = subprocess.Popen([Env.app, "--data-dir", Env.data, *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise AssertionError(f"`goalpost-desktop {' '.join(args)}` on the class kept running as an "
+                             "app of its own instead of handing over to the running one")
+    assert p.returncode == 0, f"the second launch failed ({p.returncode}): {out}"
+    return p.returncode
+
+
+def press_teacher_at(s, station, teacher):
+    """A child presses "Teacher" in the station window; the session goes on in the
+    teacher's window."""
+    s.cmd("POST", "/window", {"handle": station})
+    try:
+        s.wait(".name-tile")
+        s.find("#call-teacher").click()
+    finally:
+        s.cmd("POST", "/window", {"handle": teacher})
+
+
+def class_words_on_page(s, words):
+    """Which of `words` (names, addresses) the page still holds: on show, or anywhere in
+    the teacher's screens even if hidden."""
+    return s.execute("""
+        const words = arguments[0];
+        const shown = document.body.innerText;
+        const kept = document.getElementById('app').textContent
+          + (document.getElementById('toast') || { textContent: '' }).textContent;
+        return words.filter((w) => shown.includes(w) || kept.includes(w));""", words)
+
+
+def class_words():
+    """Words only the class's screens show: students' full names, contacts' names and
+    addresses."""
+    words = [f"{st['first_name']} {st['last_name']}".strip() for st in cli_json("student", "list")]
+    for c in cli_json("contact", "list"):
+        words += [w for w in (c.get("name"), c.get("email")) if w]
+    return sorted(set(words))
 
 
 # ---- station steps ----------------------------------------------------------------------
@@ -942,25 +1171,133 @@ def calling_the_teacher_from_the_station_meets_the_pin(s):
     station = [h for h in s.cmd("GET", "/window/handles") if h != teacher][0]
     unlock_if_locked(s)
     assert try_invoke(s, "teacher_status")["ok"]["unlocked"] is True
-    s.cmd("POST", "/window", {"handle": station})
-    try:
-        s.wait(".name-tile")
-        s.find("#call-teacher").click()
-    finally:
-        s.cmd("POST", "/window", {"handle": teacher})
+    press_teacher_at(s, station, teacher)
     r = try_invoke(s, "teacher_status")
     assert r["ok"]["unlocked"] is False, r
     assert try_invoke(s, "review_list")["err"]["kind"] == "forbidden"
-    # The window shows the lock screen by its next read at the latest.
-    s.execute("window.dispatchEvent(new Event('focus'));")
-    s.wait("#pin")
+    # The window shows the lock screen at once (core tells it), with nothing behind it.
+    s.wait_until("!document.getElementById('lock-screen').hidden")
     assert not s.find("#app").displayed(), "nothing of the teacher screens shows"
+    left = class_words_on_page(s, class_words())
+    assert not left, f"locked, yet the page still holds {left}"
     shot(s, "teacher-called-from-station")
-    # Close the station again for whatever runs after.
-    s.cmd("POST", "/window", {"handle": station})
-    s.cmd("DELETE", "/window")
-    s.cmd("POST", "/window", {"handle": teacher})
+    # Close the station again for whatever runs after, as the teacher does: from the top
+    # bar, behind the PIN. (WebDriver's own "close window" empties the web view but leaves
+    # the app's window in place.)
+    unlock_if_locked(s)
+    s.find("#close-station").click()
+    window_handles(s, 1, "closing the station")
 
+
+# ---- one app per class (issue 13) -------------------------------------------------------
+
+def a_second_launch_opens_the_station_inside_the_running_app(s):
+    """Issue 13: the station's shortcut (`goalpost-desktop --station`) started while the
+    teacher's window is open on the class hands over to the running app and ends: the
+    station opens there, in the same session, which locks; the teacher's window replaces
+    its screen with the lock screen at once (nothing of the class left on the page, not
+    even hidden), and comes back to the same screen after the PIN. Another teacher launch
+    opens no second window; a launch on another folder is an app of its own."""
+    unlock_if_locked(s)
+    teacher = s.cmd("GET", "/window")
+    if len(s.cmd("GET", "/window/handles")) > 1:  # a station left by an earlier step
+        s.find("#close-station").click()
+    window_handles(s, 1, "before the second launch")
+    show_screen(s, "class")
+    s.wait("[data-testid=students] tbody tr")
+    words = class_words()
+    assert class_words_on_page(s, words), "the Class screen shows the class"
+
+    second_launch("--station")
+    handles = window_handles(s, 2, "the station did not open inside the running app")
+    assert len(app_launches()) == 1, f"one app on the class: {app_launches()}"
+    assert instance_name(Env.data) in bus_names(), "the app holds its class's name on the bus"
+    s.cmd("POST", "/window", {"handle": teacher})
+    s.wait_until("!document.getElementById('lock-screen').hidden")
+    left = class_words_on_page(s, words)
+    assert not left, f"locked, yet the page still holds {left}"
+    r = try_invoke(s, "review_list")
+    assert "err" in r and r["err"]["kind"] == "forbidden", r
+    shot(s, "teacher-locked-by-a-second-launch")
+    axe(s, "teacher-locked")
+
+    press_teacher_at(s, [h for h in handles if h != teacher][0], teacher)
+    assert try_invoke(s, "teacher_status")["ok"]["unlocked"] is False
+
+    # The PIN brings back the screen the teacher was on.
+    unlock_if_locked(s)
+    s.wait("[data-testid=students] tbody tr")
+    assert s.execute("return location.hash;") == "#class"
+    assert s.find("[data-screen=class]").attr("aria-current") == "page"
+
+    # Another teacher launch: the same window comes forward, no second one.
+    second_launch()
+    window_handles(s, 2, "a second teacher launch")
+
+    # Another data folder is another class: its own app.
+    other = os.path.join(Env.tmp, "another-class")
+    os.makedirs(other, exist_ok=True)
+    p = subprocess.Popen([Env.app, "--data-dir", other],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while instance_name(other) not in bus_names():
+            assert p.poll() is None, f"the app on another folder ended ({p.returncode})"
+            assert time.monotonic() < deadline, "the app on another folder did not start"
+            time.sleep(0.2)
+        assert instance_name(Env.data) in bus_names()
+    finally:
+        p.terminate()
+        p.wait(30)
+
+    # The teacher closes the station from the top bar.
+    unlock_if_locked(s)
+    s.find("#close-station").click()
+    window_handles(s, 1, "closing the station")
+
+
+def a_station_started_as_a_kiosk_fills_the_screen(s):
+    """Issue 13: `--station --fullscreen` opens the station as a kiosk (here as a second
+    launch, inside the running app): its X window asks the window manager for full screen
+    and no frame, and a close request (Alt+F4) is refused; the teacher's window, behind
+    the PIN, closes it. The station opened by the button is a plain window, which the same
+    close request closes (so the request is known to reach the app)."""
+    unlock_if_locked(s)
+    teacher = s.cmd("GET", "/window")
+    s.find("#open-station").click()
+    window_handles(s, 2, "the station")
+    with X() as x:
+        plain = x.windows("Goalpost station")[0]
+        states, frameless = x.hints(plain)
+        assert "_NET_WM_STATE_FULLSCREEN" not in states and not frameless, (states, frameless)
+        started = time.monotonic()
+        x.ask_to_close(plain)
+    window_handles(s, 1, "a close request to the plain station")
+    closed_in = time.monotonic() - started
+
+    second_launch("--station", "--fullscreen")
+    station = [h for h in window_handles(s, 2, "the kiosk station") if h != teacher][0]
+    with X() as x:
+        kiosk = x.windows("Goalpost station")[0]
+        states, frameless = x.hints(kiosk)
+        assert "_NET_WM_STATE_FULLSCREEN" in states, f"not full screen: {states}"
+        assert frameless, "the kiosk has a window frame"
+        x.ask_to_close(kiosk)
+    # A refusal shows only as nothing happening: wait well past the time the plain
+    # station took to close on the same request.
+    time.sleep(max(3.0, 5 * closed_in))
+    assert len(s.cmd("GET", "/window/handles")) == 2, "a close request ended the kiosk"
+    s.cmd("POST", "/window", {"handle": station})
+    try:
+        s.wait(".name-tile")
+        shot(s, "station-kiosk")
+    finally:
+        s.cmd("POST", "/window", {"handle": teacher})
+    # The way out: the teacher's window, behind the PIN.
+    assert not s.find("#close-station").displayed(), "locked: no way out without the PIN"
+    unlock_if_locked(s)
+    s.find("#close-station").click()
+    window_handles(s, 1, "closing the kiosk")
 
 STEPS = [
     ("station", station_cannot_call_teacher_commands),
@@ -982,6 +1319,8 @@ STEPS = [
     ("teacher", screens_speak_spanish),
     ("teacher", reasons_and_errors_speak_spanish),
     ("teacher", calling_the_teacher_from_the_station_meets_the_pin),
+    ("teacher", a_second_launch_opens_the_station_inside_the_running_app),
+    ("teacher", a_station_started_as_a_kiosk_fills_the_screen),
 ]
 
 

@@ -6,15 +6,16 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use goalpost::{Clock, Goalpost};
 use serde_json::Value;
 
-/// A Friday morning in November (Friday evening in Auckland, the demo's time zone).
-pub const NOW: &str = "2026-11-20T09:00:00Z";
+use crate::common::python;
+#[allow(unused_imports)]
+pub use crate::common::NOW;
 
 pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -26,17 +27,7 @@ pub fn support_dir() -> PathBuf {
 
 /// Fails with an install hint when Python or aiosmtpd is missing.
 pub fn require_aiosmtpd() {
-    let ok = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "these tests need Python 3 with aiosmtpd: install it with `python3 -m pip install aiosmtpd` (Debian: apt-get install python3-aiosmtpd)"
-    );
+    python::require("aiosmtpd");
 }
 
 /// A demo class of `n` students in a temp folder, at [`NOW`].
@@ -110,7 +101,7 @@ impl Server {
         require_aiosmtpd();
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("received");
-        let mut cmd = Command::new("python3");
+        let mut cmd = python::command();
         cmd.arg(support_dir().join("smtp_server.py"))
             .arg("--dir")
             .arg(&dir)
@@ -124,7 +115,7 @@ impl Server {
         if !f.only_rcpt.is_empty() {
             cmd.args(["--only-rcpt", f.only_rcpt]);
         }
-        let mut child = cmd.spawn().expect("python3 runs");
+        let mut child = cmd.spawn().unwrap_or_else(|e| python::cannot_run(e));
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -185,11 +176,11 @@ pub fn parse(paths: &[PathBuf]) -> Vec<Value> {
     if paths.is_empty() {
         return Vec::new();
     }
-    let out = Command::new("python3")
+    let out = python::command()
         .arg(support_dir().join("check_eml.py"))
         .args(paths)
         .output()
-        .expect("python3 runs");
+        .unwrap_or_else(|e| python::cannot_run(e));
     assert!(
         out.status.success(),
         "check_eml.py failed: {}",

@@ -28,7 +28,8 @@ TLS and login (tests/mail_tls.rs):
                    --tls) to FILE, to check what crossed the wire in the clear
 
 Prints "READY <port>" when listening; exits by itself after --max-seconds.
-Install: python3 -m pip install aiosmtpd
+Needs aiosmtpd: `scripts/install-deps --test` puts it in the project's virtual environment
+(.venv), whose Python the tests run this with.
 """
 import argparse
 import asyncio
@@ -39,7 +40,7 @@ import sys
 try:
     from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 except ImportError:  # pragma: no cover
-    print("aiosmtpd is missing: install it with `python3 -m pip install aiosmtpd`", file=sys.stderr)
+    print("aiosmtpd is missing: run scripts/install-deps --test (it makes the project's .venv)", file=sys.stderr)
     sys.exit(3)
 
 

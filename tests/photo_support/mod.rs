@@ -5,24 +5,15 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// `shared/fixtures/photos`, beside the repository (`../shared` in a CI clone,
-/// `../../shared` from a worktree under /work/wt). Never written to.
+/// The real camera files kept in the repository (`tests/fixtures/photos`; their sources
+/// and licences are in its README). Never written to.
 pub fn fixtures() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for up in ["../shared", "../../shared"] {
-        let p = root.join(up).join("fixtures/photos");
-        if p.join("README.md").is_file() {
-            return p;
-        }
-    }
-    panic!(
-        "the photo fixtures are missing: expected shared/fixtures/photos beside the repository ({})",
-        root.display()
-    );
+    crate::common::fixtures().join("photos")
 }
 
+/// One of them, e.g. `fixture("gps/DSCN0010.jpg")`.
 pub fn fixture(rel: &str) -> PathBuf {
-    fixtures().join(rel)
+    crate::common::photo(rel)
 }
 
 pub fn read_fixture(rel: &str) -> Vec<u8> {

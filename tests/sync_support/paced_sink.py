@@ -20,7 +20,7 @@ import sys
 try:
     from aiosmtpd.smtp import SMTP
 except ImportError:  # pragma: no cover
-    sys.exit("aiosmtpd is missing: python3 -m pip install aiosmtpd")
+    sys.exit("aiosmtpd is missing: run scripts/install-deps --test (it makes the project's .venv)")
 
 
 class Paced:

@@ -1,6 +1,8 @@
 'use strict';
 // The only caller of Tauri's invoke. Every command is named here once; errors come back
-// as AppError {kind, message}, so screens never match strings.
+// as AppError {kind, message}, so screens never match strings. Tauri is reached through its
+// own JavaScript API (@tauri-apps/api), which the app puts on window.__TAURI__
+// (withGlobalTauri in tauri.conf.json): no bundler, and nothing of Tauri's internals.
 
 export class AppError extends Error {
   constructor(kind, message) {
@@ -19,54 +21,40 @@ function toAppError(e) {
   return new AppError(kind, text);
 }
 
-async function call(cmd, args) {
-  const ipc = window.__TAURI_INTERNALS__;
-  if (!ipc || typeof ipc.invoke !== 'function') {
+/** The event the desktop shell sends to the teacher's window (src-tauri/src/state.rs). */
+const SESSION_EVENT = 'goalpost://session';
+
+/** Tauri's JavaScript API; missing when this page is opened outside the app. */
+function tauri() {
+  const api = window.__TAURI__;
+  if (!api || !api.core || typeof api.core.invoke !== 'function') {
     throw new AppError('ipc', 'Goalpost is not running: open this page in the Goalpost app.');
   }
+  return api;
+}
+
+async function call(cmd, args) {
+  const { core } = tauri();
   try {
-    return await ipc.invoke(cmd, args || {});
+    return await core.invoke(cmd, args || {});
   } catch (e) {
     throw toAppError(e);
   }
 }
 
-/**
- * A Tauri channel without the npm package: the Rust side sends `{message, index}` for each
- * message and `{end: true, index}` when it drops the channel; messages may arrive out of
- * order and are handed to `onmessage` in the order they were sent.
- */
-export class Channel {
-  constructor(onmessage) {
-    const ipc = window.__TAURI_INTERNALS__;
-    let next = 0;
-    let end = -1;
-    const early = new Map();
-    const done = () => ipc.unregisterCallback && ipc.unregisterCallback(this.id);
-    this.id = ipc.transformCallback((m) => {
-      if ('end' in m) {
-        if (m.index === next) done();
-        else end = m.index;
-        return;
-      }
-      early.set(m.index, m.message);
-      while (early.has(next)) {
-        const msg = early.get(next);
-        early.delete(next);
-        next += 1;
-        try {
-          onmessage(msg);
-        } catch (e) {
-          queueMicrotask(() => { throw e; });
-        }
-      }
-      if (next === end) done();
-    });
-  }
+/** A channel for progress from a command (Tauri's `Channel`): `onmessage` hears each
+ * message in the order the Rust side sent it. */
+function channel(onmessage) {
+  return new (tauri().core.Channel)(onmessage);
+}
 
-  toJSON() {
-    return `__CHANNEL__:${this.id}`;
-  }
+/**
+ * Calls `handler(payload)` whenever core tells this window about its session (the teacher
+ * session locked: idle, the station took the focus, a child pressed "Teacher"). Resolves
+ * to a function that stops listening.
+ */
+export async function onSession(handler) {
+  return tauri().event.listen(SESSION_EVENT, (e) => handler(e.payload));
 }
 
 export const station = {
@@ -82,6 +70,7 @@ export const teacher = {
   lock: () => call('teacher_lock'),
   setPin: (current, pin) => call('teacher_set_pin', { current, pin }),
   openStation: () => call('open_station'),
+  closeStation: () => call('close_station'),
 
   classOverview: () => call('class_overview'),
   studentAdd: (firstName, lastName, pseudonym) =>
@@ -114,7 +103,7 @@ export const teacher = {
 
   syncPreview: () => call('sync_preview'),
   /** Runs the sync; `onEvent` hears its progress ({event: 'step'|'sending', ...}). */
-  syncRun: (onEvent) => call('sync_run', { onProgress: new Channel(onEvent) }),
+  syncRun: (onEvent) => call('sync_run', { onProgress: channel(onEvent) }),
 
   familiesList: () => call('families_list'),
   familyLog: (contactId, method, note) => call('family_log', { contactId, method, note }),

@@ -58,6 +58,15 @@ export function showError(el, err) {
   }
 }
 
+/** Takes a short message off the screen at once (the session locked: it may name someone). */
+export function clearToast() {
+  const region = document.getElementById('toast');
+  if (!region) return;
+  clearTimeout(region._timer);
+  region.textContent = '';
+  region.classList.remove('show');
+}
+
 /** A short message that disappears by itself; announced to screen readers. */
 export function toast(text) {
   let region = document.getElementById('toast');

@@ -66,5 +66,15 @@ export function createDrawing(host, screens, ctx, options = {}) {
       visit += 1;
       return draw(name, false);
     },
+    /**
+     * Takes the screen off the page (the session locked): the host is emptied, and every
+     * draw or save still under way finishes into nothing, so no data comes back until the
+     * next visit.
+     */
+    clear() {
+      generation += 1;
+      visit += 1;
+      host.replaceChildren();
+    },
   };
 }

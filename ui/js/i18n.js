@@ -2,15 +2,25 @@
 // The app's words in the class's language (English and Spanish so far; any other
 // language falls back to English). Static text comes from data-i18n attributes.
 //
-// A catalog value is either a string or, for words that depend on a count, an object of
-// plural forms chosen by the `n` variable with Intl.PluralRules:
-//   'class.count': { one: '{n} student', other: '{n} students' }
+// The catalogs are JSON files in ui/lang/ (one per language), read here when the page
+// starts and by src-tauri/tests/catalogs.rs with a real JSON parser. A value is either a
+// string or, for words that depend on a count, an object of plural forms chosen by the `n`
+// variable with Intl.PluralRules:
+//   "class.count": { "one": "{n} student", "other": "{n} students" }
 // A sentence with several counts is built from separately counted pieces, each its own
-// key, so that every piece agrees with its own number. src-tauri/tests/catalogs.rs
-// checks that both catalogs have the same keys, plural forms and placeholders.
-import en from './lang/en.js';
-import es from './lang/es.js';
+// key, so that every piece agrees with its own number. The test checks that every catalog
+// has the same keys, plural forms and placeholders as English. ui/lang/README.md says more.
 
+/** Reads ui/lang/<tag>.json (the app's own files: the CSP allows `connect-src 'self'`). */
+async function load(tag) {
+  const res = await fetch(new URL(`../lang/${tag}.json`, import.meta.url));
+  if (!res.ok) throw new Error(`the ${tag} words could not be read (${res.status})`);
+  return res.json();
+}
+
+// Top-level await: a module that imports this one runs once the words are here, so t()
+// stays synchronous everywhere.
+const [en, es] = await Promise.all([load('en'), load('es')]);
 const catalogs = { en, es };
 let current = en;
 let currentTag = 'en';

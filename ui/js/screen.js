@@ -1,7 +1,7 @@
 'use strict';
 // What the teacher's screens share: the head of a screen, its error region, the one way a
 // screen acts on core (act, tell, redraw), and a list that says so when it is empty.
-import { h, toast } from './dom.js';
+import { h, showError, toast } from './dom.js';
 
 /** A screen's error region (role=alert), hidden until an error is shown in it. */
 export function errorRegion(attrs) {
@@ -22,18 +22,31 @@ export function screenHead(title, { sub, actions } = {}) {
  * The one way a screen acts: `act(fn, done)` runs `fn` (a core command), tells the
  * teacher `done(result)` (if given) and redraws the screen through `view.reload()` (a no-op
  * once the teacher moved to another screen); an error is shown in `errorBox` and the
- * screen stays as it was, with what the teacher typed.
+ * screen stays as it was, with what the teacher typed. `{ redraw: false }` is for an act
+ * that changes nothing on the screen (opening a folder, a test email): the error region
+ * is only cleared on success. While `fn` runs, `options.busy` (a button) is disabled and
+ * marked aria-busy.
  */
 export function actor(view, errorBox) {
-  return async (fn, done) => {
+  return async (fn, done, { redraw = true, busy } = {}) => {
+    setBusy(busy, true);
     try {
       const r = await fn();
       if (done) toast(done(r));
-      await view.reload();
+      if (redraw) await view.reload();
+      else showError(errorBox, null);
     } catch (err) {
       view.handle(err, errorBox);
+    } finally {
+      setBusy(busy, false);
     }
   };
+}
+
+function setBusy(button, on) {
+  if (!button) return;
+  button.disabled = on;
+  button.setAttribute('aria-busy', String(on));
 }
 
 /**

@@ -3,9 +3,14 @@
 // Every screen is a function render(root, view) that draws into `root`; drawing.js keeps
 // overlapping draws apart (a slow earlier draw never covers a newer screen), and a
 // screen redraws itself after a save with view.reload().
-import { teacher as api } from './api.js';
+//
+// Locked means nothing shows: the moment the session locks (the Lock button, the idle
+// timer, the station taking the focus, a child pressing "Teacher"), core tells this window
+// (api.onSession) and the screen on display is taken off the page, not merely hidden; after
+// the PIN the same screen is drawn afresh.
+import { onSession, teacher as api } from './api.js';
 import { setLanguage, t, translate } from './i18n.js';
-import { errorHeadline, h, showError, toast } from './dom.js';
+import { clearToast, errorHeadline, h, showError, toast } from './dom.js';
 import { createDrawing } from './drawing.js';
 import * as review from './screens/review.js';
 import * as klass from './screens/class.js';
@@ -84,36 +89,55 @@ const drawing = createDrawing($('screen'), screens, ctx, {
   },
 });
 
-/** Shows the screen named in the address. */
+let onScreen = false; // a screen is drawn (only ever while unlocked)
+
+/** Shows the screen named in the address (nothing while locked). */
 function render() {
+  if (!(status && status.unlocked)) return Promise.resolve(false);
   const name = currentScreen();
   for (const a of document.querySelectorAll('.sidebar a')) {
     if (a.dataset.screen === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  onScreen = true;
   return drawing.visit(name);
 }
 
+/** Shows the session as `status` says: the screens, or the lock screen with nothing of
+ * the class left on the page. Resolves once a screen that had to be drawn is drawn. */
 function show() {
-  const unlocked = status && status.unlocked;
+  const unlocked = Boolean(status && status.unlocked);
   $('lock-screen').hidden = unlocked;
   $('app').hidden = !unlocked;
   $('topbar-actions').hidden = !unlocked;
-  if (!unlocked) {
-    const wait = status ? status.retry_after_secs : 0;
-    showError($('unlock-error'), wait ? { message: t('teacher.wait', { n: wait }) } : null);
-    $('pin').focus();
+  $('close-station').hidden = !(unlocked && status.station_open);
+  if (unlocked) return onScreen ? Promise.resolve(true) : render();
+  if (onScreen) {
+    onScreen = false;
+    drawing.clear();
+    clearToast();
   }
+  showError($('unlock-error'), lockMessage());
+  if (document.activeElement !== $('pin')) $('pin').focus();
+  return Promise.resolve(false);
+}
+
+/** Why the lock screen shows besides the lock itself: the class cannot be read, or a wait
+ * after wrong PINs. */
+function lockMessage() {
+  if (!status) return null;
+  if (status.problem) return { kind: 'data_folder', message: status.problem };
+  const wait = status.retry_after_secs;
+  return wait ? { message: t('teacher.wait', { n: wait }) } : null;
 }
 
 async function unlock(ev) {
   ev.preventDefault();
   const pin = $('pin');
   try {
-    status = await api.unlock(pin.value);
+    status = { ...status, ...(await api.unlock(pin.value)) };
     pin.value = '';
-    show();
-    await render();
+    await show();
   } catch (err) {
     pin.select();
     showError($('unlock-error'), err);
@@ -122,7 +146,7 @@ async function unlock(ev) {
 
 async function openStation() {
   try {
-    status = await api.openStation();
+    status = { ...status, ...(await api.openStation()) };
     show();
   } catch (err) {
     if (err.kind === 'invalid') toast(t('teacher.need_pin'));
@@ -130,22 +154,41 @@ async function openStation() {
   }
 }
 
+async function closeStation() {
+  try {
+    status = { ...status, ...(await api.closeStation()) };
+    show();
+  } catch (err) {
+    ctx.handle(err);
+  }
+}
+
 async function start() {
   $('unlock-form').addEventListener('submit', unlock);
   $('lock').addEventListener('click', async () => {
-    status = await api.lock();
-    show();
+    try {
+      status = { ...status, ...(await api.lock()) };
+      show();
+    } catch (err) {
+      ctx.handle(err);
+    }
   });
   $('open-station').addEventListener('click', openStation);
+  $('close-station').addEventListener('click', closeStation);
   window.addEventListener('hashchange', render);
+  // The session locked under this window (idle, the station, a second launch): at once.
+  onSession((e) => {
+    status = { ...status, ...e };
+    show();
+    if (e.notice === 'need_pin') toast(t('teacher.need_pin'));
+  }).catch((err) => showError($('fatal'), err));
   // Coming back to the window after the station: ask again whether we are locked.
   window.addEventListener('focus', () => ctx.refreshStatus().catch(() => {}));
   try {
     status = await api.status();
     ctx.setLanguage(status.language);
     ctx.setClassName(status.class_name);
-    show();
-    if (status.unlocked) await render();
+    await show();
     // For scripts/bench-app: when the first screen became usable.
     performance.mark('goalpost-ready');
   } catch (err) {

@@ -1,7 +1,8 @@
-//! The teacher session: status, PIN, lock, and opening the station.
+//! The teacher session: status, PIN, lock, and opening and closing the station.
 
 use std::time::Instant;
 
+use chrono::Utc;
 use goalpost::auth::SessionStatus;
 use goalpost::teacher::ClassTitle;
 use goalpost::Error;
@@ -9,6 +10,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Runtime, State, Webview};
 
 use super::Reply;
+use crate::state::station_fullscreen;
 use crate::AppState;
 
 /// The session and which class this is (shown on the lock screen too).
@@ -20,42 +22,55 @@ pub struct TeacherStatus {
     pub class: ClassTitle,
 }
 
+/// The session as it stands, for the lock screen and the top bar. A class that could not
+/// be read is read again first; while it still cannot be, the status says why (and the
+/// class has no name to show).
 #[tauri::command]
 pub async fn teacher_status<R: Runtime>(
     w: Webview<R>,
     s: State<'_, AppState>,
 ) -> Reply<TeacherStatus> {
-    let class = s
-        .teacher_window(w.label())?
-        .run(|gp| gp.class_title())
-        .await?;
+    s.teacher_window(w.label())?.reread_if_unreadable().await?;
+    if s.session()?.problem().is_some() {
+        return Ok(TeacherStatus {
+            session: s.status()?,
+            class: ClassTitle::default(),
+        });
+    }
+    let (class, tries) = s.run(|gp| Ok((gp.class_title()?, gp.pin_tries()?))).await?;
+    s.session()?.show_tries(&tries, Instant::now(), Utc::now());
     Ok(TeacherStatus {
         session: s.status()?,
         class,
     })
 }
 
-/// Checks the PIN (argon2, on a worker thread) and unlocks the teacher screens.
+/// Checks the PIN (argon2, on a worker thread) and unlocks the teacher screens. Wrong
+/// tries are counted with the class, so a restart gives no fresh ones.
 #[tauri::command]
 pub async fn teacher_unlock<R: Runtime>(
     w: Webview<R>,
     s: State<'_, AppState>,
     pin: String,
 ) -> Reply<SessionStatus> {
-    s.teacher_window(w.label())?
-        .session()?
-        .check_may_try(Instant::now())?;
-    let correct = s.run(move |gp| gp.verify_teacher_pin(&pin)).await?;
-    s.session()?.record_try(correct, Instant::now())?;
+    s.teacher_window(w.label())?.reread_if_unreadable().await?;
+    if let Some(problem) = s.session()?.problem() {
+        return Err(Error::Forbidden(problem.to_string()));
+    }
+    let outcome = s
+        .run(move |gp| gp.try_teacher_pin(&pin, Utc::now()))
+        .await?;
+    s.session()?.record_try(outcome, Instant::now())?;
     s.status()
 }
 
 #[tauri::command]
 pub async fn teacher_lock<R: Runtime>(
+    app: AppHandle<R>,
     w: Webview<R>,
     s: State<'_, AppState>,
 ) -> Reply<SessionStatus> {
-    s.teacher_window(w.label())?.session()?.lock();
+    s.teacher_window(w.label())?.lock_teacher(&app);
     s.status()
 }
 
@@ -79,15 +94,35 @@ pub async fn teacher_set_pin<R: Runtime>(
     s.status()
 }
 
-/// Opens the class station; the teacher screens lock.
+/// Opens the class station (a kiosk when `station.fullscreen` is on); the teacher screens
+/// lock.
 #[tauri::command]
 pub async fn open_station<R: Runtime>(
     app: AppHandle<R>,
     w: Webview<R>,
     s: State<'_, AppState>,
 ) -> Reply<SessionStatus> {
-    s.teacher(w.label())?.session()?.open_station()?;
-    crate::windows::open_station(&app)
+    let kiosk = s
+        .teacher(w.label())?
+        .run(|gp| station_fullscreen(gp))
+        .await?;
+    s.session()?.open_station()?;
+    crate::windows::open_station(&app, kiosk)
         .map_err(|e| Error::Busy(format!("the station window did not open: {e}")))?;
+    s.tell(&app, None);
+    s.status()
+}
+
+/// Closes the class station, kiosk or not: the teacher's way out of the kiosk, behind
+/// the PIN.
+#[tauri::command]
+pub async fn close_station<R: Runtime>(
+    app: AppHandle<R>,
+    w: Webview<R>,
+    s: State<'_, AppState>,
+) -> Reply<SessionStatus> {
+    s.teacher(w.label())?;
+    crate::windows::close_station(&app)
+        .map_err(|e| Error::Busy(format!("the station window did not close: {e}")))?;
     s.status()
 }

@@ -45,7 +45,7 @@ pub async fn station_call_teacher<R: Runtime>(
 ) -> Reply<()> {
     let s = s.station(w.label())?;
     s.may_call_teacher()?;
-    s.lock_teacher();
+    s.lock_teacher(&app);
     crate::windows::show_teacher(&app)
         .map(|_| ())
         .map_err(|e| goalpost::Error::Busy(format!("the teacher window did not open: {e}")))

@@ -9,6 +9,7 @@
 import { teacher as api } from '../api.js';
 import { h, showError } from '../dom.js';
 import { coded, languageName, t } from '../i18n.js';
+import { errorRegion, screenHead } from '../screen.js';
 
 const STEPS = ['plan', 'photos', 'blog', 'publish', 'mail', 'record'];
 
@@ -26,13 +27,11 @@ export async function render(root, ctx) {
     t('sync.preview'));
   const run = h('button', { type: 'button', class: 'btn primary', id: 'sync-run', 'data-action': 'sync-run' },
     t('sync.run'));
-  const errorBox = h('div', { class: 'error', role: 'alert', hidden: true, 'data-testid': 'sync-error' });
+  const errorBox = errorRegion({ 'data-testid': 'sync-error' });
   const progress = h('section', { class: 'card sync-progress', 'aria-labelledby': 'sync-progress-title', 'data-testid': 'sync-progress', hidden: true });
   const result = h('div', { 'data-testid': 'sync-result' });
   root.replaceChildren(
-    h('div', { class: 'screen-head' },
-      h('h2', {}, t('sync.title')),
-      h('div', { class: 'actions' }, preview, run)),
+    screenHead(t('sync.title'), { actions: [preview, run] }),
     h('p', { class: 'muted intro' }, t('sync.intro')),
     errorBox,
     progress,
