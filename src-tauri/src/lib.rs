@@ -69,8 +69,7 @@ fn run(opts: WindowOptions) -> ExitCode {
     let kiosk = opts.station && (opts.fullscreen || state.station_fullscreen_setting());
     launch::guarded(|opened| {
         // First among plugins: a second launch must hand over before anything else starts.
-        let single =
-            tauri_plugin_single_instance::init(|app, argv, _cwd| second_launch(app, argv));
+        let single = tauri_plugin_single_instance::init(|app, argv, _cwd| second_launch(app, argv));
         let app = builder(tauri::Builder::default().plugin(single), state)
             .setup(move |app| {
                 windows::open_initial(app.handle(), opts.station, kiosk)?;
