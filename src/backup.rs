@@ -63,7 +63,7 @@ impl Goalpost {
         crate::erasure::read_erasures(self.data_dir())?;
         let source =
             Connection::open_with_flags(native_path(src), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let keep_dir = self.data_dir().join("backups");
+        let keep_dir = self.folders().backups();
         std::fs::create_dir_all(&keep_dir)
             .map_err(|e| Error::io("create the folder", &keep_dir, e))?;
         let keep = keep_dir.join(format!(

@@ -4,11 +4,14 @@
 //! rename them. A value is checked before it is stored, so a stored value is always usable.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use chrono::Weekday;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::{store, validate, Goalpost};
+use crate::model::ClassInfo;
+use crate::{store, validate, DataDir, Goalpost};
 
 /// One documented setting.
 pub struct Key {
@@ -100,7 +103,98 @@ pub struct Setting {
     pub help: &'static str,
 }
 
+/// The settings, typed and with each key's default from [`KEYS`] applied: read with one
+/// query by [`Goalpost::config`], so that an operation reads its settings once and no key
+/// or default is spelled outside this module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `smtp.url`, as stored (see `mail::transport` for what it names).
+    pub smtp_url: Option<String>,
+    /// `smtp.from`.
+    pub smtp_from: Option<String>,
+    /// `smtp.ca_file`.
+    pub smtp_ca_file: Option<PathBuf>,
+    /// `smtp.timeout`.
+    pub smtp_timeout: Duration,
+    /// `blog.dir` (see [`Settings::blog_dir`] for the folder used when it is not set).
+    pub blog_dir: Option<PathBuf>,
+    /// `blog.site_url`.
+    pub blog_site_url: Option<String>,
+    /// `blog.publish_command`.
+    pub blog_publish_command: Option<String>,
+    /// `mail.weekly_day`.
+    pub mail_weekly_day: Weekday,
+    /// `photo.quality`.
+    pub photo_quality: u8,
+    /// `station.fullscreen`.
+    pub station_fullscreen: bool,
+}
+
+impl Settings {
+    /// From the stored `(key, value)` pairs; an unknown stored key is ignored.
+    fn from_stored(stored: &[(String, String)]) -> Result<Settings> {
+        let value = |name: &str| -> Option<String> {
+            stored
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    KEYS.iter()
+                        .find(|k| k.name == name)?
+                        .default
+                        .map(Into::into)
+                })
+        };
+        // A value is checked before it is stored; one that fails now was put into the
+        // database by hand. Said as such, with the fix, rather than guessed at.
+        fn typed<T: std::str::FromStr>(name: &str, value: Option<String>) -> Result<T> {
+            let k = key(name)?;
+            let v = value.unwrap_or_default();
+            let problem = |e: String| {
+                Error::invalid(format!(
+                    "the setting {name} is {v:?}, which cannot be used ({e}): run `goalpost config set {name} {}`",
+                    k.default.unwrap_or("VALUE")
+                ))
+            };
+            let checked = (k.check)(&v).map_err(|e| problem(e.to_string()))?;
+            checked
+                .parse()
+                .map_err(|_| problem(format!("{checked:?} is not a {name}")))
+        }
+        Ok(Settings {
+            smtp_url: value("smtp.url"),
+            smtp_from: value("smtp.from"),
+            smtp_ca_file: value("smtp.ca_file").map(PathBuf::from),
+            smtp_timeout: Duration::from_secs(typed("smtp.timeout", value("smtp.timeout"))?),
+            blog_dir: value("blog.dir").map(PathBuf::from),
+            blog_site_url: value("blog.site_url"),
+            blog_publish_command: value("blog.publish_command"),
+            mail_weekly_day: typed("mail.weekly_day", value("mail.weekly_day"))?,
+            photo_quality: typed("photo.quality", value("photo.quality"))?,
+            station_fullscreen: typed::<String>("station.fullscreen", value("station.fullscreen"))?
+                == "yes",
+        })
+    }
+
+    /// The blog folder: `blog.dir`, or `blog/` in the data folder.
+    pub fn blog_dir(&self, data: DataDir<'_>) -> PathBuf {
+        self.blog_dir.clone().unwrap_or_else(|| data.default_blog())
+    }
+
+    /// The address messages come from: `smtp.from`, else the teacher's.
+    pub fn sender(&self, class: &ClassInfo) -> String {
+        self.smtp_from
+            .clone()
+            .unwrap_or_else(|| class.teacher_email.clone())
+    }
+}
+
 impl Goalpost {
+    /// Every setting, typed (see [`Settings`]).
+    pub fn config(&self) -> Result<Settings> {
+        Settings::from_stored(&store::settings::all(self.store().conn())?)
+    }
+
     /// The value of a setting: the stored one, else its default.
     pub fn setting(&self, name: &str) -> Result<Option<String>> {
         let k = key(name)?;
@@ -178,10 +272,7 @@ impl Goalpost {
 
     /// The blog folder: `blog.dir`, or `<data folder>/blog`.
     pub fn blog_dir(&self) -> Result<PathBuf> {
-        Ok(match self.setting("blog.dir")? {
-            Some(d) => PathBuf::from(d),
-            None => self.data_dir().join("blog"),
-        })
+        Ok(self.config()?.blog_dir(self.folders()))
     }
 }
 
@@ -326,6 +417,78 @@ mod tests {
         assert!(check_smtp_url("smtp://u:secret@host").is_err());
         assert!(check_smtp_url("http://host").is_err());
         assert!(check_smtp_url("mail.school.nz").is_err());
+    }
+
+    /// Issue 14: each key's default is written once, in `KEYS`; the typed settings are
+    /// those defaults until a value is set, then that value, and a value put into the
+    /// database by hand that fails its check is an error that names the key and the fix.
+    #[test]
+    fn typed_settings_take_their_defaults_from_the_keys_and_follow_what_is_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let gp = Goalpost::create(dir.path()).unwrap();
+        let s = gp.config().unwrap();
+        let default = |name: &str| key(name).unwrap().default.unwrap();
+        assert_eq!(
+            s.mail_weekly_day.to_string().to_lowercase()[..3],
+            default("mail.weekly_day")[..3]
+        );
+        assert_eq!(
+            s.smtp_timeout.as_secs().to_string(),
+            default("smtp.timeout")
+        );
+        assert_eq!(s.photo_quality.to_string(), default("photo.quality"));
+        assert_eq!(s.station_fullscreen, default("station.fullscreen") == "yes");
+        assert_eq!(
+            (&s.smtp_url, &s.smtp_from, &s.smtp_ca_file),
+            (&None, &None, &None)
+        );
+        assert_eq!(
+            (&s.blog_dir, &s.blog_site_url, &s.blog_publish_command),
+            (&None, &None, &None)
+        );
+        assert_eq!(s.blog_dir(gp.folders()), dir.path().join("blog"));
+
+        let blog = dir.path().join("elsewhere");
+        gp.set_settings(&[
+            ("mail.weekly_day", "Tue"),
+            ("smtp.timeout", "7"),
+            ("photo.quality", "55"),
+            ("smtp.from", "room7@school.example"),
+            ("blog.dir", blog.to_str().unwrap()),
+            ("blog.site_url", "https://school.example/room7"),
+            ("blog.publish_command", "true"),
+            ("station.fullscreen", "on"),
+        ])
+        .unwrap();
+        let s = gp.config().unwrap();
+        assert_eq!(s.mail_weekly_day, Weekday::Tue);
+        assert_eq!(s.smtp_timeout, Duration::from_secs(7));
+        assert_eq!(s.photo_quality, 55);
+        assert_eq!(s.blog_dir(gp.folders()), blog);
+        assert_eq!(
+            s.blog_site_url.as_deref(),
+            Some("https://school.example/room7/")
+        );
+        assert_eq!(s.blog_publish_command.as_deref(), Some("true"));
+        assert!(s.station_fullscreen);
+        let class = ClassInfo {
+            school: "S".into(),
+            class_name: "C".into(),
+            teacher: "T".into(),
+            teacher_email: "t@school.example".into(),
+            language: "en".into(),
+            timezone: "UTC".into(),
+        };
+        assert_eq!(s.sender(&class), "room7@school.example");
+        gp.set_setting("smtp.from", "").unwrap();
+        assert_eq!(gp.config().unwrap().sender(&class), "t@school.example");
+
+        store::settings::set(gp.store().conn(), "photo.quality", "120").unwrap();
+        let e = gp.config().unwrap_err().to_string();
+        assert!(
+            e.contains("photo.quality") && e.contains("goalpost config set photo.quality 80"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::{mail, photo, store, Goalpost};
 
 /// The list of erasures, one JSON object per line.
 pub fn erasures_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("erasures")
+    crate::DataDir::new(data_dir).erasures()
 }
 
 /// One erased student, as the erasure list keeps them.
@@ -121,7 +121,7 @@ impl Goalpost {
             .map(|(_, _, queued)| *queued)
             .collect();
         mail::paper::rewrite_slip_pages(self.data_dir(), &slips)?;
-        let outbox = mail::outbox_dir(self.data_dir());
+        let outbox = self.folders().outbox();
         let emails: Vec<PathBuf> = deliveries
             .iter()
             .map(|(mid, _, _)| outbox.join(mail::eml_file_name(mid)))

@@ -4,6 +4,7 @@
 //! can act on. Each error has a [`ErrorKind`] so that the desktop window and scripts can
 //! react without matching strings; at the IPC edge it serialises as `{kind, message}`.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -53,7 +54,7 @@ pub enum Error {
     #[error("{0}")]
     Busy(String),
     #[error("{0}")]
-    Roster(crate::roster::RosterProblems),
+    Roster(RosterProblems),
     #[error("{0}")]
     Photo(String),
     #[error("{0}")]
@@ -110,6 +111,41 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// One bad row of a roster file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowProblem {
+    pub line: u64,
+    pub message: String,
+}
+
+/// Every bad row of a roster file; nothing was imported (see `crate::roster`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RosterProblems {
+    pub file: String,
+    pub problems: Vec<RowProblem>,
+}
+
+impl fmt::Display for RosterProblems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(
+            f,
+            "{} has {n} bad row{}; nothing was imported. Fix {} and import again:",
+            self.file,
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        )?;
+        for p in &self.problems {
+            if p.line == 0 {
+                write!(f, "\n  {}", p.message)?;
+            } else {
+                write!(f, "\n  line {}: {}", p.line, p.message)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -167,12 +167,14 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
 /// Whether the file at `path` exists and holds exactly `bytes` (its length is checked
 /// first, so a changed file is usually told apart without reading it).
 pub fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-            std::fs::read(path).is_ok_and(|old| old == bytes)
-        }
-        _ => false,
-    }
+    std::fs::metadata(path).is_ok_and(|meta| same_bytes_as(path, &meta, bytes))
+}
+
+/// [`same_bytes`] for a file whose metadata `meta` was just read.
+pub fn same_bytes_as(path: &Path, meta: &std::fs::Metadata, bytes: &[u8]) -> bool {
+    meta.is_file()
+        && meta.len() == bytes.len() as u64
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Whether `a` and `b` are on one file system (so that one can be a hard link to a file of

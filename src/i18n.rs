@@ -82,7 +82,7 @@ pub fn available(data_dir: Option<&Path>, domain: &str) -> Vec<String> {
         .map(|(l, _, _)| l.to_string())
         .collect();
     if let Some(dir) = data_dir {
-        if let Ok(entries) = std::fs::read_dir(dir.join("i18n")) {
+        if let Ok(entries) = std::fs::read_dir(crate::DataDir::new(dir).i18n()) {
             for e in entries.flatten() {
                 let lang = e.file_name().to_string_lossy().into_owned();
                 if e.path().join(format!("{domain}.ftl")).is_file() && !out.contains(&lang) {
@@ -216,7 +216,10 @@ fn bundle(
         sources.push((src.to_string(), format!("{lang}/{domain}.ftl (built in)")));
     }
     if let Some(dir) = data_dir {
-        let path = dir.join("i18n").join(lang).join(format!("{domain}.ftl"));
+        let path = crate::DataDir::new(dir)
+            .i18n()
+            .join(lang)
+            .join(format!("{domain}.ftl"));
         if path.is_file() {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| Error::io("read the catalog", &path, e))?;

@@ -13,6 +13,7 @@ pub mod blog;
 pub mod class;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod demo;
 pub mod erasure;
 pub mod error;
@@ -34,6 +35,7 @@ pub mod sync;
 pub mod teacher;
 pub mod validate;
 
+pub use data_dir::DataDir;
 pub use error::{Error, ErrorKind, Result};
 pub use model::*;
 
@@ -123,7 +125,7 @@ impl Goalpost {
                 dir.display()
             )));
         }
-        let db = dir.join(store::DB_FILE);
+        let db = DataDir::new(dir).database();
         if !db.is_file() {
             return Err(Error::DataFolder(format!(
                 "{} holds no Goalpost class: run `goalpost init` (or `goalpost demo`) there first, or pass the right --data-dir",
@@ -141,7 +143,7 @@ impl Goalpost {
     }
 
     fn open_db(dir: &Path, create: bool) -> Result<Goalpost> {
-        let store = Store::open(&dir.join(store::DB_FILE), create)?;
+        let store = Store::open(&DataDir::new(dir).database(), create)?;
         Ok(Goalpost {
             dir: dir.to_path_buf(),
             store,
@@ -164,6 +166,11 @@ impl Goalpost {
 
     pub fn data_dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The data folder with the names of what it holds.
+    pub fn folders(&self) -> DataDir<'_> {
+        DataDir::new(&self.dir)
     }
 
     pub fn store(&self) -> &Store {

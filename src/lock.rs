@@ -18,7 +18,7 @@ pub struct SyncLock {
 impl SyncLock {
     /// Takes the lock or says who holds it.
     pub fn acquire(data_dir: &Path) -> Result<SyncLock> {
-        let path = data_dir.join("sync.lock");
+        let path = crate::DataDir::new(data_dir).sync_lock();
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)

@@ -13,33 +13,10 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::model::{ConsentSet, Purpose, Student, StudentId};
-
-/// Why a name in the words needs the teacher's eye.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MentionReason {
-    /// A student's last name: never on the blog.
-    LastName,
-    /// A classmate whose family has not agreed to the blog.
-    NoBlogConsent,
-    /// A student whose family has not agreed to their name on the blog.
-    NoNameConsent,
-}
-
-/// One name found in the words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Mention {
-    pub student_id: StudentId,
-    /// The student's display name, for the teacher.
-    pub name: String,
-    /// The name as it is written in the words.
-    pub found: String,
-    pub reason: MentionReason,
-}
+pub use crate::model::{Mention, MentionReason};
 
 /// The names in `words` (by the student `author`) the blog must not show.
 pub fn find(

@@ -292,7 +292,7 @@ pub struct EvidenceView {
     /// Names in the student's words the blog must not show, for the teacher to edit out
     /// before approving (see [`crate::mentions`]).
     #[serde(default)]
-    pub mentions: Vec<crate::mentions::Mention>,
+    pub mentions: Vec<Mention>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,4 +312,67 @@ pub struct SharingTime {
     pub title: String,
     pub place: String,
     pub note: String,
+}
+
+/// Why a name in a child's words needs the teacher's eye (found by `crate::mentions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MentionReason {
+    /// A student's last name: never on the blog.
+    LastName,
+    /// A classmate whose family has not agreed to the blog.
+    NoBlogConsent,
+    /// A student whose family has not agreed to their name on the blog.
+    NoNameConsent,
+}
+
+/// One name found in the words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    pub student_id: StudentId,
+    /// The student's display name, for the teacher.
+    pub name: String,
+    /// The name as it is written in the words.
+    pub found: String,
+    pub reason: MentionReason,
+}
+
+/// Why the last attempt at a delivery did not go through (the `error_kind` column, and
+/// `kind` in a failure note). The set is closed: a new case is a new variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The server said "try later" (4xx), or could not be reached.
+    Transient,
+    /// The server refused for good (5xx), or the contact has no usable address.
+    Permanent,
+    /// The connection broke after the whole message was sent: it may have arrived.
+    Unknown,
+    /// The mail settings are wrong; nothing is wrong with the message.
+    Config,
+    /// The message could not be made (a photo missing or unreadable).
+    Content,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Transient => "transient",
+            FailureKind::Permanent => "permanent",
+            FailureKind::Unknown => "unknown",
+            FailureKind::Config => "config",
+            FailureKind::Content => "content",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<FailureKind> {
+        Some(match s {
+            "transient" => FailureKind::Transient,
+            "permanent" => FailureKind::Permanent,
+            "unknown" => FailureKind::Unknown,
+            "config" => FailureKind::Config,
+            "content" => FailureKind::Content,
+            _ => return None,
+        })
+    }
 }

@@ -1,8 +1,15 @@
 //! The plan: what may leave the PC, worked out from the database and the clock.
 //!
+//! [`Goalpost::plan`] reads the database once and makes one [`Plan`]: the class, its
+//! settings, what the blog may show, what each family may hear about, and the photos those
+//! need. A sync makes it first and hands it to every later step (see `crate::sync`);
+//! nothing downstream reads the database to decide what to show.
+//!
 //! This is the one place consent is applied, for the blog and for family messages alike.
 //! Everything downstream (blog templates, email, paper slips) renders only what a plan
-//! holds, so a renderer cannot publish what consent forbids: it never sees it.
+//! holds, so a renderer cannot publish what consent forbids: it never sees it. The texts
+//! that leave the PC (a child's words, the family message, goal titles) are in the plan
+//! too, so what is done to them (a name replaced, say) is done here, once, for every output.
 //!
 //! Rules (ARCHITECTURE.md, "Rules that protect children"):
 //! - only approved evidence appears anywhere;
@@ -16,9 +23,30 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::{store, Goalpost};
+
+/// Everything a sync works from, read from the database once (see the module docs).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub class: ClassInfo,
+    /// The class's time zone: days, weeks and dates are the class's.
+    pub tz: chrono_tz::Tz,
+    pub settings: Settings,
+    /// The address messages come from (`smtp.from`, else the teacher's).
+    pub sender: String,
+    /// What the blog may show.
+    pub blog: BlogPlan,
+    /// What each contact may hear about, by contact id.
+    pub families: Vec<FamilyView>,
+    /// Upcoming sharing times, soonest first.
+    pub sharing: Vec<SharingTime>,
+    /// The photos of approved evidence, by content hash, sorted: those whose copies a sync
+    /// makes (the blog and the messages each use the ones consent allows them).
+    pub photos: Vec<String>,
+}
 
 /// A student as the public blog may show them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -161,85 +189,115 @@ impl Goalpost {
         })
     }
 
-    /// What the blog may show, with consent applied.
-    pub fn blog_plan(&self) -> Result<BlogPlan> {
+    /// The plan of this class now (see [`Plan`]): one read of the database.
+    pub fn plan(&self) -> Result<Plan> {
+        let settings = self.config()?;
         let l = self.load_for_plan()?;
-        let mut posts: Vec<PublicPost> = l
+        let sharing = self.upcoming_sharing_times()?;
+        let mut photos: Vec<String> = l
             .approved
             .iter()
-            .filter_map(|e| public_post(&l, e))
+            .filter_map(|e| e.photo_hash.clone())
             .collect();
-        posts.sort_by(|a, b| {
-            b.approved_at
-                .cmp(&a.approved_at)
-                .then(b.evidence_id.cmp(&a.evidence_id))
-        });
-        let mut students: Vec<PublicStudent> = Vec::new();
-        for p in &posts {
-            if p.student.slug.is_some() && !students.iter().any(|s| s.id == p.student.id) {
-                students.push(p.student.clone());
-            }
-        }
-        students.sort_by(|a, b| {
-            a.display_name
-                .as_deref()
-                .unwrap_or("")
-                .to_lowercase()
-                .cmp(&b.display_name.as_deref().unwrap_or("").to_lowercase())
-                .then(a.id.cmp(&b.id))
-        });
-        let mut subjects: Vec<PublicSubject> = Vec::new();
-        for p in &posts {
-            if !subjects.iter().any(|s| s.slug == p.subject_slug) {
-                subjects.push(PublicSubject {
-                    name: p.subject.clone(),
-                    slug: p.subject_slug.clone(),
-                });
-            }
-        }
-        subjects.sort_by(|a, b| {
-            a.name
-                .to_lowercase()
-                .cmp(&b.name.to_lowercase())
-                .then(a.slug.cmp(&b.slug))
-        });
-        Ok(BlogPlan {
-            school: l.class.school.clone(),
-            class_name: l.class.class_name.clone(),
-            teacher: l.class.teacher.clone(),
-            teacher_email: l.class.teacher_email.clone(),
-            language: l.class.language.clone(),
-            timezone: l.class.timezone.clone(),
-            posts,
-            students,
-            subjects,
-            sharing_times: self.upcoming_sharing_times()?,
+        photos.sort_unstable();
+        photos.dedup();
+        Ok(Plan {
+            sender: settings.sender(&l.class),
+            blog: blog_plan(&l, sharing.clone()),
+            families: family_views(&l, self.contacts()?),
+            tz: l.tz,
+            class: l.class,
+            settings,
+            sharing,
+            photos,
         })
     }
 
-    /// What each contact may hear about: only their own students' approved evidence.
-    pub fn family_views(&self) -> Result<Vec<FamilyView>> {
-        let l = self.load_for_plan()?;
-        let contacts = self.contacts()?;
-        Ok(contacts
-            .into_iter()
-            .map(|c| {
-                let own: Vec<StudentId> = c.students.iter().map(|s| s.student_id).collect();
-                let mut items: Vec<FamilyItem> = l
-                    .approved
-                    .iter()
-                    .filter(|e| own.contains(&e.student_id))
-                    .filter_map(|e| family_item(&l, e))
-                    .collect();
-                items.sort_by(|a, b| {
-                    a.approved_at
-                        .cmp(&b.approved_at)
-                        .then(a.evidence_id.cmp(&b.evidence_id))
-                });
-                FamilyView { contact: c, items }
-            })
-            .collect())
+    /// What the blog may show, with consent applied (the plan's [`Plan::blog`]).
+    pub fn blog_plan(&self) -> Result<BlogPlan> {
+        Ok(self.plan()?.blog)
     }
+
+    /// What each contact may hear about: only their own students' approved evidence (the
+    /// plan's [`Plan::families`]).
+    pub fn family_views(&self) -> Result<Vec<FamilyView>> {
+        Ok(self.plan()?.families)
+    }
+}
+
+fn blog_plan(l: &Loaded, sharing_times: Vec<SharingTime>) -> BlogPlan {
+    let mut posts: Vec<PublicPost> = l
+        .approved
+        .iter()
+        .filter_map(|e| public_post(l, e))
+        .collect();
+    posts.sort_by(|a, b| {
+        b.approved_at
+            .cmp(&a.approved_at)
+            .then(b.evidence_id.cmp(&a.evidence_id))
+    });
+    let mut students: Vec<PublicStudent> = Vec::new();
+    for p in &posts {
+        if p.student.slug.is_some() && !students.iter().any(|s| s.id == p.student.id) {
+            students.push(p.student.clone());
+        }
+    }
+    students.sort_by(|a, b| {
+        a.display_name
+            .as_deref()
+            .unwrap_or("")
+            .to_lowercase()
+            .cmp(&b.display_name.as_deref().unwrap_or("").to_lowercase())
+            .then(a.id.cmp(&b.id))
+    });
+    let mut subjects: Vec<PublicSubject> = Vec::new();
+    for p in &posts {
+        if !subjects.iter().any(|s| s.slug == p.subject_slug) {
+            subjects.push(PublicSubject {
+                name: p.subject.clone(),
+                slug: p.subject_slug.clone(),
+            });
+        }
+    }
+    subjects.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.slug.cmp(&b.slug))
+    });
+    BlogPlan {
+        school: l.class.school.clone(),
+        class_name: l.class.class_name.clone(),
+        teacher: l.class.teacher.clone(),
+        teacher_email: l.class.teacher_email.clone(),
+        language: l.class.language.clone(),
+        timezone: l.class.timezone.clone(),
+        posts,
+        students,
+        subjects,
+        sharing_times,
+    }
+}
+
+fn family_views(l: &Loaded, contacts: Vec<Contact>) -> Vec<FamilyView> {
+    contacts
+        .into_iter()
+        .map(|c| {
+            let own: Vec<StudentId> = c.students.iter().map(|s| s.student_id).collect();
+            let mut items: Vec<FamilyItem> = l
+                .approved
+                .iter()
+                .filter(|e| own.contains(&e.student_id))
+                .filter_map(|e| family_item(l, e))
+                .collect();
+            items.sort_by(|a, b| {
+                a.approved_at
+                    .cmp(&b.approved_at)
+                    .then(a.evidence_id.cmp(&b.evidence_id))
+            });
+            FamilyView { contact: c, items }
+        })
+        .collect()
 }
 
 fn allows(l: &Loaded, s: StudentId, p: Purpose) -> bool {

@@ -9,7 +9,10 @@ use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
 
+use crate::blog::BuildReport;
+use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::Goalpost;
 
 /// The most output kept from a publish command (the end is the interesting part).
 const MAX_OUTPUT: usize = 16 * 1024;
@@ -22,6 +25,34 @@ pub struct PublishResult {
     pub ok: bool,
     /// Standard output and error together, the last 16 KiB.
     pub output: String,
+}
+
+impl Goalpost {
+    /// The publish step of a sync, after `blog` was built: runs `blog.publish_command` if
+    /// the build changed the folder, or if an earlier publish did not succeed; `None` when
+    /// no command is set or there is nothing new to publish. A marker file says the folder
+    /// has changes the web server has not seen yet: it outlives a failed publish or a
+    /// killed sync, so the next sync publishes again.
+    pub fn publish_blog(
+        &self,
+        settings: &Settings,
+        blog: &BuildReport,
+    ) -> Result<Option<PublishResult>> {
+        let pending = self.folders().publish_pending();
+        let changed = !blog.written.is_empty() || !blog.removed.is_empty();
+        let Some(cmd) = &settings.blog_publish_command else {
+            return Ok(None);
+        };
+        if !changed && !pending.exists() {
+            return Ok(None);
+        }
+        crate::fsutil::write_atomic(&pending, b"")?;
+        let r = run(cmd, &blog.dir)?;
+        if r.ok {
+            std::fs::remove_file(&pending).map_err(|e| Error::io("remove", &pending, e))?;
+        }
+        Ok(Some(r))
+    }
 }
 
 /// Runs `command` in `blog_dir` and reports what happened; a failure to start is an error,

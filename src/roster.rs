@@ -6,11 +6,12 @@
 //! file twice changes nothing, and an edited file updates rather than duplicates.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
+
+pub use crate::error::{RosterProblems, RowProblem};
 
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -36,41 +37,6 @@ const CONSENT_COLUMNS: [(&str, Purpose); 3] = [
     ("name_consent", Purpose::NameOnBlog),
     ("blog_consent", Purpose::Blog),
 ];
-
-/// One bad row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowProblem {
-    pub line: u64,
-    pub message: String,
-}
-
-/// Every bad row of a file; nothing was imported.
-#[derive(Debug, Clone, Serialize)]
-pub struct RosterProblems {
-    pub file: String,
-    pub problems: Vec<RowProblem>,
-}
-
-impl fmt::Display for RosterProblems {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        write!(
-            f,
-            "{} has {n} bad row{}; nothing was imported. Fix {} and import again:",
-            self.file,
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" }
-        )?;
-        for p in &self.problems {
-            if p.line == 0 {
-                write!(f, "\n  {}", p.message)?;
-            } else {
-                write!(f, "\n  line {}: {}", p.line, p.message)?;
-            }
-        }
-        Ok(())
-    }
-}
 
 /// What an import changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

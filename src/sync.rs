@@ -1,6 +1,20 @@
 //! Sync: the one operation that brings the blog folder and every family up to date.
 //!
-//! plan → photo copies → blog (→ publish command) → outbox → delivery → record.
+//! Six steps over one plan, the ones a progress display names ([`Step`]), each a call into
+//! the module that owns it (see `Goalpost::sync_steps`):
+//!
+//! 1. **plan** ([`Goalpost::plan`]): the database is read once into a [`Plan`], with consent
+//!    applied; every later step takes it;
+//! 2. **photos** ([`Goalpost::ensure_plan_copies`]): the web and email copies of its photos;
+//! 3. **blog** ([`blog::build`]): the blog folder, only changed files written;
+//! 4. **publish** ([`Goalpost::publish_blog`]): the school's publish command;
+//! 5. **mail** ([`Goalpost::send_mail`]): what is due ([`mail::due`]) queued, slips
+//!    written, emails delivered;
+//! 6. **record**: the summary into the sync run's row.
+//!
+//! A dry run takes the same steps over the same plan and changes nothing: it previews the
+//! blog with the photo copies already made, and shows what is due without writing it.
+//!
 //! Every step is safe to interrupt and to repeat, because each is idempotent on its own:
 //! photo copies are cached by content hash and written by rename; the blog writes only
 //! changed files, atomically, under a manifest journal; the outbox rows are written before
@@ -11,7 +25,6 @@
 //! This module decides nothing about consent or content: it only orders the steps and
 //! reports what they did.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -19,10 +32,12 @@ use serde::Serialize;
 use crate::blog::{self, BuildReport};
 use crate::error::Result;
 use crate::lock::SyncLock;
-use crate::mail::{MailSummary, QueueCounts, Unreachable};
-use crate::model::*;
+use crate::mail::{self, MailPreview, MailSummary, QueueCounts, Unreachable};
+use crate::plan::Plan;
 use crate::publish::PublishResult;
-use crate::{store, Goalpost};
+use crate::{photo, store, Goalpost};
+
+pub use crate::mail::{FamilyPreview, PreviewDelivery, PreviewItem};
 
 /// A step of a sync, for progress displays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,33 +83,6 @@ pub struct Timings {
     pub total_ms: f64,
 }
 
-/// What one family would receive (dry run).
-#[derive(Debug, Clone, Serialize)]
-pub struct FamilyPreview {
-    pub contact_id: ContactId,
-    pub contact: String,
-    pub channel: Channel,
-    /// The language asked for and the one the messages would be in.
-    pub language: String,
-    pub language_used: String,
-    pub deliveries: Vec<PreviewDelivery>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PreviewDelivery {
-    /// `evidence`, `digest` or `slip`.
-    pub kind: String,
-    pub items: Vec<PreviewItem>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PreviewItem {
-    pub evidence_id: EvidenceId,
-    pub student: String,
-    pub goal: String,
-    pub with_photo: bool,
-}
-
 /// The result of a sync (or of a dry run: then nothing changed and `families` says what
 /// each family would receive).
 #[derive(Debug, Clone, Serialize)]
@@ -127,27 +115,76 @@ impl SyncSummary {
     }
 }
 
-/// Tells `on_event` that `s` starts.
-fn step(on_event: &mut dyn FnMut(Event), s: Step) {
-    const ORDER: [Step; 6] = [
-        Step::Plan,
-        Step::Photos,
-        Step::Blog,
-        Step::Publish,
-        Step::Mail,
-        Step::Record,
-    ];
-    let index = ORDER.iter().position(|o| *o == s).unwrap_or(0) + 1;
-    on_event(Event::Step {
-        step: s,
-        index,
-        of: ORDER.len(),
-    });
+/// The steps in order, for progress ("step 3 of 6") and for the timings.
+const ORDER: [Step; 6] = [
+    Step::Plan,
+    Step::Photos,
+    Step::Blog,
+    Step::Publish,
+    Step::Mail,
+    Step::Record,
+];
+
+/// Tells `on_event` which step starts and times each step.
+struct Steps<'e> {
+    on_event: &'e mut dyn FnMut(Event),
+    started: Instant,
+    current: Option<(Step, Instant)>,
+    timings: Timings,
 }
 
-/// A post's page, `posts/e{id}.html` (see `blog::view`).
-fn is_post(path: &str) -> bool {
-    path.starts_with("posts/") && path.ends_with(".html")
+impl<'e> Steps<'e> {
+    fn new(on_event: &'e mut dyn FnMut(Event)) -> Self {
+        Steps {
+            on_event,
+            started: Instant::now(),
+            current: None,
+            timings: Timings::default(),
+        }
+    }
+
+    /// Ends the step running, if any, and starts `s`.
+    fn step(&mut self, s: Step) {
+        self.end_step();
+        let index = ORDER.iter().position(|o| *o == s).unwrap_or(0) + 1;
+        (self.on_event)(Event::Step {
+            step: s,
+            index,
+            of: ORDER.len(),
+        });
+        self.current = Some((s, Instant::now()));
+    }
+
+    fn end_step(&mut self) {
+        let Some((s, since)) = self.current.take() else {
+            return;
+        };
+        let t = &mut self.timings;
+        let slot = match s {
+            Step::Plan => &mut t.plan_ms,
+            Step::Photos => &mut t.photos_ms,
+            Step::Blog => &mut t.blog_ms,
+            Step::Publish => &mut t.publish_ms,
+            Step::Mail => &mut t.mail_ms,
+            Step::Record => return,
+        };
+        *slot = ms(since);
+    }
+
+    /// Passes on the mail step's progress.
+    fn mail(&mut self, p: mail::Progress) {
+        if let mail::Progress::Sending { done, total } = p {
+            (self.on_event)(Event::Sending { done, total });
+        }
+    }
+
+    fn timings(&mut self) -> Timings {
+        self.end_step();
+        Timings {
+            total_ms: ms(self.started),
+            ..self.timings.clone()
+        }
+    }
 }
 
 fn ms(since: Instant) -> f64 {
@@ -157,12 +194,9 @@ fn ms(since: Instant) -> f64 {
 impl Goalpost {
     /// Runs a sync (see the module docs). `on_event` hears progress.
     pub fn sync(&self, dry_run: bool, on_event: &mut dyn FnMut(Event)) -> Result<SyncSummary> {
-        let started = Instant::now();
         let _lock = SyncLock::acquire(self.data_dir())?;
-        let mut timings = Timings::default();
-
-        step(on_event, Step::Plan);
-        let t = Instant::now();
+        let mut steps = Steps::new(on_event);
+        steps.step(Step::Plan);
         let run_id = if dry_run {
             None
         } else {
@@ -174,12 +208,65 @@ impl Goalpost {
                 store::sync_runs::start(tx, false, now)
             })?)
         };
-        timings.plan_ms = ms(t);
+        let result = self.sync_steps(dry_run, &mut steps);
+        let timings = steps.timings();
+        self.record_sync(run_id, result, timings)
+    }
 
-        let result = self.sync_steps(dry_run, run_id, &mut timings, on_event);
-        timings.total_ms = ms(started);
+    /// The six steps, in order, over one plan.
+    fn sync_steps(&self, dry_run: bool, steps: &mut Steps<'_>) -> Result<SyncSummary> {
+        // 1. Plan: what may leave the PC, read from the database once (consent applied).
+        //    Every later step takes this value and decides nothing of its own.
+        let plan = self.plan()?;
+
+        // 2. Photos: the web and email copies of the photos the plan needs, cached by
+        //    content hash. A dry run makes none: it previews with those already made.
+        steps.step(Step::Photos);
+        let copies = if dry_run {
+            photo::existing_copies(self.data_dir(), &plan.photos)?
+        } else {
+            self.ensure_plan_copies(&plan)?
+        };
+
+        // 3. Blog: the plan's blog into its folder, only the files that changed.
+        steps.step(Step::Blog);
+        let blog = if dry_run {
+            blog::preview(self.folders(), &plan, &copies)?
+        } else {
+            blog::build(self.folders(), &plan, &copies)?
+        };
+
+        // 4. Publish: the school's publish command, when the folder changed.
+        steps.step(Step::Publish);
+        let publish = if dry_run {
+            None
+        } else {
+            self.publish_blog(&plan.settings, &blog)?
+        };
+
+        // 5. Mail: what is due for the plan now, queued then delivered; a dry run shows it.
+        steps.step(Step::Mail);
+        let mail = if dry_run {
+            MailStep::Preview(mail::preview(self, &plan)?)
+        } else {
+            MailStep::Sent(self.send_mail(&plan, &mut |p| steps.mail(p))?)
+        };
+
+        // 6. Record: the summary, written into the sync run's row by `record_sync`.
+        steps.step(Step::Record);
+        Ok(SyncSummary::of(dry_run, &plan, blog, publish, mail))
+    }
+
+    /// Writes how the sync ended into its run's row (none for a dry run).
+    fn record_sync(
+        &self,
+        run_id: Option<i64>,
+        result: Result<SyncSummary>,
+        timings: Timings,
+    ) -> Result<SyncSummary> {
         match result {
             Ok(mut summary) => {
+                summary.run_id = run_id;
                 summary.timings = timings;
                 if let Some(id) = run_id {
                     let json = serde_json::to_string(&summary)?;
@@ -200,165 +287,68 @@ impl Goalpost {
             }
         }
     }
+}
 
-    fn sync_steps(
-        &self,
+impl Goalpost {
+    /// `goalpost blog build`: a sync's first three steps for the blog alone. The plan of
+    /// now, the web copies of the photos the blog shows (made first if they are missing,
+    /// see [`Goalpost::ensure_copies`]), and the blog built from them as a sync builds it. The copy cache and the blog's folders are looked at
+    /// on other cores while the plan is made from the database.
+    pub fn build_blog(&self) -> Result<BuildReport> {
+        let data = self.folders();
+        let settings = self.config()?;
+        let (plan, look, folder) = std::thread::scope(|s| {
+            let look = s.spawn(|| photo::CopiesLook::read(data.path()));
+            let folder = s.spawn(|| blog::Folder::read(data, &settings));
+            let plan = self.plan();
+            (plan, join(look), join(folder))
+        });
+        let plan = plan?;
+        let hashes = blog::photo_hashes(&plan.blog);
+        let copies = self.ensure_copies_with(&hashes, look?, plan.settings.photo_quality)?;
+        blog::Site::with_folder(data, &plan, &copies, folder)?.build()
+    }
+}
+
+/// The result of a scoped thread, its panic passed on.
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// What the mail step did: sent, or for a dry run, what it would send.
+enum MailStep {
+    Sent(MailSummary),
+    Preview(MailPreview),
+}
+
+impl SyncSummary {
+    fn of(
         dry_run: bool,
-        run_id: Option<i64>,
-        timings: &mut Timings,
-        on_event: &mut dyn FnMut(Event),
-    ) -> Result<SyncSummary> {
-        step(on_event, Step::Photos);
-        let t = Instant::now();
-        // A dry run makes no copies: it previews with the copies already made.
-        let hashes = store::photos::approved_hashes(self.store().conn())?;
-        let copies = if dry_run {
-            blog::existing_copies(self.data_dir(), &hashes)?
-        } else {
-            self.ensure_copies(&hashes)?
-        };
-        timings.photos_ms = ms(t);
-
-        step(on_event, Step::Blog);
-        let t = Instant::now();
-        let site = blog::Site::load(self, |_| Ok(copies.clone()))?;
-        let blog_dir = self.blog_dir()?;
-        let existed = |p: &String| blog_dir.join(p).exists();
-        let (report, new_posts) = if dry_run {
-            let r = site.preview()?;
-            let n = r
-                .written
-                .iter()
-                .filter(|p| is_post(p) && !existed(p))
-                .count();
-            (r, n)
-        } else {
-            let before: std::collections::HashSet<String> =
-                std::fs::read_dir(blog_dir.join("posts"))
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .map(|e| format!("posts/{}", e.file_name().to_string_lossy()))
-                    .collect();
-            let r = site.build()?;
-            let n = r
-                .written
-                .iter()
-                .filter(|p| is_post(p) && !before.contains(*p))
-                .count();
-            (r, n)
-        };
-        timings.blog_ms = ms(t);
-
-        step(on_event, Step::Publish);
-        let t = Instant::now();
-        // A marker file says the folder has changes the web server has not seen yet; it
-        // outlives a failed publish or a killed sync, so the next sync publishes again.
-        let pending = self.data_dir().join("publish.pending");
-        let changed = !report.written.is_empty() || !report.removed.is_empty();
-        let publish = match self.setting("blog.publish_command")? {
-            Some(cmd) if !dry_run && (changed || pending.exists()) => {
-                crate::fsutil::write_atomic(&pending, b"")?;
-                let r = crate::publish::run(&cmd, &report.dir)?;
-                if r.ok {
-                    std::fs::remove_file(&pending)
-                        .map_err(|e| crate::Error::io("remove", &pending, e))?;
-                }
-                Some(r)
+        plan: &Plan,
+        blog: BuildReport,
+        publish: Option<PublishResult>,
+        mail: MailStep,
+    ) -> SyncSummary {
+        let (mail, would_queue, families, unreachable) = match mail {
+            MailStep::Sent(m) => {
+                let unreachable = m.unreachable.clone();
+                (Some(m), None, Vec::new(), unreachable)
             }
-            _ => None,
+            MailStep::Preview(p) => (None, Some(p.would_queue), p.families, p.unreachable),
         };
-        timings.publish_ms = ms(t);
-
-        step(on_event, Step::Mail);
-        let t = Instant::now();
-        let (mail, would_queue, families, unreachable) = if dry_run {
-            let (q, families, unreachable) = self.mail_preview()?;
-            (None, Some(q), families, unreachable)
-        } else {
-            let m = self.mail_send(&mut |p| {
-                if let crate::mail::Progress::Sending { done, total } = p {
-                    on_event(Event::Sending { done, total });
-                }
-            })?;
-            let unreachable = m.unreachable.clone();
-            (Some(m), None, Vec::new(), unreachable)
-        };
-        timings.mail_ms = ms(t);
-
-        step(on_event, Step::Record);
-        Ok(SyncSummary {
+        SyncSummary {
             dry_run,
-            run_id,
-            new_posts,
-            photos: hashes.len(),
-            blog: report,
+            run_id: None,
+            new_posts: blog.new_posts,
+            photos: plan.photos.len(),
+            blog,
             publish,
             mail,
             would_queue,
             families,
             unreachable,
             timings: Timings::default(),
-        })
-    }
-
-    /// What the mail step would queue, per family, computed on a throw-away copy of the
-    /// database with the very code a real sync runs, so the preview cannot drift from it.
-    fn mail_preview(&self) -> Result<(QueueCounts, Vec<FamilyPreview>, Vec<Unreachable>)> {
-        let tmp = tempfile::tempdir()
-            .map_err(|e| crate::Error::io("make a temporary folder in", std::env::temp_dir(), e))?;
-        self.backup(&tmp.path().join(store::DB_FILE))?;
-        let copy = Goalpost::open(tmp.path())?.with_clock(self.clock());
-        let before: std::collections::HashSet<i64> =
-            store::outbox::list(copy.store().conn(), false)?
-                .into_iter()
-                .map(|d| d.id)
-                .collect();
-        let (queued, unreachable) = copy.mail_queue()?;
-        let new: Vec<store::outbox::Delivery> = store::outbox::list(copy.store().conn(), false)?
-            .into_iter()
-            .filter(|d| !before.contains(&d.id))
-            .collect();
-        let class = self.class()?;
-        let views = self.family_views()?;
-        let mut by_contact: BTreeMap<ContactId, FamilyPreview> = BTreeMap::new();
-        for d in new {
-            let Some(v) = views.iter().find(|v| v.contact.id == d.contact_id) else {
-                continue;
-            };
-            let fp = by_contact.entry(d.contact_id).or_insert_with(|| {
-                let used = crate::i18n::Localizer::new(
-                    Some(self.data_dir()),
-                    "mail",
-                    &v.contact.language,
-                    &class.language,
-                )
-                .map(|l| l.lang)
-                .unwrap_or_else(|_| class.language.clone());
-                FamilyPreview {
-                    contact_id: v.contact.id,
-                    contact: v.contact.name.clone(),
-                    channel: v.contact.channel,
-                    language: v.contact.language.clone(),
-                    language_used: used,
-                    deliveries: Vec::new(),
-                }
-            });
-            fp.deliveries.push(PreviewDelivery {
-                kind: d.kind.as_str().to_string(),
-                items: d
-                    .evidence_ids
-                    .iter()
-                    .filter_map(|id| v.items.iter().find(|i| i.evidence_id == *id))
-                    .map(|i| PreviewItem {
-                        evidence_id: i.evidence_id,
-                        student: i.display_name.clone(),
-                        goal: i.goal_title.clone(),
-                        with_photo: i.photo_hash.is_some(),
-                    })
-                    .collect(),
-            });
         }
-        Ok((queued, by_contact.into_values().collect(), unreachable))
     }
 }

@@ -3,7 +3,7 @@
 //! kept in known folders of the data folder (the window offers no free file paths, so a
 //! mistyped path cannot overwrite anything).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -70,14 +70,6 @@ pub struct BackupFile {
     pub bytes: u64,
 }
 
-pub fn backups_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("backups")
-}
-
-pub fn exports_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("exports")
-}
-
 /// The folders the teacher window can open in the file manager: known ones only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,9 +93,9 @@ impl Goalpost {
         let dir = match which {
             Folder::Blog => self.blog_dir()?,
             Folder::Theme => crate::blog::theme_dir(self.data_dir()),
-            Folder::Backups => backups_dir(self.data_dir()),
-            Folder::Outbox => crate::mail::outbox_dir(self.data_dir()),
-            Folder::Exports => exports_dir(self.data_dir()),
+            Folder::Backups => self.folders().backups(),
+            Folder::Outbox => self.folders().outbox(),
+            Folder::Exports => self.folders().exports(),
         };
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
         if which == Folder::Theme {
@@ -233,7 +225,7 @@ impl Goalpost {
     pub fn export_roster_to_exports(&self) -> Result<PathBuf> {
         let mut buf = Vec::new();
         self.export_roster(&mut buf)?;
-        let dir = exports_dir(self.data_dir());
+        let dir = self.folders().exports();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
         let path = dir.join(format!("roster-{}.csv", self.now().format("%Y%m%d-%H%M%S")));
         fsutil::write_atomic(&path, &buf)?;
@@ -242,7 +234,7 @@ impl Goalpost {
 
     /// Makes a backup in `<data>/backups/` and returns it.
     pub fn backup_to_backups(&self) -> Result<BackupFile> {
-        let dir = backups_dir(self.data_dir());
+        let dir = self.folders().backups();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
         let name = format!("goalpost-{}.sqlite3", self.now().format("%Y%m%d-%H%M%S"));
         let path = dir.join(&name);
@@ -253,7 +245,7 @@ impl Goalpost {
 
     /// The backups in `<data>/backups/`, newest first.
     pub fn backup_files(&self) -> Result<Vec<BackupFile>> {
-        let dir = backups_dir(self.data_dir());
+        let dir = self.folders().backups();
         let rd = match std::fs::read_dir(&dir) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -284,7 +276,7 @@ impl Goalpost {
                 "{name:?} is not a backup in the backups folder: choose one from the list"
             )));
         }
-        let path = backups_dir(self.data_dir()).join(name);
+        let path = self.folders().backups().join(name);
         self.restore(&path)
     }
 }

@@ -22,7 +22,7 @@ fn demo() -> (tempfile::TempDir, Goalpost, Vec<goalpost::photo::Copies>) {
 #[test]
 fn the_demo_blog_is_valid_html_with_a_readable_feed_and_no_broken_links() {
     let (_d, gp, copies) = demo();
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
     let dir = gp.blog_dir().unwrap();
     for page in [
@@ -89,7 +89,7 @@ fn the_consent_matrix_shows_exactly_what_families_allowed() {
         }
     }
     let copies = make_copies(&gp, 16);
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     let text = all_text(&dir);
     let files: BTreeSet<String> = tree(&dir).into_keys().collect();
@@ -202,7 +202,7 @@ fn hostile_text_renders_as_text_in_pages_and_feed() {
     );
     gp.approve(&[e]).unwrap();
     let copies = make_copies(&gp, 16);
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     for (rel, bytes) in tree(&dir) {
         if rel.starts_with("media/") || rel.ends_with(".css") {
@@ -241,10 +241,10 @@ fn hostile_text_renders_as_text_in_pages_and_feed() {
 #[test]
 fn the_same_database_gives_the_same_bytes_and_a_rebuild_writes_nothing() {
     let (d, gp, copies) = demo();
-    let r1 = blog::build(&gp, &copies).unwrap();
+    let r1 = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let first = tree(&gp.blog_dir().unwrap());
     let before = stamps(&gp.blog_dir().unwrap());
-    let r2 = blog::build(&gp, &copies).unwrap();
+    let r2 = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert_eq!(
         (r2.written.len(), r2.removed.len()),
         (0, 0),
@@ -260,7 +260,7 @@ fn the_same_database_gives_the_same_bytes_and_a_rebuild_writes_nothing() {
     // A second folder built from the same database holds the very same bytes.
     let other = d.path().join("other-blog");
     gp.set_setting("blog.dir", other.to_str().unwrap()).unwrap();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert_eq!(tree(&other), first);
 }
 
@@ -271,12 +271,12 @@ fn the_same_database_gives_the_same_bytes_and_a_rebuild_writes_nothing() {
 fn a_rebuild_renders_only_what_changed_and_equals_a_build_from_scratch() {
     let (d, gp, copies) = demo();
     let dir = gp.blog_dir().unwrap();
-    let first = blog::build(&gp, &copies).unwrap();
+    let first = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert_eq!(
         first.rendered, first.pages,
         "a first build renders every page"
     );
-    let again = blog::build(&gp, &copies).unwrap();
+    let again = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     // The archive, about page, feed and style sheet are always rendered (and then
     // compared); every page that shows posts, the home page too, is kept as it is.
     assert_eq!(again.rendered, 4, "{again:?}");
@@ -285,12 +285,12 @@ fn a_rebuild_renders_only_what_changed_and_equals_a_build_from_scratch() {
     let fresh = d.path().join("fresh");
     let mut n = 0;
     let mut same_as_scratch = |gp: &Goalpost, what: &str| {
-        let r = blog::build(gp, &copies).unwrap();
+        let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
         n += 1;
         let scratch = fresh.join(n.to_string());
         gp.set_setting("blog.dir", scratch.to_str().unwrap())
             .unwrap();
-        blog::build(gp, &copies).unwrap();
+        blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
         gp.set_setting("blog.dir", dir.to_str().unwrap()).unwrap();
         assert_eq!(tree(&dir), tree(&scratch), "after {what}");
         r
@@ -354,7 +354,7 @@ fn a_rebuild_renders_only_what_changed_and_equals_a_build_from_scratch() {
     let page = dir.join(format!("posts/e{e}.html"));
     let good = std::fs::read(&page).unwrap();
     std::fs::write(&page, "defaced").unwrap();
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert_eq!(r.written, [format!("posts/e{e}.html")]);
     assert_eq!(std::fs::read(&page).unwrap(), good);
     // Without the memo (a new data folder's cache, a damaged one) everything is rendered
@@ -368,7 +368,7 @@ fn a_rebuild_renders_only_what_changed_and_equals_a_build_from_scratch() {
     for m in memos {
         std::fs::write(m, "damaged").unwrap();
     }
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert_eq!((r.rendered, r.written.len()), (r.pages, 0), "{r:?}");
 }
 
@@ -390,7 +390,7 @@ fn photo_copies_deleted_replaced_or_made_again_are_published_again() {
         photo: true,
     };
     let (st, e) = student_with_evidence(&gp, &spec, "aroha words", 1);
-    let build = |gp: &Goalpost| blog::build_with_copies(gp).unwrap();
+    let build = |gp: &Goalpost| gp.build_blog().unwrap();
     build(&gp);
     let hash = gp.evidence(e).unwrap().photo_hash.unwrap();
     let name = photo::copy_file_name(&hash, Size::Thumb);
@@ -459,7 +459,7 @@ fn returned_and_erased_evidence_and_withdrawn_consent_vanish_and_other_files_sta
     let (_b, eb) = student_with_evidence(&gp, &spec("Mateo"), "mateo words", 2);
     let (c, ec) = student_with_evidence(&gp, &spec("Sione"), "sione words", 3);
     let copies = make_copies(&gp, 16);
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     std::fs::write(dir.join("CNAME"), "room7.school.example").unwrap();
     std::fs::write(dir.join("posts/teachers-note.html"), "mine").unwrap();
@@ -470,7 +470,7 @@ fn returned_and_erased_evidence_and_withdrawn_consent_vanish_and_other_files_sta
     gp.set_consent(a, Purpose::PhotoOnBlog, false, "mother, by phone")
         .unwrap();
     gp.remove_student(c).unwrap();
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
 
     let files: BTreeSet<String> = tree(&dir).into_keys().collect();
     assert!(!files.contains(&format!("posts/e{eb}.html")));
@@ -505,7 +505,7 @@ fn returned_and_erased_evidence_and_withdrawn_consent_vanish_and_other_files_sta
 #[test]
 fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
     let (_d, gp, copies) = demo();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     let before = tree(&dir);
 
@@ -519,7 +519,9 @@ fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
     .unwrap();
     let e = gp.approve_all().unwrap();
     assert!(!e.is_empty(), "the demo has waiting evidence");
-    let err = blog::build(&gp, &copies).unwrap_err().to_string();
+    let err = blog::build(gp.folders(), &gp.plan().unwrap(), &copies)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("theme") && err.contains("post.html") && err.contains("delete it"),
         "{err}"
@@ -538,7 +540,7 @@ fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
     std::fs::write(dir.join("posts/e999.html"), "stale").unwrap();
     std::fs::write(dir.join("posts/.goalpost-tmp-abc123"), "half").unwrap();
     let copies = make_copies(&gp, 8);
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert!(r.removed.contains(&"posts/e999.html".to_string()));
     let files: BTreeSet<String> = tree(&dir).into_keys().collect();
     assert!(
@@ -547,7 +549,7 @@ fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
     );
     assert!(!files.contains("posts/e999.html"));
     // And it converged: the next build has nothing to do, the manifest is complete again.
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert_eq!((r.written.len(), r.removed.len()), (0, 0));
     let m = std::fs::read_to_string(&manifest).unwrap();
     assert!(m.contains("\n# state: complete\n"), "{m}");
@@ -556,14 +558,14 @@ fn a_failed_build_leaves_the_previous_site_and_a_killed_one_converges() {
     // which still says complete. And a manifest from a version without the mark: every
     // folder is looked at.
     std::fs::write(dir.join(".goalpost-tmp-journal"), "half").unwrap();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert!(!dir.join(".goalpost-tmp-journal").exists());
     let old_version = std::fs::read_to_string(&manifest)
         .unwrap()
         .replace("# state: complete\n", "");
     std::fs::write(&manifest, old_version).unwrap();
     std::fs::write(dir.join("posts/.goalpost-tmp-old"), "half").unwrap();
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert_eq!((r.written.len(), r.removed.len()), (0, 0));
     assert!(!dir.join("posts/.goalpost-tmp-old").exists());
     let m = std::fs::read_to_string(&manifest).unwrap();
@@ -577,7 +579,9 @@ fn the_blog_will_not_write_into_a_folder_of_someone_elses_files() {
     std::fs::create_dir_all(&docs).unwrap();
     std::fs::write(docs.join("index.html"), "my own site").unwrap();
     gp.set_setting("blog.dir", docs.to_str().unwrap()).unwrap();
-    let err = blog::build(&gp, &copies).unwrap_err().to_string();
+    let err = blog::build(gp.folders(), &gp.plan().unwrap(), &copies)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("did not write") && err.contains("blog.dir"),
         "{err}"
@@ -600,7 +604,7 @@ fn theme_files_override_templates_and_the_style_sheet() {
     )
     .unwrap();
     std::fs::write(theme.join("extra.html"), "<p>{{ about }}</p>").unwrap();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     assert_eq!(
         std::fs::read_to_string(dir.join("style.css")).unwrap(),
@@ -616,7 +620,7 @@ fn theme_files_override_templates_and_the_style_sheet() {
 #[test]
 fn the_theme_folder_offers_the_built_in_templates_without_using_them() {
     let (_d, gp, copies) = demo();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     let before = all_text(&dir);
 
@@ -632,21 +636,21 @@ fn the_theme_folder_offers_the_built_in_templates_without_using_them() {
     ] {
         assert!(reference.join(name).is_file(), "{name} is offered");
     }
-    let report = blog::build(&gp, &copies).unwrap();
+    let report = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert!(report.written.is_empty(), "reference copies are never used");
     assert_eq!(all_text(&dir), before);
 
     // A copy moved up unchanged changes nothing; an edited copy changes the pages.
     let post = std::fs::read_to_string(reference.join("post.html")).unwrap();
     std::fs::write(theme.join("post.html"), &post).unwrap();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert_eq!(all_text(&dir), before);
     std::fs::write(
         theme.join("post.html"),
         post.replacen("<article", "<article data-edited=\"yes\"", 1),
     )
     .unwrap();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     assert!(all_text(&dir).contains("data-edited=\"yes\""));
 
     // Asking again refreshes the reference copies and leaves the teacher's own alone.
@@ -686,7 +690,7 @@ fn the_class_language_sets_the_words_dates_and_direction() {
         student_with_evidence(&gp, &spec("Ana", true), "palabras", 1);
         student_with_evidence(&gp, &spec("Eva", false), "otras", 2);
         let copies = make_copies(&gp, 16);
-        blog::build(&gp, &copies).unwrap();
+        blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
         let dir = gp.blog_dir().unwrap();
         let text = all_text(&dir);
         let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
@@ -720,7 +724,7 @@ fn sharing_times_show_on_the_blog_without_their_place() {
         "12 Kōwhai Street, Room 7",
     )
     .unwrap();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     let home = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(home.contains("Maths morning"), "the sharing time is shown");
@@ -735,7 +739,7 @@ fn with_a_site_url_the_feed_links_are_absolute() {
     let (_d, gp, copies) = demo();
     gp.set_setting("blog.site_url", "https://kowhai.school.example/room-7")
         .unwrap();
-    blog::build(&gp, &copies).unwrap();
+    blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     let feed = parse_feed(&dir.join("feed.xml"));
     for e in feed["entries"].as_array().unwrap() {
@@ -764,7 +768,7 @@ fn one_new_evidence_in_a_year_of_evidence_rewrites_only_the_pages_that_show_it()
     let (_d, gp) = new_class("en");
     let gp = year_class(gp, 30, 1200);
     let copies = make_copies(&gp, 64);
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let dir = gp.blog_dir().unwrap();
     // Home + 59 numbered pages + 1200 posts + 30 students + 6 subjects + 10 months +
     // archive + about + feed + style.
@@ -781,7 +785,7 @@ fn one_new_evidence_in_a_year_of_evidence_rewrites_only_the_pages_that_show_it()
     let e = evidence_with_photo(&gp, st.id, g.id, "It has pages!", "", 5000);
     gp.approve(&[e]).unwrap();
     let copies = make_copies(&gp, 64);
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     let after = stamps(&dir);
 
     let rewritten: BTreeSet<String> = after
@@ -881,6 +885,6 @@ fn render_demo() {
         gp.init_class(&c).unwrap();
     }
     let copies = make_copies(&gp, 1);
-    let r = blog::build(&gp, &copies).unwrap();
+    let r = blog::build(gp.folders(), &gp.plan().unwrap(), &copies).unwrap();
     eprintln!("{r:?}");
 }

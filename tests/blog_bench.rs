@@ -69,7 +69,7 @@ fn write_plan(gp: &Goalpost, file: &std::path::Path) {
         .iter()
         .filter_map(|p| p.photo_hash.clone())
         .collect();
-    let copies = goalpost::blog::existing_copies(gp.data_dir(), &hashes).unwrap();
+    let copies = goalpost::photo::existing_copies(gp.data_dir(), &hashes).unwrap();
     let json = serde_json::json!({ "plan": plan, "copies": copies });
     std::fs::write(file, serde_json::to_vec(&json).unwrap()).unwrap();
 }

@@ -133,7 +133,7 @@ fn assert_complete(
     }
 }
 
-fn statuses(gp: &Goalpost) -> Vec<(outbox::Status, Option<outbox::ErrorKind>)> {
+fn statuses(gp: &Goalpost) -> Vec<(outbox::Status, Option<FailureKind>)> {
     outbox::list(gp.store().conn(), false)
         .unwrap()
         .into_iter()
@@ -182,7 +182,7 @@ fn a_451_at_rcpt_waits_and_is_sent_later() {
         outbox::Status::Queued,
         "not sent, not failed: waiting"
     );
-    assert_eq!(row.error_kind, Some(outbox::ErrorKind::Transient));
+    assert_eq!(row.error_kind, Some(FailureKind::Transient));
     assert!(row.next_attempt_at.is_some());
     // Not due again right away.
     let again = send(&gp);
@@ -239,7 +239,7 @@ fn after_data_permanent(code: &str, fix: Fix) {
     let (gp, dir, server, target) = run_fault(code, 0.0, "5");
     let s = send(&gp);
     assert_eq!(s.failures.len(), 1, "{s:?}");
-    assert_eq!(s.failures[0].kind, outbox::ErrorKind::Permanent);
+    assert_eq!(s.failures[0].kind, FailureKind::Permanent);
     let c = gp.find_contact(&target).unwrap();
     assert!(
         c.email_error.is_some(),
@@ -344,7 +344,7 @@ fn a_dropped_connection_after_the_message_is_retried_with_the_same_message_id() 
         .find(|d| d.address.as_deref() == Some(target.as_str()) && d.status != outbox::Status::Sent)
         .expect("not marked sent without a reply");
     assert_eq!(row.status, outbox::Status::Queued);
-    assert_eq!(row.error_kind, Some(outbox::ErrorKind::Unknown));
+    assert_eq!(row.error_kind, Some(FailureKind::Unknown));
     let gp = reopen(dir.path(), LATER);
     send(&gp);
     let all = received(&[&server]);
@@ -364,7 +364,7 @@ fn a_reply_slower_than_the_timeout_is_an_unknown_outcome() {
     assert_eq!(s.unknown_outcomes, 1, "{s:?}");
     assert!(statuses(&gp)
         .iter()
-        .any(|(st, k)| *st == outbox::Status::Queued && *k == Some(outbox::ErrorKind::Unknown)));
+        .any(|(st, k)| *st == outbox::Status::Queued && *k == Some(FailureKind::Unknown)));
     let gp = reopen(dir.path(), LATER);
     send(&gp);
     assert_complete(&gp, &received(&[&server]), 1, &[]);

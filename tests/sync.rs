@@ -217,3 +217,60 @@ fn the_publish_command_runs_after_a_build_that_changed_the_blog() {
     let s = sync_json(&data, &[]);
     assert!(s["publish"].is_null());
 }
+
+/// Issue 14: a dry run decides what is due with the same pure function a sync queues from,
+/// so it needs no copy of the database (it used to back it up into a temporary folder): it
+/// runs where no temporary folder can be made, and what it shows each family is exactly
+/// what the sync then queues for them.
+#[test]
+fn a_dry_run_copies_no_database_and_shows_what_the_sync_then_queues() {
+    let (_d, data) = demo();
+    let out = cli(&data)
+        .env("TMPDIR", data.join("no-such-folder"))
+        .args(["sync", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "a dry run needs no temporary folder: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let preview: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown: std::collections::BTreeSet<(u64, String, Vec<u64>)> = preview["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            f["deliveries"].as_array().unwrap().iter().map(|d| {
+                (
+                    f["contact_id"].as_u64().unwrap(),
+                    d["kind"].as_str().unwrap().to_string(),
+                    d["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|i| i["evidence_id"].as_u64().unwrap())
+                        .collect(),
+                )
+            })
+        })
+        .collect();
+    assert!(!shown.is_empty());
+
+    let s = sync_json(&data, &[]);
+    assert_eq!(preview["would_queue"], s["mail"]["queued"]);
+    let gp = Goalpost::open(&data).unwrap();
+    let queued: std::collections::BTreeSet<(u64, String, Vec<u64>)> =
+        goalpost::store::outbox::list(gp.store().conn(), false)
+            .unwrap()
+            .into_iter()
+            .map(|d| {
+                (
+                    d.contact_id as u64,
+                    d.kind.as_str().to_string(),
+                    d.evidence_ids.iter().map(|e| *e as u64).collect(),
+                )
+            })
+            .collect();
+    assert_eq!(shown, queued);
+}

@@ -31,7 +31,7 @@ pub type Key = [u8; 32];
 pub fn memo_path(data_dir: &Path, blog_dir: &Path) -> PathBuf {
     let d = Sha256::digest(folder_line(blog_dir).as_bytes());
     let id: String = d[..8].iter().map(|b| format!("{b:02x}")).collect();
-    data_dir.join("cache").join(format!("blog-pages-{id}"))
+    crate::DataDir::new(data_dir).blog_memo(&id)
 }
 
 /// A file as a build left it: enough to tell that nobody has touched it since.

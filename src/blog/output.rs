@@ -72,6 +72,8 @@ pub struct OutFile {
 #[derive(Debug, Clone, Default)]
 pub struct WriteReport {
     pub written: Vec<String>,
+    /// Of those, the ones that did not exist before.
+    pub created: Vec<String>,
     pub unchanged: usize,
     pub removed: Vec<String>,
 }
@@ -85,12 +87,11 @@ pub fn preview_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
     };
     let old = manifest_paths(text.as_deref());
     let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let mut written: Vec<String> = files
-        .par_iter()
-        .filter(|f| !is_unchanged(&dir.join(&f.path), &f.source))
-        .map(|f| f.path.clone())
-        .collect();
+    let changed = changes(dir, files);
+    let mut written: Vec<String> = changed.iter().map(|(f, _)| f.path.clone()).collect();
     written.sort();
+    let mut created: Vec<String> = new_paths(&changed);
+    created.sort();
     let removed: Vec<String> = old
         .iter()
         .filter(|p| !new.contains(*p) && dir.join(p).exists())
@@ -99,8 +100,17 @@ pub fn preview_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
     Ok(WriteReport {
         unchanged: files.len() - written.len(),
         written,
+        created,
         removed,
     })
+}
+
+fn new_paths(changed: &[(&OutFile, bool)]) -> Vec<String> {
+    changed
+        .iter()
+        .filter(|(_, new)| *new)
+        .map(|(f, _)| f.path.clone())
+        .collect()
 }
 
 /// Makes the folder `dir` hold exactly `files` among the files Goalpost generates there.
@@ -135,10 +145,9 @@ pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
         fsutil::remove_leftover_temps(&dir.join(d))?;
     }
 
-    let changed: Vec<&OutFile> = files
-        .par_iter()
-        .filter(|f| !is_unchanged(&dir.join(&f.path), &f.source))
-        .collect();
+    let changes = changes(dir, files);
+    let created = new_paths(&changes);
+    let changed: Vec<&OutFile> = changes.into_iter().map(|(f, _)| f).collect();
     let adds = new.iter().any(|p| !old.contains(p));
     let gone: Vec<&str> = old.iter().copied().filter(|p| !new.contains(p)).collect();
     let busy = !changed.is_empty() || adds || !gone.is_empty();
@@ -175,9 +184,12 @@ pub fn write_site(dir: &Path, files: &[OutFile]) -> Result<WriteReport> {
     }
     let mut written: Vec<String> = changed.iter().map(|f| f.path.clone()).collect();
     written.sort();
+    let mut created = created;
+    created.sort();
     Ok(WriteReport {
         unchanged: files.len() - written.len(),
         written,
+        created,
         removed,
     })
 }
@@ -210,27 +222,59 @@ fn stage_all(dir: &Path, changed: &[&OutFile]) -> Result<Vec<Staged>> {
         .collect()
 }
 
-/// Whether `dest` already holds what `source` would put there: the very same file (a photo
-/// copy linked), or the same bytes.
-fn is_unchanged(dest: &Path, source: &Source) -> bool {
-    match source {
-        Source::Kept => true,
-        Source::Bytes(b) => fsutil::same_bytes(dest, b),
-        Source::File(src) => {
-            let (Ok(d), Ok(s)) = (std::fs::metadata(dest), std::fs::metadata(src)) else {
-                return false;
-            };
-            if !d.is_file() {
-                return false;
-            }
-            if fsutil::same_file(dest, src) {
-                return true;
-            }
-            // A copy made again with another quality, or a file put there by hand, may
-            // have the same name and length: only the bytes tell.
-            d.len() == s.len() && std::fs::read(src).is_ok_and(|b| fsutil::same_bytes(dest, &b))
-        }
+/// What is at a file's destination, compared with what a build would put there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// What the build would put there: the very same file (a photo copy linked), or the
+    /// same bytes.
+    Same,
+    /// Something else.
+    Other,
+    /// Nothing.
+    Nothing,
+}
+
+fn found(dest: &Path, source: &Source) -> Found {
+    if matches!(source, Source::Kept) {
+        return Found::Same;
     }
+    let d = match std::fs::metadata(dest) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Nothing,
+        Err(_) => return Found::Other,
+    };
+    let same = d.is_file()
+        && match source {
+            Source::Kept => true,
+            Source::Bytes(b) => fsutil::same_bytes_as(dest, &d, b),
+            Source::File(src) => {
+                fsutil::same_file(dest, src)
+                    || std::fs::metadata(src).is_ok_and(|s| {
+                        // A copy made again with another quality, or a file put there by
+                        // hand, may have the same name and length: only the bytes tell.
+                        d.len() == s.len()
+                            && std::fs::read(src)
+                                .is_ok_and(|b| fsutil::same_bytes_as(dest, &d, &b))
+                    })
+            }
+        };
+    if same {
+        Found::Same
+    } else {
+        Found::Other
+    }
+}
+
+/// The changed files among `files`, each with whether it is new: nothing was at its path.
+fn changes<'f>(dir: &Path, files: &'f [OutFile]) -> Vec<(&'f OutFile, bool)> {
+    files
+        .par_iter()
+        .filter_map(|f| match found(&dir.join(&f.path), &f.source) {
+            Found::Same => None,
+            Found::Other => Some((f, false)),
+            Found::Nothing => Some((f, true)),
+        })
+        .collect()
 }
 
 /// A generated path must stay inside the folder and never be one of our own hidden files.

@@ -1,4 +1,4 @@
-//! One build of the blog: [`Site::load`] gathers what it needs, [`Site::render`] makes every
+//! One build of the blog: [`Site::new`] gathers what it needs, [`Site::render`] makes every
 //! file in memory, one `render_*` step per kind of page, and [`Site::build`] puts them in
 //! place through [`super::output`].
 //!
@@ -22,11 +22,12 @@ use super::output::{self, OutFile, Source};
 use super::templates::{theme_dir, Theme};
 use super::view::{self, clean, Labels, LinkView, PostHead, Words};
 use super::BuildReport;
+use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::photo::{self, Copies};
-use crate::plan::{BlogPlan, PublicPost};
-use crate::Goalpost;
+use crate::plan::{BlogPlan, Plan, PublicPost};
+use crate::DataDir;
 
 /// Achievements per numbered page (the home page holds 20 to 39).
 pub const PAGE_SIZE: usize = 20;
@@ -34,10 +35,10 @@ pub const PAGE_SIZE: usize = 20;
 pub const FEED_ENTRIES: usize = 30;
 
 /// Everything one build needs, gathered before anything is rendered.
-pub struct Site {
+pub struct Site<'p> {
     dir: PathBuf,
     copies_dir: PathBuf,
-    plan: BlogPlan,
+    plan: &'p BlogPlan,
     site_url: Option<String>,
     theme: Theme,
     words: Words,
@@ -49,16 +50,34 @@ pub struct Site {
     memo_path: PathBuf,
     /// How the photo copies are made (JPEG quality and recipe), for the media files' keys.
     copy_recipe: (u8, u32),
-    /// The blog's media folder as listed while the plan was made, if it could be.
+    /// The blog's media folder as listed before the build, if it could be.
     media: Option<fsutil::Listing>,
 }
 
-/// What [`Site::load`] makes from the database.
-struct Planned {
-    plan: BlogPlan,
-    /// Copies of the photos the plan allows, by photo hash.
-    copies: HashMap<String, Copies>,
-    warnings: Vec<String>,
+/// What a build reads from its folders before it renders: which folder it builds into,
+/// what the last build there was made from, the theme, and the media folder's listing.
+/// None of it depends on the plan, so it can be read while the plan is made.
+pub struct Folder {
+    dir: PathBuf,
+    memo_path: PathBuf,
+    memo: Memo,
+    theme: Result<Theme>,
+    media: Option<fsutil::Listing>,
+}
+
+impl Folder {
+    /// Reads the blog folder `settings` name in the data folder `data`.
+    pub fn read(data: DataDir<'_>, settings: &Settings) -> Folder {
+        let dir = settings.blog_dir(data);
+        let memo_path = memo::memo_path(data.path(), &dir);
+        Folder {
+            memo: Memo::load(&memo_path, &dir),
+            theme: Theme::load(&theme_dir(data.path())),
+            media: fsutil::list_files(&dir.join("media")).ok(),
+            memo_path,
+            dir,
+        }
+    }
 }
 
 /// What every page shares. Each post's full view is made only when a page that shows it
@@ -105,90 +124,57 @@ enum Shows {
     List(Vec<usize>),
 }
 
-impl Site {
-    /// Gathers the plan, the words, the theme and the photo copies. `copies_for` is given
-    /// the hashes of the photos the plan allows and returns their web copies, which must
-    /// exist in the copy cache (as [`Goalpost::ensure_copies`] and
-    /// [`super::existing_copies`] make sure); the blog asks for nothing else and publishes
-    /// nothing else.
-    pub fn load(
-        gp: &Goalpost,
-        copies_for: impl FnOnce(&[String]) -> Result<Vec<Copies>>,
-    ) -> Result<Site> {
-        let dir = gp.blog_dir()?;
-        let memo_path = memo::memo_path(gp.data_dir(), &dir);
-        let theme_dir = theme_dir(gp.data_dir());
-        let media_dir = dir.join("media");
-        // What the build reads from its folders does not depend on the plan: it is read
-        // on another core while the plan and the copies are made from the database.
-        let (planned, read) = std::thread::scope(|s| {
-            let read = s.spawn(|| {
-                (
-                    Memo::load(&memo_path, &dir),
-                    Theme::load(&theme_dir),
-                    fsutil::list_files(&media_dir).ok(),
-                )
-            });
-            let planned = Self::plan_and_copies(gp, copies_for);
-            (planned, read.join())
+impl<'p> Site<'p> {
+    /// Gathers what a build of `plan`'s blog needs: the words in the class's language, the
+    /// theme, what the last build was made from, and the web copies of the photos the plan
+    /// allows, from `copies` (which must be in the copy cache, as
+    /// [`Goalpost::ensure_copies`](crate::Goalpost::ensure_copies) and
+    /// [`photo::existing_copies`] make sure). Copies of other photos are ignored: the blog
+    /// asks for nothing the plan does not allow and publishes nothing else.
+    pub fn new(data: DataDir<'_>, plan: &'p Plan, copies: &[Copies]) -> Result<Site<'p>> {
+        // The folders are read on another core while the words are loaded.
+        let (folder, words) = std::thread::scope(|s| {
+            let folder = s.spawn(|| Folder::read(data, &plan.settings));
+            let words = Words::new(data.path(), &plan.blog.language);
+            (folder.join(), words)
         });
-        let (memo, theme, media) = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let Planned {
-            plan,
-            copies,
-            warnings,
-        } = planned?;
-        Ok(Site {
-            memo,
-            memo_path,
-            copy_recipe: (gp.photo_quality()?, photo::copies::RECIPE),
-            dir,
-            site_url: gp.setting("blog.site_url")?,
-            theme: theme?,
-            words: Words::new(gp.data_dir(), &plan.language)?,
-            copies_dir: photo::copies_dir(gp.data_dir()),
-            plan,
-            copies,
-            warnings,
-            media,
-        })
+        let folder = folder.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Self::assemble(data, plan, copies, folder, words?)
     }
 
-    /// The plan, the copies of the photos it allows, and warnings about photos without.
-    fn plan_and_copies(
-        gp: &Goalpost,
-        copies_for: impl FnOnce(&[String]) -> Result<Vec<Copies>>,
-    ) -> Result<Planned> {
-        let plan = gp.blog_plan()?;
-        let hashes = photo_hashes(&plan);
-        let mut warnings = Vec::new();
-        let mut copies = HashMap::new();
-        for mut c in copies_for(&hashes)? {
-            if hashes.binary_search(&c.hash).is_err() {
-                continue; // Not allowed on the blog: never published.
-            }
-            c.copies.retain(|i| {
-                let plain = !i.file_name.contains(['/', '\\']) && !i.file_name.starts_with('.');
-                plain && i.width > 0 && i.height > 0
-            });
-            if !c.copies.is_empty() {
-                copies.insert(c.hash.clone(), c);
-            }
-        }
-        for p in &plan.posts {
-            if let Some(h) = &p.photo_hash {
-                if !copies.contains_key(h) {
-                    warnings.push(format!(
-                        "the photo of evidence {} has no web copies yet, so its page shows no photo: the next sync makes them",
-                        p.evidence_id
-                    ));
-                }
-            }
-        }
-        Ok(Planned {
-            plan,
+    /// [`Site::new`] with the folders already read (on another core while the plan was
+    /// made, say).
+    pub fn with_folder(
+        data: DataDir<'_>,
+        plan: &'p Plan,
+        copies: &[Copies],
+        folder: Folder,
+    ) -> Result<Site<'p>> {
+        let words = Words::new(data.path(), &plan.blog.language)?;
+        Self::assemble(data, plan, copies, folder, words)
+    }
+
+    fn assemble(
+        data: DataDir<'_>,
+        plan: &'p Plan,
+        copies: &[Copies],
+        folder: Folder,
+        words: Words,
+    ) -> Result<Site<'p>> {
+        let (copies, warnings) = super::allowed_copies(&plan.blog, copies);
+        Ok(Site {
+            memo: folder.memo,
+            memo_path: folder.memo_path,
+            copy_recipe: (plan.settings.photo_quality, photo::copies::RECIPE),
+            dir: folder.dir,
+            site_url: plan.settings.blog_site_url.clone(),
+            theme: folder.theme?,
+            words,
+            copies_dir: data.copies(),
+            plan: &plan.blog,
             copies,
             warnings,
+            media: folder.media,
         })
     }
 
@@ -236,6 +222,7 @@ impl Site {
             pages: files.len() - media,
             media,
             rendered,
+            new_posts: w.created.iter().filter(|p| super::is_post(p)).count(),
             written: w.written,
             unchanged: w.unchanged,
             removed: w.removed,
@@ -826,18 +813,6 @@ fn hard_links(
 /// A serialisable value as a template value.
 fn sv<T: serde::Serialize>(x: T) -> Value {
     Value::from(minijinja::value::Serde(x))
-}
-
-/// The hashes of the photos the plan allows on the blog, sorted and without repeats.
-pub fn photo_hashes(plan: &BlogPlan) -> Vec<String> {
-    let mut h: Vec<String> = plan
-        .posts
-        .iter()
-        .filter_map(|p| p.photo_hash.clone())
-        .collect();
-    h.sort();
-    h.dedup();
-    h
 }
 
 /// The `lang` attribute: the class's language tag, or `en` if it holds anything but

@@ -42,7 +42,7 @@ pub struct Theme {
 
 /// The theme folder of a data folder.
 pub fn theme_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("theme")
+    crate::DataDir::new(data_dir).theme()
 }
 
 /// The folder inside the theme folder that holds reference copies of the built-in

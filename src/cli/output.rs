@@ -50,3 +50,124 @@ impl Table {
         out
     }
 }
+
+pub(super) fn mail_summary_text(s: &crate::mail::MailSummary) -> String {
+    let mut out = format!(
+        "Queued {} emails, {} weekly digests and {} slips.\nSent {} emails and {} digests via {}; wrote {} slips.",
+        s.queued.emails, s.queued.digests, s.queued.slips, s.sent, s.digests, s.transport, s.slips
+    );
+    for f in &s.print_files {
+        out.push_str(&format!("\nSlips to print: {}", f.display()));
+    }
+    if s.retries_waiting > 0 {
+        out.push_str(&format!(
+            "\n{} waiting to be tried again ({} with an unknown outcome, to be resent with the same Message-ID).",
+            s.retries_waiting, s.unknown_outcomes
+        ));
+    }
+    if s.interrupted > 0 {
+        out.push_str(&format!(
+            "\n{} were interrupted by an earlier run and were sent again.",
+            s.interrupted
+        ));
+    }
+    if s.waiting_for_photos > 0 {
+        out.push_str(&format!(
+            "\n{} wait for photo copies (a sync makes them).",
+            s.waiting_for_photos
+        ));
+    }
+    for f in &s.failures {
+        out.push_str(&format!("\nFAILED for {}: {}", f.contact, f.reason));
+    }
+    for u in &s.unreachable {
+        out.push_str(&format!("\nCannot reach {}: {}", u.contact, u.reason));
+    }
+    for f in &s.language_fallbacks {
+        out.push_str(&format!(
+            "\n{} reads {}, which has no catalog yet: sent in {}. Add <data folder>/i18n/{}/mail.ftl to fix.",
+            f.contact, f.wanted, f.used, f.wanted
+        ));
+    }
+    out
+}
+
+pub(super) fn sync_summary_text(s: &crate::sync::SyncSummary) -> String {
+    let b = &s.blog;
+    let mut out = if s.dry_run {
+        format!(
+            "Dry run: nothing was changed.\nThe blog would get {} new posts: {} files written, {} removed ({}).",
+            s.new_posts,
+            b.written.len(),
+            b.removed.len(),
+            b.dir.display()
+        )
+    } else {
+        format!(
+            "Blog: {} new posts, {} files written, {} unchanged, {} removed ({}).",
+            s.new_posts,
+            b.written.len(),
+            b.unchanged,
+            b.removed.len(),
+            b.dir.display()
+        )
+    };
+    if let Some(p) = &s.publish {
+        out.push_str(&format!(
+            "\nPublished with `{}`: {}",
+            p.command,
+            if p.ok {
+                "ok".to_string()
+            } else {
+                format!("FAILED (exit {:?}): {}", p.exit_code, p.output.trim())
+            }
+        ));
+    }
+    if let Some(m) = &s.mail {
+        out.push('\n');
+        out.push_str(&mail_summary_text(m));
+    }
+    for f in &s.families {
+        out.push_str(&format!(
+            "\n{} ({}, {}{}):",
+            f.contact,
+            f.channel,
+            f.language_used,
+            if f.language_used != f.language {
+                format!(", asked for {}", f.language)
+            } else {
+                String::new()
+            }
+        ));
+        for d in &f.deliveries {
+            let items: Vec<String> = d
+                .items
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}: {}{}",
+                        i.student,
+                        i.goal,
+                        if i.with_photo { " (photo)" } else { "" }
+                    )
+                })
+                .collect();
+            out.push_str(&format!("\n  {} - {}", d.kind, items.join("; ")));
+        }
+    }
+    if s.dry_run {
+        for u in &s.unreachable {
+            out.push_str(&format!("\nCannot reach {}: {}", u.contact, u.reason));
+        }
+    }
+    out
+}
+
+/// Says how many refused emails a corrected address sends again; nothing when none.
+pub(super) fn queued_again(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "\n1 email the mail server refused goes again to the corrected address at the next sync.".into(),
+        n => format!("\n{n} emails the mail server refused go again to the corrected address at the next sync."),
+    }
+}

@@ -7,7 +7,7 @@
 //! rewritten only when its content changes. A slip delivery is marked sent once it is on a
 //! written page.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -16,21 +16,12 @@ use fluent_bundle::FluentValue;
 use serde::Serialize;
 
 use super::compose::{self, Languages, Renderer};
-use super::{print_dir, Fallback, MailSummary};
+use super::{Fallback, MailSummary, Run};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::plan::{FamilyItem, FamilyView};
-use crate::store::{self, outbox, outbox::ErrorKind};
+use crate::plan::FamilyItem;
+use crate::store::{self, outbox};
 use crate::{photo, Goalpost};
-
-pub(super) struct SlipRun<'a> {
-    pub class: &'a ClassInfo,
-    pub tz: chrono_tz::Tz,
-    pub now: DateTime<Utc>,
-    pub views: &'a HashMap<ContactId, &'a FamilyView>,
-    pub sharing: Option<&'a SharingTime>,
-    pub renderer: &'a Renderer,
-}
 
 #[derive(Serialize)]
 struct SlipView {
@@ -84,7 +75,7 @@ fn data_uri(data_dir: &std::path::Path, hash: &str) -> Result<String> {
 }
 
 fn slip(
-    run: &SlipRun<'_>,
+    run: &Run<'_>,
     langs: &mut Languages<'_>,
     contact: &Contact,
     item: &FamilyItem,
@@ -104,7 +95,10 @@ fn slip(
         dir: l.dir.as_str(),
         title: l.t(
             "slip-title",
-            &[("class", FluentValue::from(run.class.class_name.clone()))],
+            &[(
+                "class",
+                FluentValue::from(run.plan.class.class_name.clone()),
+            )],
         ),
         to: l
             .t(
@@ -127,7 +121,7 @@ fn slip(
             question: compose::question(l, item),
         },
         photo,
-        sharing: run.sharing.map(|s| {
+        sharing: run.sharing().map(|s| {
             l.t(
                 "sharing-invite",
                 &[
@@ -136,7 +130,7 @@ fn slip(
                         "when",
                         FluentValue::from(compose::long_date(
                             l,
-                            s.starts_at.with_timezone(&run.tz).date_naive(),
+                            s.starts_at.with_timezone(&run.plan.tz).date_naive(),
                         )),
                     ),
                 ],
@@ -145,8 +139,11 @@ fn slip(
         footer: l.t(
             "footer",
             &[
-                ("class", FluentValue::from(run.class.class_name.clone())),
-                ("school", FluentValue::from(run.class.school.clone())),
+                (
+                    "class",
+                    FluentValue::from(run.plan.class.class_name.clone()),
+                ),
+                ("school", FluentValue::from(run.plan.class.school.clone())),
             ],
         ),
         date: compose::long_date(l, day),
@@ -158,7 +155,7 @@ fn slip(
 /// erasure took slips off it): one `YYYY-MM-DD` per line. Only a to-do list: rewriting a
 /// page that did not change writes nothing.
 fn rewrite_days_path(data_dir: &Path) -> PathBuf {
-    print_dir(data_dir).join(".rewrite")
+    crate::DataDir::new(data_dir).print().join(".rewrite")
 }
 
 /// Asks the next run to write the slip pages of these days again (the days around each
@@ -167,7 +164,7 @@ pub(crate) fn rewrite_slip_pages(data_dir: &Path, times: &[DateTime<Utc>]) -> Re
     if times.is_empty() {
         return Ok(());
     }
-    let dir = print_dir(data_dir);
+    let dir = crate::DataDir::new(data_dir).print();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the print folder", &dir, e))?;
     let mut lines = String::new();
     for t in times {
@@ -218,12 +215,12 @@ fn take_rewrite_days(data_dir: &Path) -> Result<(BTreeSet<NaiveDate>, PathBuf)> 
 /// an erasure took slips off is written again; one left with no slips is removed.
 pub(super) fn write_slips(
     gp: &Goalpost,
-    run: SlipRun<'_>,
+    run: &Run<'_>,
     langs: &mut Languages<'_>,
     summary: &mut MailSummary,
 ) -> Result<()> {
     let rows = outbox::slips(gp.store().conn())?;
-    let day_of = |d: &outbox::Delivery| d.created_at.with_timezone(&run.tz).date_naive();
+    let day_of = |d: &outbox::Delivery| d.created_at.with_timezone(&run.plan.tz).date_naive();
     let (forced, taken) = take_rewrite_days(gp.data_dir())?;
     let days: BTreeSet<NaiveDate> = rows
         .iter()
@@ -234,12 +231,15 @@ pub(super) fn write_slips(
     if days.is_empty() {
         return Ok(());
     }
-    let dir = print_dir(gp.data_dir());
+    let dir = gp.folders().print();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the print folder", &dir, e))?;
-    let class_l = langs.get(&run.class.language)?;
+    let class_l = langs.get(&run.plan.class.language)?;
     let page_title = class_l.t(
         "slip-title",
-        &[("class", FluentValue::from(run.class.class_name.clone()))],
+        &[(
+            "class",
+            FluentValue::from(run.plan.class.class_name.clone()),
+        )],
     );
     let note = class_l.s("slip-cut");
     let class_lang = class_l.lang.clone();
@@ -268,7 +268,7 @@ pub(super) fn write_slips(
                     Err(e) => {
                         if d.status == outbox::Status::Queued {
                             gp.store().in_tx(|tx| {
-                                outbox::note_waiting(tx, d.id, ErrorKind::Content, &e.to_string())
+                                outbox::note_waiting(tx, d.id, FailureKind::Content, &e.to_string())
                             })?;
                             summary.waiting_for_photos += 1;
                         }
@@ -277,7 +277,7 @@ pub(super) fn write_slips(
                 },
                 None => None,
             };
-            let (view, fb) = slip(&run, langs, contact, item, photo, day)?;
+            let (view, fb) = slip(run, langs, contact, item, photo, day)?;
             summary.language_fallbacks.extend(fb);
             slips.push(view);
             if d.status == outbox::Status::Queued {
@@ -386,7 +386,7 @@ impl Goalpost {
             achieved: sheet.achieved.iter().map(line).collect(),
         };
         let html = Renderer::new()?.render("goal_sheet.html", &view)?;
-        let dir = print_dir(self.data_dir());
+        let dir = self.folders().print();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the print folder", &dir, e))?;
         // Named by id and language, never by the child's name.
         let path = dir.join(format!("goal-sheet-s{}-{}.html", sheet.student_id, l.lang));

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{outbox_dir, secret, ServerUrl};
+use super::secret;
+use super::transport::ServerUrl;
 use crate::error::{Error, Result};
 use crate::Goalpost;
 
@@ -94,7 +95,8 @@ pub struct MailServerInput {
 impl Goalpost {
     /// The mail settings as the Settings screen shows them.
     pub fn mail_server(&self) -> Result<MailServer> {
-        let url = self.setting("smtp.url")?;
+        let settings = self.config()?;
+        let url = settings.smtp_url.clone();
         // Stored settings were checked when they were set; one that no longer parses is
         // shown as "no server" and `url` shows it as it is.
         let parsed = url.as_deref().and_then(|u| ServerUrl::parse(u).ok());
@@ -122,11 +124,13 @@ impl Goalpost {
             host,
             security,
             user,
-            from: self.setting("smtp.from")?,
-            sender: self.mail_from()?,
-            ca_file: self.setting("smtp.ca_file")?,
+            sender: settings.sender(&self.class()?),
+            from: settings.smtp_from,
+            ca_file: settings
+                .smtp_ca_file
+                .map(|p| p.to_string_lossy().into_owned()),
             password,
-            outbox: outbox_dir(self.data_dir()),
+            outbox: self.folders().outbox(),
             url,
         })
     }

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use crate::store::outbox::ErrorKind;
+use crate::model::FailureKind;
 
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,12 +103,12 @@ impl Failure {
         }
     }
 
-    pub fn kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> FailureKind {
         match self {
-            Failure::Transient(_) => ErrorKind::Transient,
-            Failure::Permanent { .. } => ErrorKind::Permanent,
-            Failure::Unknown(_) => ErrorKind::Unknown,
-            Failure::Config(_) => ErrorKind::Config,
+            Failure::Transient(_) => FailureKind::Transient,
+            Failure::Permanent { .. } => FailureKind::Permanent,
+            Failure::Unknown(_) => FailureKind::Unknown,
+            Failure::Config(_) => FailureKind::Config,
         }
     }
 }

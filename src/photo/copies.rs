@@ -19,9 +19,6 @@ use crate::error::{Error, Result};
 /// Bumped whenever the way copies are made changes, so that cached copies are remade.
 pub const RECIPE: u32 = 1;
 
-/// The JPEG quality when the setting `photo.quality` is not set.
-pub const DEFAULT_QUALITY: u8 = 80;
-
 /// One finished copy, still in memory.
 pub struct Made {
     pub size: Size,

@@ -18,7 +18,7 @@ use zune_jpeg::zune_core::colorspace::ColorSpace;
 use zune_jpeg::zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use super::{MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE};
+use super::{jpeg, MAX_FILE_BYTES, MAX_PIXELS, MAX_SIDE};
 use crate::error::{Error, Result};
 
 /// The most memory a decoder may ask for its output (and conversion to RGB) of one photo.
@@ -211,7 +211,7 @@ pub fn decode_for_copies(bytes: &[u8], name: &str, long_edge: u32) -> Result<Dec
 }
 
 fn decode_jpeg_scaled(bytes: &[u8], name: &str, long_edge: u32) -> Result<Option<Decoded>> {
-    let Some((width, height)) = jpeg_header_size(bytes) else {
+    let Some((width, height)) = jpeg::frame_size(bytes) else {
         return Ok(None);
     };
     check_size(name, width, height)?;
@@ -234,7 +234,7 @@ fn decode_jpeg_scaled(bytes: &[u8], name: &str, long_edge: u32) -> Result<Option
             .scale(u16::try_from(tw).ok()?, u16::try_from(th).ok()?)
             .ok()?;
         let rgb = dec.decode().ok()?;
-        let orientation = jpeg_exif(bytes).map_or(1, exif_orientation);
+        let orientation = jpeg::exif(bytes).map_or(1, exif_orientation);
         (rgb.len() == usize::from(sw) * usize::from(sh) * 3).then_some((
             u32::from(sw),
             u32::from(sh),
@@ -269,37 +269,6 @@ pub fn exif_orientation(exif: &[u8]) -> u8 {
         .map_or(1, |o| o as u8)
 }
 
-/// Whether the JPEG's image data ends with an end-of-image marker. A file cut short (an
-/// interrupted copy or upload) has none after its first scan; the decoder would quietly
-/// fill the missing part with grey, so we refuse it instead.
-fn jpeg_has_end(bytes: &[u8]) -> bool {
-    // Walk the marker segments to the first scan, so that the end marker of an embedded
-    // EXIF thumbnail (inside APP1) does not count.
-    let mut i = 2;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return false;
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        if marker == 0xD9 {
-            return false;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        if marker == 0xDA {
-            let scan = (i + 2 + len).min(bytes.len());
-            // In entropy-coded data a 0xFF byte is always followed by 0x00 or a restart
-            // marker, so FF D9 can only be a real end marker.
-            return bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9]);
-        }
-        i += 2 + len;
-    }
-    false
-}
-
 fn decode_jpeg(bytes: &[u8], name: &str) -> Result<Decoded> {
     let options = DecoderOptions::default()
         .set_max_width(MAX_SIDE as usize)
@@ -310,7 +279,7 @@ fn decode_jpeg(bytes: &[u8], name: &str) -> Result<Decoded> {
     if let Err(e) = dec.decode_headers() {
         // The size limits are reported by the decoder as an error: read the size ourselves
         // to give the limits message rather than "damaged".
-        if let Some((w, h)) = jpeg_header_size(bytes) {
+        if let Some((w, h)) = jpeg::frame_size(bytes) {
             check_size(name, w, h)?;
         }
         return Err(damaged(name, e));
@@ -324,10 +293,10 @@ fn decode_jpeg(bytes: &[u8], name: &str) -> Result<Decoded> {
         .output_buffer_size()
         .ok_or_else(|| damaged(name, "impossible size"))?;
     check_memory(name, width, height, need as u64)?;
-    if !jpeg_has_end(bytes) {
+    if !jpeg::has_end(bytes) {
         return Err(damaged(name, "the end of the picture is missing"));
     }
-    let orientation = jpeg_exif(bytes).map_or(1, exif_orientation);
+    let orientation = jpeg::exif(bytes).map_or(1, exif_orientation);
     let mut rgb = alloc(name, need)?;
     dec.decode_into(&mut rgb).map_err(|e| damaged(name, e))?;
     Ok(Decoded {
@@ -339,51 +308,6 @@ fn decode_jpeg(bytes: &[u8], name: &str) -> Result<Decoded> {
         orientation,
         rgb,
     })
-}
-
-/// The first EXIF block of a JPEG (from its TIFF header on), as most readers take it;
-/// decoders disagree on which one counts when a file has several.
-fn jpeg_exif(bytes: &[u8]) -> Option<&[u8]> {
-    let mut i = 2;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return None;
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        if marker == 0xDA || marker == 0xD9 {
-            return None;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        let body = bytes.get(i + 4..(i + 2 + len).min(bytes.len()))?;
-        if marker == 0xE1 && body.starts_with(b"Exif\0\0") {
-            return Some(&body[6..]);
-        }
-        i += 2 + len;
-    }
-    None
-}
-
-/// The size in a JPEG's SOF header, read without the decoder.
-fn jpeg_header_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    let mut i = 2;
-    while i + 9 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return None;
-        }
-        let marker = bytes[i + 1];
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            let h = u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]);
-            let w = u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]);
-            return Some((u32::from(w), u32::from(h)));
-        }
-        i += 2 + len;
-    }
-    None
 }
 
 fn decode_other(bytes: &[u8], name: &str, format: Format) -> Result<Decoded> {
@@ -457,16 +381,6 @@ mod tests {
         for o in 5..=8 {
             assert_eq!(upright(40, 30, o), (30, 40));
         }
-    }
-
-    #[test]
-    fn end_marker_inside_exif_thumbnail_does_not_count() {
-        // SOI, APP1 holding FF D9, SOS with data but no end.
-        let mut j = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00];
-        j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34]);
-        assert!(!jpeg_has_end(&j));
-        j.extend_from_slice(&[0xFF, 0xD9]);
-        assert!(jpeg_has_end(&j));
     }
 
     #[test]

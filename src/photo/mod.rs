@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 pub mod copies;
 pub mod decode;
+pub mod jpeg;
 
 pub use copies::{copy_dims, make_copies};
 pub use decode::{Format, MAX_DECODE_BYTES};
@@ -23,7 +24,8 @@ pub use decode::{Format, MAX_DECODE_BYTES};
 use crate::error::{Error, Result};
 use crate::fsutil::{FileId, Listing};
 use crate::model::PhotoRecord;
-use crate::{store, Goalpost};
+use crate::plan::Plan;
+use crate::{store, DataDir, Goalpost};
 
 /// Files larger than this are refused before they are read whole.
 pub const MAX_FILE_BYTES: u64 = 40 * 1024 * 1024;
@@ -33,7 +35,7 @@ pub const MAX_SIDE: u32 = 12_000;
 pub const MAX_PIXELS: u64 = 100_000_000;
 
 pub fn originals_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("photos").join("originals")
+    DataDir::new(data_dir).originals()
 }
 
 pub fn original_path(data_dir: &Path, hash: &str) -> PathBuf {
@@ -129,13 +131,19 @@ impl Goalpost {
     /// not even a look at each file; Windows gives file identities only per file): a year
     /// of photos is thousands of files, and this runs at every build of the blog.
     pub fn ensure_copies(&self, hashes: &[String]) -> Result<Vec<Copies>> {
-        self.ensure_copies_with(hashes, CopiesLook::read(self.data_dir())?)
+        let quality = self.config()?.photo_quality;
+        self.ensure_copies_with(hashes, CopiesLook::read(self.data_dir())?, quality)
     }
 
     /// [`Goalpost::ensure_copies`] from a look at the copy cache taken just before (on
-    /// another core while the database was read, say).
-    pub fn ensure_copies_with(&self, hashes: &[String], look: CopiesLook) -> Result<Vec<Copies>> {
-        let quality = self.photo_quality()?;
+    /// another core while the database was read, say), with JPEG `quality` (the setting
+    /// `photo.quality`).
+    pub fn ensure_copies_with(
+        &self,
+        hashes: &[String],
+        look: CopiesLook,
+        quality: u8,
+    ) -> Result<Vec<Copies>> {
         for h in hashes {
             check_hash(h)?;
         }
@@ -179,23 +187,49 @@ impl Goalpost {
         Ok(copies)
     }
 
+    /// [`Goalpost::ensure_copies`] for the photos `plan` needs, with its quality: the
+    /// photos step of a sync.
+    pub fn ensure_plan_copies(&self, plan: &Plan) -> Result<Vec<Copies>> {
+        let look = CopiesLook::read(self.data_dir())?;
+        self.ensure_copies_with(&plan.photos, look, plan.settings.photo_quality)
+    }
+
     /// [`Goalpost::ensure_copies`] for every photo of approved evidence.
     pub fn copies_for_approved(&self) -> Result<Vec<Copies>> {
         let hashes = store::photos::approved_hashes(self.store().conn())?;
         self.ensure_copies(&hashes)
     }
+}
 
-    /// The JPEG quality of the copies, from the setting `photo.quality`.
-    pub(crate) fn photo_quality(&self) -> Result<u8> {
-        match self.setting("photo.quality")? {
-            None => Ok(copies::DEFAULT_QUALITY),
-            Some(v) => v.trim().parse::<u8>().ok().filter(|q| (40..=95).contains(q)).ok_or_else(|| {
-                Error::invalid(format!(
-                    "the setting photo.quality is {v:?}, not a quality from 40 to 95: run `goalpost config set photo.quality 80`"
-                ))
-            }),
-        }
-    }
+/// The copies of `hashes` that already exist in the copy cache, with their pixel sizes
+/// read from the files' headers. Makes nothing: a photo without copies has none here (a
+/// dry run previews with these).
+pub fn existing_copies(data_dir: &Path, hashes: &[String]) -> Result<Vec<Copies>> {
+    let found: Vec<Copies> = hashes
+        .par_iter()
+        .filter_map(|hash| {
+            let copies: Vec<CopyInfo> = Size::ALL
+                .iter()
+                .filter_map(|&size| {
+                    let path = copy_path(data_dir, hash, size);
+                    let (width, height) = jpeg::file_frame_size(&path)
+                        .or_else(|| image::image_dimensions(&path).ok())?;
+                    Some(CopyInfo {
+                        size,
+                        file_name: copy_file_name(hash, size),
+                        width,
+                        height,
+                        file_id: None,
+                    })
+                })
+                .collect();
+            (!copies.is_empty()).then(|| Copies {
+                hash: hash.clone(),
+                copies,
+            })
+        })
+        .collect();
+    Ok(found)
 }
 
 /// What a checked photo is: its format and its upright size.
@@ -311,7 +345,7 @@ struct IndexEntry {
 const INDEX_FORMAT: &str = "goalpost-photo-copies 2";
 
 fn copies_index_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("cache").join("photo-copies")
+    DataDir::new(data_dir).copies_index()
 }
 
 impl CopiesIndex {
@@ -523,7 +557,7 @@ impl Size {
 
 /// Where web copies are kept (a cache: deleting it only costs time).
 pub fn copies_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("photos").join("copies")
+    DataDir::new(data_dir).copies()
 }
 
 /// A copy's file name: from the content hash and the size, never from a person's name.

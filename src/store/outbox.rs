@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{ContactId, EvidenceId, StudentId};
+use crate::model::{ContactId, EvidenceId, FailureKind, StudentId};
 
 /// What kind of thing a delivery is (the `kind` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -73,46 +73,6 @@ impl Status {
     }
 }
 
-/// Why the last attempt at a delivery did not go through (the `error_kind` column, and
-/// `kind` in a failure note). The set is closed: a new case is a new variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// The server said "try later" (4xx), or could not be reached.
-    Transient,
-    /// The server refused for good (5xx), or the contact has no usable address.
-    Permanent,
-    /// The connection broke after the whole message was sent: it may have arrived.
-    Unknown,
-    /// The mail settings are wrong; nothing is wrong with the message.
-    Config,
-    /// The message could not be made (a photo missing or unreadable).
-    Content,
-}
-
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Transient => "transient",
-            ErrorKind::Permanent => "permanent",
-            ErrorKind::Unknown => "unknown",
-            ErrorKind::Config => "config",
-            ErrorKind::Content => "content",
-        }
-    }
-
-    fn parse(s: &str) -> Option<ErrorKind> {
-        Some(match s {
-            "transient" => ErrorKind::Transient,
-            "permanent" => ErrorKind::Permanent,
-            "unknown" => ErrorKind::Unknown,
-            "config" => ErrorKind::Config,
-            "content" => ErrorKind::Content,
-            _ => return None,
-        })
-    }
-}
-
 /// One row of the outbox with the evidence it covers.
 #[derive(Debug, Clone, Serialize)]
 pub struct Delivery {
@@ -125,7 +85,7 @@ pub struct Delivery {
     pub status: Status,
     pub attempts: i64,
     pub last_error: Option<String>,
-    pub error_kind: Option<ErrorKind>,
+    pub error_kind: Option<FailureKind>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub first_attempt_at: Option<DateTime<Utc>>,
@@ -162,7 +122,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
         error_kind: r
             .get::<_, Option<String>>(9)?
             .as_deref()
-            .and_then(ErrorKind::parse),
+            .and_then(FailureKind::parse),
         next_attempt_at: r.get(10)?,
         created_at: r.get(11)?,
         first_attempt_at: r.get(12)?,
@@ -213,19 +173,41 @@ pub fn insert(conn: &Connection, d: &NewDelivery<'_>, now: DateTime<Utc>) -> Res
     Ok(Some(id))
 }
 
-/// For each contact, the evidence any of their deliveries already covers (whatever its
-/// status or channel), so that nothing is queued for a contact twice.
-pub fn covered_evidence(conn: &Connection) -> Result<HashMap<ContactId, HashSet<EvidenceId>>> {
+/// What the outbox already holds, as deciding what is due needs it (see `mail::due`).
+#[derive(Debug, Clone, Default)]
+pub struct Held {
+    /// For each contact, the evidence any of their deliveries already covers (whatever its
+    /// status or channel), so that nothing is queued for a contact twice.
+    pub covered: HashMap<ContactId, HashSet<EvidenceId>>,
+    /// The digests already queued or sent, by contact and subject (`digest:2026-W47`).
+    pub digests: HashSet<(ContactId, String)>,
+}
+
+impl Held {
+    /// Whether `contact`'s digest about `subject_key` is already there.
+    pub fn has_digest(&self, contact: ContactId, subject_key: &str) -> bool {
+        self.digests.contains(&(contact, subject_key.to_string()))
+    }
+}
+
+/// What the outbox holds (see [`Held`]).
+pub fn held(conn: &Connection) -> Result<Held> {
+    let mut held = Held::default();
     let mut stmt = conn.prepare(
         "SELECT d.contact_id, i.evidence_id FROM delivery_items i
          JOIN deliveries d ON d.id = i.delivery_id",
     )?;
-    let mut out: HashMap<ContactId, HashSet<EvidenceId>> = HashMap::new();
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        out.entry(r.get(0)?).or_default().insert(r.get(1)?);
+        held.covered.entry(r.get(0)?).or_default().insert(r.get(1)?);
     }
-    Ok(out)
+    let mut stmt =
+        conn.prepare("SELECT contact_id, subject_key FROM deliveries WHERE kind = 'digest'")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        held.digests.insert((r.get(0)?, r.get(1)?));
+    }
+    Ok(held)
 }
 
 /// Rows left in `sending` by a run that stopped mid-send: their outcome is unknown, so
@@ -326,7 +308,7 @@ pub fn mark_retry(
     conn: &Connection,
     id: i64,
     next: DateTime<Utc>,
-    kind: ErrorKind,
+    kind: FailureKind,
     error: &str,
 ) -> Result<()> {
     conn.execute(
@@ -338,7 +320,7 @@ pub fn mark_retry(
 }
 
 /// Notes why a queued delivery could not be tried this time, without counting an attempt.
-pub fn note_waiting(conn: &Connection, id: i64, kind: ErrorKind, error: &str) -> Result<()> {
+pub fn note_waiting(conn: &Connection, id: i64, kind: FailureKind, error: &str) -> Result<()> {
     conn.execute(
         "UPDATE deliveries SET error_kind = ?2, last_error = ?3 WHERE id = ?1 AND status = 'queued'",
         params![id, kind.as_str(), error],
@@ -346,7 +328,7 @@ pub fn note_waiting(conn: &Connection, id: i64, kind: ErrorKind, error: &str) ->
     Ok(())
 }
 
-pub fn mark_failed(conn: &Connection, id: i64, kind: ErrorKind, error: &str) -> Result<()> {
+pub fn mark_failed(conn: &Connection, id: i64, kind: FailureKind, error: &str) -> Result<()> {
     conn.execute(
         "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, error_kind = ?2, last_error = ?3
          WHERE id = ?1",
@@ -425,20 +407,20 @@ mod tests {
     #[test]
     fn an_error_kind_is_stored_and_printed_as_the_same_word() {
         let all = [
-            ErrorKind::Transient,
-            ErrorKind::Permanent,
-            ErrorKind::Unknown,
-            ErrorKind::Config,
-            ErrorKind::Content,
+            FailureKind::Transient,
+            FailureKind::Permanent,
+            FailureKind::Unknown,
+            FailureKind::Config,
+            FailureKind::Content,
         ];
         for k in all {
             assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
-            assert_eq!(ErrorKind::parse(k.as_str()), Some(k));
+            assert_eq!(FailureKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(
-            all.map(ErrorKind::as_str),
+            all.map(FailureKind::as_str),
             ["transient", "permanent", "unknown", "config", "content"]
         );
-        assert_eq!(ErrorKind::parse("something else"), None);
+        assert_eq!(FailureKind::parse("something else"), None);
     }
 }

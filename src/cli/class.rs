@@ -1,0 +1,376 @@
+//! The class's people: `init`, `demo`, `roster`, `student`, `contact`, `consent`, `print`,
+//! `backup` and `restore`.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::args::*;
+use super::output::{queued_again, Table};
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::Goalpost;
+
+pub(super) fn init(ctx: &Ctx, a: InitArgs) -> Result<()> {
+    let gp = Goalpost::create(&ctx.data_dir)?.with_clock(ctx.clock);
+    let c = gp.init_class(&ClassInfo {
+        school: a.school,
+        class_name: a.class_name,
+        teacher: a.teacher,
+        teacher_email: a.teacher_email,
+        language: a.language,
+        timezone: a.timezone,
+    })?;
+    ctx.print(&c, || {
+        format!(
+            "Created {} at {} in {}.\nNext: `goalpost roster import FILE.csv` or `goalpost student add`.",
+            c.class_name,
+            c.school,
+            ctx.data_dir.display()
+        )
+    })
+}
+
+pub(super) fn demo(ctx: &Ctx, students: usize) -> Result<()> {
+    let gp = Goalpost::create(&ctx.data_dir)?.with_clock(ctx.clock);
+    let r = gp.create_demo(students)?;
+    ctx.print(&r, || {
+        format!(
+            "Made a demo class in {}: {} students, {} contacts, {} goals, {} approved and {} waiting evidence.",
+            ctx.data_dir.display(),
+            r.students,
+            r.contacts,
+            r.goals,
+            r.evidence_approved,
+            r.evidence_waiting
+        )
+    })
+}
+
+pub(super) fn roster(ctx: &Ctx, c: RosterCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        RosterCmd::Import { file } => {
+            let r = gp.import_roster_file(&file)?;
+            ctx.print(&r, || {
+                if r.changed_anything() {
+                    format!(
+                        "Imported {} rows: {} students added, {} updated; {} contacts added, {} updated; {} links and {} consents changed.{}",
+                        r.rows, r.students_added, r.students_updated, r.contacts_added,
+                        r.contacts_updated, r.links_changed, r.consents_changed,
+                        queued_again(r.emails_queued_again)
+                    )
+                } else {
+                    format!("Imported {} rows: nothing changed.", r.rows)
+                }
+            })
+        }
+        RosterCmd::Export { file: Some(path) } => {
+            let mut buf = Vec::new();
+            gp.export_roster(&mut buf)?;
+            crate::fsutil::write_atomic(&path, &buf)?;
+            if !ctx.json {
+                eprintln!("Wrote the roster to {}", path.display());
+            }
+            Ok(())
+        }
+        RosterCmd::Export { file: None } => {
+            let mut out = std::io::stdout().lock();
+            gp.export_roster(&mut out)
+        }
+    }
+}
+
+pub(super) fn student(ctx: &Ctx, c: StudentCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        StudentCmd::List => {
+            let list = gp.students()?;
+            ctx.print(&list, || {
+                let mut t = Table::new(["id", "first name", "last name", "shown as"]);
+                for s in &list {
+                    t.row([s.id.to_string(), s.first_name.clone(), s.last_name.clone(), s.display_name.clone()]);
+                }
+                t.render_or("No students yet: add them with `goalpost roster import` or `goalpost student add`.")
+            })
+        }
+        StudentCmd::Add {
+            first_name,
+            last_name,
+            pseudonym,
+        } => {
+            let s = gp.add_student(&first_name, &last_name, pseudonym.as_deref())?;
+            ctx.print(&s, || {
+                format!(
+                    "Added {} (id {}), shown as {}",
+                    full_name(&s),
+                    s.id,
+                    s.display_name
+                )
+            })
+        }
+        StudentCmd::Edit {
+            student,
+            first_name,
+            last_name,
+            pseudonym,
+        } => {
+            let id = gp.find_student(&student)?.id;
+            let s = gp.edit_student(
+                id,
+                first_name.as_deref(),
+                last_name.as_deref(),
+                pseudonym.as_deref(),
+            )?;
+            ctx.print(&s, || {
+                format!(
+                    "Updated {} (id {}), shown as {}",
+                    full_name(&s),
+                    s.id,
+                    s.display_name
+                )
+            })
+        }
+        StudentCmd::Remove { student } => {
+            let s = gp.find_student(&student)?;
+            let r = gp.remove_student(s.id)?;
+            ctx.print(&r, || {
+                format!(
+                    "Erased {} (id {}): {} evidence, {} photos and {} emails in the outbox folder removed. Run a sync to remove them from the blog.",
+                    full_name(&s), s.id, r.evidence, r.photos, r.emails_removed
+                )
+            })
+        }
+    }
+}
+
+fn full_name(s: &Student) -> String {
+    format!("{} {}", s.first_name, s.last_name)
+        .trim()
+        .to_string()
+}
+
+pub(super) fn contact(ctx: &Ctx, c: ContactCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    let show = |c: &Contact| {
+        format!(
+            "{} (id {}): {}, {}, {}",
+            c.name,
+            c.id,
+            c.email.as_deref().unwrap_or("no email"),
+            c.language,
+            c.channel
+        )
+    };
+    match c {
+        ContactCmd::List => {
+            let list = gp.contacts()?;
+            ctx.print(&list, || {
+                let mut t =
+                    Table::new(["id", "name", "email", "language", "channel", "hears about"]);
+                for c in &list {
+                    let about = c
+                        .students
+                        .iter()
+                        .map(|l| {
+                            if l.relationship.is_empty() {
+                                l.display_name.clone()
+                            } else {
+                                format!("{} ({})", l.display_name, l.relationship)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let email = match (&c.email, &c.email_error) {
+                        (Some(e), Some(_)) => format!("{e} (REFUSED)"),
+                        (Some(e), None) => e.clone(),
+                        (None, _) => "-".into(),
+                    };
+                    t.row([
+                        c.id.to_string(),
+                        c.name.clone(),
+                        email,
+                        c.language.clone(),
+                        c.channel.to_string(),
+                        about,
+                    ]);
+                }
+                t.render_or("No contacts yet.")
+            })
+        }
+        ContactCmd::Add {
+            fields,
+            relationship,
+            student,
+        } => {
+            let sid = student
+                .map(|s| gp.find_student(&s))
+                .transpose()?
+                .map(|s| s.id);
+            let c = gp.add_contact(&fields.input(), sid.map(|id| (id, relationship.as_str())))?;
+            ctx.print(&c, || format!("Added {}", show(&c)))
+        }
+        ContactCmd::Edit { contact, fields } => {
+            let id = gp.find_contact(&contact)?.id;
+            let e = gp.edit_contact(id, &fields.input())?;
+            ctx.print(&e, || {
+                let mut out = format!("Updated {}", show(&e.contact));
+                out.push_str(&queued_again(e.emails_queued_again));
+                out
+            })
+        }
+        ContactCmd::Remove { contact } => {
+            let c = gp.find_contact(&contact)?;
+            gp.remove_contact(c.id)?;
+            ctx.print(&serde_json::json!({ "removed": c.id }), || {
+                format!("Removed {} (id {})", c.name, c.id)
+            })
+        }
+        ContactCmd::Link {
+            contact,
+            student,
+            relationship,
+        } => {
+            let cid = gp.find_contact(&contact)?.id;
+            let s = gp.find_student(&student)?;
+            let c = gp.link_contact(cid, s.id, &relationship)?;
+            ctx.print(&c, || {
+                format!("{} now hears about {}", c.name, s.display_name)
+            })
+        }
+        ContactCmd::Unlink { contact, student } => {
+            let cid = gp.find_contact(&contact)?.id;
+            let s = gp.find_student(&student)?;
+            let c = gp.unlink_contact(cid, s.id)?;
+            ctx.print(&c, || {
+                format!("{} no longer hears about {}", c.name, s.display_name)
+            })
+        }
+    }
+}
+
+fn parse_yes_no(s: &str) -> Result<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "yes" | "y" => Ok(true),
+        "no" | "n" => Ok(false),
+        _ => Err(Error::invalid(format!(
+            "{s:?} is not an answer: write yes or no"
+        ))),
+    }
+}
+
+pub(super) fn consent(ctx: &Ctx, c: ConsentCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        ConsentCmd::Set {
+            student,
+            purpose,
+            answer,
+            given_by,
+        } => {
+            let purpose: Purpose = purpose.parse()?;
+            let granted = parse_yes_no(&answer)?;
+            let s = gp.find_student(&student)?;
+            let set = gp.set_consent(s.id, purpose, granted, &given_by)?;
+            ctx.print(&set, || {
+                format!(
+                    "{}: {} = {} (given by {})",
+                    s.display_name,
+                    purpose,
+                    if granted { "yes" } else { "no" },
+                    given_by.trim()
+                )
+            })
+        }
+        ConsentCmd::List => {
+            #[derive(Serialize)]
+            struct Row {
+                student_id: StudentId,
+                display_name: String,
+                consents: ConsentSet,
+            }
+            let rows: Vec<Row> = gp
+                .students()?
+                .into_iter()
+                .map(|s| {
+                    Ok(Row {
+                        consents: gp.consents(s.id)?,
+                        student_id: s.id,
+                        display_name: s.display_name,
+                    })
+                })
+                .collect::<Result<_>>()?;
+            ctx.print(&rows, || {
+                let mut t = Table::new([
+                    "id",
+                    "student",
+                    "blog",
+                    "name on blog",
+                    "photo on blog",
+                    "email family",
+                ]);
+                for r in &rows {
+                    let a = |p| match r.consents.get(p) {
+                        Some(c) if c.granted => "yes",
+                        Some(_) => "no",
+                        None => "not asked",
+                    };
+                    t.row([
+                        r.student_id.to_string(),
+                        r.display_name.clone(),
+                        a(Purpose::Blog).into(),
+                        a(Purpose::NameOnBlog).into(),
+                        a(Purpose::PhotoOnBlog).into(),
+                        a(Purpose::EmailFamily).into(),
+                    ]);
+                }
+                t.render_or("No students yet.")
+            })
+        }
+    }
+}
+
+pub(super) fn print_goal_sheet(ctx: &Ctx, student: &str, language: Option<&str>) -> Result<()> {
+    let gp = ctx.class()?;
+    let s = gp.find_student(student)?;
+    let path = gp.print_goal_sheet(s.id, language)?;
+    ctx.print(&serde_json::json!({ "file": path }), || {
+        format!(
+            "Wrote {}'s goal sheet to {}",
+            s.display_name,
+            path.display()
+        )
+    })
+}
+
+pub(super) fn backup(ctx: &Ctx, file: &Path) -> Result<()> {
+    ctx.class()?.backup(file)?;
+    ctx.print(&serde_json::json!({ "backup": file }), || {
+        format!("Backed up the class to {}", file.display())
+    })
+}
+
+pub(super) fn restore(ctx: &Ctx, file: &Path) -> Result<()> {
+    let mut gp = ctx.open()?;
+    let r = gp.restore(file)?;
+    ctx.print(&r, || {
+        let mut out = format!(
+            "Restored {}. The database it replaced is kept at {}",
+            r.restored_from.display(),
+            r.previous_saved_to.display()
+        );
+        if !r.erased_again.is_empty() {
+            out.push_str(&format!(
+                "\n{} students erased since that backup was taken were erased again (ids {}).",
+                r.erased_again.len(),
+                r.erased_again
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        out
+    })
+}

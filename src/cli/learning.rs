@@ -1,0 +1,257 @@
+//! Goals and what shows them: `goal`, `evidence`, `review`, `photo` and `sharing`.
+
+use super::args::*;
+use super::output::Table;
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::model::*;
+
+pub(super) fn goal(ctx: &Ctx, c: GoalCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        GoalCmd::Add {
+            student,
+            title,
+            subject,
+            next_of,
+        } => {
+            let s = gp.find_student(&student)?;
+            let g = gp.add_goal(s.id, &title, &subject, next_of)?;
+            ctx.print(&g, || {
+                format!("Added goal {} for {}: {}", g.id, s.display_name, g.title)
+            })
+        }
+        GoalCmd::List { student } => {
+            let sid = student
+                .map(|s| gp.find_student(&s))
+                .transpose()?
+                .map(|s| s.id);
+            let goals = gp.goals(sid)?;
+            let students = gp.students()?;
+            ctx.print(&goals, || {
+                let mut t = Table::new(["id", "student", "subject", "goal", "status", "next"]);
+                for g in &goals {
+                    let who = students
+                        .iter()
+                        .find(|s| s.id == g.student_id)
+                        .map(|s| s.display_name.clone())
+                        .unwrap_or_default();
+                    t.row([
+                        g.id.to_string(),
+                        who,
+                        g.subject.clone(),
+                        g.title.clone(),
+                        g.status.as_str().into(),
+                        g.next_goal_id.map(|n| n.to_string()).unwrap_or_default(),
+                    ]);
+                }
+                t.render_or("No goals yet: add one with `goalpost goal add`.")
+            })
+        }
+        GoalCmd::Achieve { goal } => {
+            let g = gp.set_goal_status(goal, GoalStatus::Achieved)?;
+            ctx.print(&g, || format!("Goal {} achieved: {}", g.id, g.title))
+        }
+    }
+}
+
+pub(super) fn evidence(ctx: &Ctx, c: EvidenceCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        EvidenceCmd::Add {
+            student,
+            goal,
+            photo,
+            words,
+            message,
+        } => {
+            let s = gp.find_student(&student)?;
+            let e = gp.add_evidence(s.id, goal, photo.as_deref(), &words, &message)?;
+            ctx.print(&e, || {
+                format!(
+                    "Evidence {} from {} waits for review.",
+                    e.id, s.display_name
+                )
+            })
+        }
+    }
+}
+
+pub(super) fn photo(ctx: &Ctx, c: PhotoCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        PhotoCmd::Copies => {
+            let list = gp.copies_for_approved()?;
+            let dir = crate::photo::copies_dir(gp.data_dir());
+            ctx.print(&list, || {
+                format!(
+                    "Web copies of {} approved photos are ready in {}.",
+                    list.len(),
+                    dir.display()
+                )
+            })
+        }
+    }
+}
+
+pub(super) fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        ReviewCmd::List { all } => {
+            let list = gp.evidence_list((!all).then_some(ReviewStatus::Waiting))?;
+            ctx.print(&list, || {
+                let mut t = Table::new(["id", "student", "goal", "status", "words"]);
+                for v in &list {
+                    t.row([
+                        v.evidence.id.to_string(),
+                        v.display_name.clone(),
+                        v.goal_title.clone(),
+                        v.evidence.status.as_str().into(),
+                        v.evidence.words.replace('\n', " "),
+                    ]);
+                }
+                let mut out = t.render_or("Nothing waits for review.");
+                for v in &list {
+                    for m in &v.mentions {
+                        out.push_str(&format!(
+                            "\nCheck evidence {} before approving: {:?} {}. Edit the words with `goalpost review edit {} --words ...`.",
+                            v.evidence.id,
+                            m.found,
+                            match m.reason {
+                                crate::mentions::MentionReason::LastName => "is a last name, which the blog never shows".to_string(),
+                                crate::mentions::MentionReason::NoBlogConsent => format!("names {}, whose family has not agreed to the blog", m.name),
+                                crate::mentions::MentionReason::NoNameConsent => format!("names {}, whose family has not agreed to their name on the blog", m.name),
+                            },
+                            v.evidence.id
+                        ));
+                    }
+                }
+                out
+            })
+        }
+        ReviewCmd::Approve { ids, all } => {
+            let done = if all {
+                gp.approve_all()?
+            } else {
+                gp.approve(&ids)?
+            };
+            // What --all left: said on stderr too, so that a script's JSON stays an array.
+            let left: Vec<String> = if all {
+                gp.evidence_list(Some(ReviewStatus::Waiting))?
+                    .iter()
+                    .filter(|v| !v.mentions.is_empty())
+                    .map(|v| v.evidence.id.to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let left_note = (!left.is_empty()).then(|| {
+                format!(
+                    "Left for a look: evidence {} (the words name someone the blog must not show: see `goalpost review list`). Correct the words with `goalpost review edit`, or approve by id once checked.",
+                    left.join(", ")
+                )
+            });
+            if ctx.json {
+                if let Some(n) = &left_note {
+                    eprintln!("{n}");
+                }
+            }
+            ctx.print(&done, || {
+                let mut out = match done.len() {
+                    0 => "Nothing waited for review.".to_string(),
+                    n => format!(
+                        "Approved {n}: {}. The next sync sends them home.",
+                        done.iter()
+                            .map(|e| e.id.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                if let Some(n) = &left_note {
+                    if done.is_empty() {
+                        out.clear();
+                    } else {
+                        out.push('\n');
+                    }
+                    out.push_str(n);
+                }
+                out
+            })
+        }
+        ReviewCmd::Return { id, reason } => {
+            let e = gp.return_evidence(id, &reason)?;
+            ctx.print(&e, || {
+                format!(
+                    "Returned evidence {} with the reason: {}",
+                    e.id,
+                    reason.trim()
+                )
+            })
+        }
+        ReviewCmd::Edit { id, words, message } => {
+            let e = gp.edit_evidence_text(id, words.as_deref(), message.as_deref())?;
+            ctx.print(&e, || format!("Updated evidence {}", e.id))
+        }
+    }
+}
+
+fn parse_local(s: &str, date_of: Option<chrono::NaiveDate>) -> Result<chrono::NaiveDateTime> {
+    let s = s.trim();
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t);
+        }
+    }
+    if let (Some(d), Ok(t)) = (date_of, chrono::NaiveTime::parse_from_str(s, "%H:%M")) {
+        return Ok(d.and_time(t));
+    }
+    Err(Error::invalid(format!(
+        "{s:?} is not a time: write it as \"2026-11-26 14:30\""
+    )))
+}
+
+pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
+    let gp = ctx.class()?;
+    match c {
+        SharingCmd::Add {
+            at,
+            until,
+            title,
+            place,
+        } => {
+            let start = parse_local(&at, None)?;
+            let end = until
+                .map(|u| parse_local(&u, Some(start.date())))
+                .transpose()?;
+            let s = gp.add_sharing_time(start, end, &title, &place)?;
+            ctx.print(&s, || {
+                format!("Planned sharing time {}: {} at {}", s.id, s.title, start)
+            })
+        }
+        SharingCmd::List => {
+            let list = gp.upcoming_sharing_times()?;
+            let tz: chrono_tz::Tz = gp.class()?.timezone.parse().unwrap_or(chrono_tz::UTC);
+            ctx.print(&list, || {
+                let mut t = Table::new(["id", "when", "title", "place"]);
+                for s in &list {
+                    t.row([
+                        s.id.to_string(),
+                        s.starts_at
+                            .with_timezone(&tz)
+                            .format("%a %e %b %Y %H:%M")
+                            .to_string(),
+                        s.title.clone(),
+                        s.place.clone(),
+                    ]);
+                }
+                t.render_or("No sharing times planned: add one with `goalpost sharing add`.")
+            })
+        }
+        SharingCmd::Remove { id } => {
+            gp.remove_sharing_time(id)?;
+            ctx.print(&serde_json::json!({ "removed": id }), || {
+                format!("Cancelled sharing time {id}")
+            })
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! What is due: the deliveries the outbox should hold for a plan, decided by [`due`], a
+//! pure function of the plan, what the outbox already holds and the clock. A sync (and
+//! `mail send`) writes its result into the outbox ([`Goalpost::queue`]) before anything is
+//! sent; a dry run only shows it.
+//!
+//! One email per newly approved evidence for contacts on `email`; one digest per ISO week
+//! (in the class's time zone, on or after `mail.weekly_day`) for contacts on `weekly`; one
+//! slip per evidence for contacts on `paper`. An evidence already covered by any delivery
+//! to a contact is never due for them again, so queueing twice changes nothing. A contact
+//! is only told about evidence approved at most [`BACK_CATALOGUE_DAYS`] days before they
+//! were linked to the student: no back catalogue for a new contact.
+
+use chrono::{DateTime, Datelike, Utc};
+use sha2::{Digest, Sha256};
+
+use super::report::{QueueCounts, Unreachable, UnreachableCode};
+use super::BACK_CATALOGUE_DAYS;
+use crate::error::Result;
+use crate::model::*;
+use crate::plan::{FamilyItem, Plan};
+use crate::store::outbox::{self, Held, Kind};
+use crate::Goalpost;
+
+/// One delivery that is due: what the outbox gets a row for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub contact_id: ContactId,
+    pub kind: Kind,
+    /// What it is about, unique per contact and kind: `evidence:12`, `digest:2026-W47`.
+    pub subject_key: String,
+    pub channel: Channel,
+    pub message_id: String,
+    /// The evidence it tells about, oldest first: all of it the contact's own.
+    pub evidence_ids: Vec<EvidenceId>,
+}
+
+/// Everything due at one moment.
+#[derive(Debug, Clone, Default)]
+pub struct Due {
+    /// By contact (in the plan's order), each contact's oldest evidence first.
+    pub deliveries: Vec<DueDelivery>,
+    /// Contacts with news who cannot be reached by email: nothing is due for them until
+    /// that is fixed (said in each note).
+    pub unreachable: Vec<Unreachable>,
+}
+
+impl Due {
+    pub fn counts(&self) -> QueueCounts {
+        let mut c = QueueCounts::default();
+        for d in &self.deliveries {
+            c.add(d.kind);
+        }
+        c
+    }
+}
+
+impl QueueCounts {
+    fn add(&mut self, kind: Kind) {
+        match kind {
+            Kind::Evidence => self.emails += 1,
+            Kind::Digest => self.digests += 1,
+            Kind::Slip => self.slips += 1,
+        }
+    }
+}
+
+/// What is due for `plan` at `now`, given what the outbox already `held`. Reads nothing and
+/// writes nothing: the same arguments always give the same deliveries.
+pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
+    let weekly_due = now.with_timezone(&plan.tz).weekday().num_days_from_monday()
+        >= plan.settings.mail_weekly_day.num_days_from_monday();
+    let week = digest_key(now, plan.tz);
+    let mut due = Due::default();
+    for v in &plan.families {
+        let c = &v.contact;
+        let done = held.covered.get(&c.id);
+        let new: Vec<&FamilyItem> = v
+            .items
+            .iter()
+            .filter(|i| !done.is_some_and(|d| d.contains(&i.evidence_id)))
+            .filter(|i| within_link_window(c, i))
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        if let Some(code) = UnreachableCode::of(c) {
+            due.unreachable.push(Unreachable::note(c, code, true));
+            continue;
+        }
+        let delivery =
+            |kind: Kind, subject_key: String, mid_key: &str, ids: Vec<EvidenceId>| DueDelivery {
+                contact_id: c.id,
+                kind,
+                message_id: message_id(&plan.class, &plan.sender, mid_key, c.id),
+                subject_key,
+                channel: c.channel,
+                evidence_ids: ids,
+            };
+        match c.channel {
+            Channel::Email | Channel::Paper => {
+                let kind = if c.channel == Channel::Email {
+                    Kind::Evidence
+                } else {
+                    Kind::Slip
+                };
+                for i in &new {
+                    let mid_key = format!("{}:{}", kind.as_str(), i.evidence_id);
+                    due.deliveries.push(delivery(
+                        kind,
+                        evidence_key(i.evidence_id),
+                        &mid_key,
+                        vec![i.evidence_id],
+                    ));
+                }
+            }
+            // This week's digest may already be out: then these wait for next week's.
+            Channel::Weekly if weekly_due && !held.has_digest(c.id, &week) => {
+                let ids = new.iter().map(|i| i.evidence_id).collect();
+                due.deliveries
+                    .push(delivery(Kind::Digest, week.clone(), &week, ids));
+            }
+            Channel::Weekly | Channel::None => {}
+        }
+    }
+    due
+}
+
+impl Goalpost {
+    /// Only the first step of [`Goalpost::mail_send`]: what is due now is written to the
+    /// outbox; nothing is sent, no slip is written.
+    pub fn mail_queue(&self) -> Result<(QueueCounts, Vec<Unreachable>)> {
+        let plan = self.plan()?;
+        let mut unreachable = Vec::new();
+        let queued = self.queue(&plan, self.now(), &mut unreachable)?;
+        Ok((queued, unreachable))
+    }
+
+    /// Writes what is [`due`] for `plan` at `now` into the outbox, in one transaction, and
+    /// says how many deliveries it added; the contacts who cannot be reached are added to
+    /// `unreachable`.
+    pub(crate) fn queue(
+        &self,
+        plan: &Plan,
+        now: DateTime<Utc>,
+        unreachable: &mut Vec<Unreachable>,
+    ) -> Result<QueueCounts> {
+        let tx = self.store().write()?;
+        let due = due(plan, &outbox::held(&tx)?, now);
+        let mut counts = QueueCounts::default();
+        for d in &due.deliveries {
+            let row = outbox::NewDelivery {
+                contact_id: d.contact_id,
+                kind: d.kind,
+                subject_key: &d.subject_key,
+                channel: d.channel.as_str(),
+                message_id: &d.message_id,
+                evidence_ids: &d.evidence_ids,
+            };
+            if outbox::insert(&tx, &row, now)?.is_some() {
+                counts.add(d.kind);
+            }
+        }
+        tx.commit()?;
+        unreachable.extend(due.unreachable);
+        Ok(counts)
+    }
+}
+
+/// Whether `item` is recent enough for `contact` (see [`BACK_CATALOGUE_DAYS`]).
+fn within_link_window(contact: &Contact, item: &FamilyItem) -> bool {
+    contact
+        .students
+        .iter()
+        .find(|l| l.student_id == item.student_id)
+        .is_some_and(|l| {
+            l.linked_at.is_none_or(|at| {
+                item.approved_at >= at - chrono::Duration::days(BACK_CATALOGUE_DAYS)
+            })
+        })
+}
+
+/// A short tag that tells this class's Message-IDs from another class's at the same school.
+pub(super) fn class_tag(class: &ClassInfo) -> String {
+    let h = Sha256::digest(
+        format!(
+            "{}\n{}\n{}",
+            class.school, class.class_name, class.teacher_email
+        )
+        .as_bytes(),
+    );
+    h.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+pub(super) fn domain_of(address: &str) -> &str {
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty())
+        .unwrap_or("goalpost.invalid")
+}
+
+/// The Message-ID of a delivery: from what it is about and the contact, so the same
+/// delivery always has the same one (a retry after an unknown outcome can be recognised as
+/// a duplicate by the receiving side).
+pub fn message_id(class: &ClassInfo, from: &str, subject_key: &str, contact: ContactId) -> String {
+    let key: String = subject_key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '.' })
+        .collect();
+    format!(
+        "<goalpost.{key}.c{contact}.{}@{}>",
+        class_tag(class),
+        domain_of(from)
+    )
+}
+
+fn evidence_key(e: EvidenceId) -> String {
+    format!("evidence:{e}")
+}
+
+/// The digest key of the ISO week `at` falls in, in the class's time zone.
+pub fn digest_key(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    let w = at.with_timezone(&tz).iso_week();
+    format!("digest:{}-W{:02}", w.year(), w.week())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store;
+
+    /// The outbox as (contact, kind, subject, Message-ID, evidence), oldest first.
+    fn rows(gp: &Goalpost) -> Vec<(ContactId, Kind, String, String, Vec<EvidenceId>)> {
+        let mut r: Vec<_> = outbox::list(gp.store().conn(), false)
+            .unwrap()
+            .into_iter()
+            .map(|d| {
+                (
+                    d.contact_id,
+                    d.kind,
+                    d.subject_key,
+                    d.message_id,
+                    d.evidence_ids,
+                )
+            })
+            .collect();
+        r.reverse();
+        r
+    }
+
+    /// Issue 14: what is due is a pure function of the plan, the outbox and the clock. Over
+    /// four weeks of days (seeded: evidence approved, channels changed, a new contact), it
+    /// reads and writes nothing, gives the same answer twice, is exactly what queueing
+    /// then writes, holds only each contact's own children's evidence, and is nothing
+    /// once queued.
+    #[test]
+    fn what_is_due_is_what_queueing_writes_day_after_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let start = DateTime::parse_from_rfc3339("2026-11-02T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let gp = Goalpost::create(dir.path())
+            .unwrap()
+            .with_clock(crate::Clock::fixed(start));
+        gp.create_demo(6).unwrap();
+        let mut seed: u64 = 0x5eed_0014;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let channels = ["email", "weekly", "paper", "none"];
+        let mut queued_any = [false; 3];
+        for day in 0..28 {
+            let gp = Goalpost::open(dir.path())
+                .unwrap()
+                .with_clock(crate::Clock::fixed(start + chrono::Duration::days(day)));
+            let waiting = gp.evidence_list(Some(ReviewStatus::Waiting)).unwrap();
+            if !waiting.is_empty() {
+                let pick = waiting[next(waiting.len())].evidence.id;
+                gp.approve(&[pick]).unwrap();
+            } else {
+                let students = gp.students().unwrap();
+                let s = &students[next(students.len())];
+                let g = gp
+                    .add_goal(s.id, "I can count to 100", "Maths", None)
+                    .unwrap();
+                let e = gp.add_evidence(s.id, g.id, None, "I counted!", "").unwrap();
+                gp.approve(&[e.id]).unwrap();
+            }
+            if day % 5 == 2 {
+                let contacts = gp.contacts().unwrap();
+                let c = &contacts[next(contacts.len())];
+                let channel = channels[next(channels.len())];
+                let input = crate::class::ContactInput {
+                    channel: Some(channel.into()),
+                    ..Default::default()
+                };
+                if c.email.is_some() || channel == "paper" || channel == "none" {
+                    gp.edit_contact(c.id, &input).unwrap();
+                }
+            }
+            if day == 9 {
+                let s = &gp.students().unwrap()[0];
+                let input = crate::class::ContactInput {
+                    name: Some("Nana Rewi".into()),
+                    email: Some("nana@example.org".into()),
+                    ..Default::default()
+                };
+                gp.add_contact(&input, Some((s.id, "grandmother"))).unwrap();
+            }
+
+            let plan = gp.plan().unwrap();
+            let now = gp.now();
+            let before = rows(&gp);
+            let held = outbox::held(gp.store().conn()).unwrap();
+            let d = due(&plan, &held, now);
+            assert_eq!(rows(&gp), before, "day {day}: deciding wrote to the outbox");
+            assert_eq!(due(&plan, &held, now).deliveries, d.deliveries, "day {day}");
+            for x in &d.deliveries {
+                let v = plan
+                    .families
+                    .iter()
+                    .find(|v| v.contact.id == x.contact_id)
+                    .unwrap();
+                for e in &x.evidence_ids {
+                    let item = v.items.iter().find(|i| i.evidence_id == *e).unwrap();
+                    assert!(v
+                        .contact
+                        .students
+                        .iter()
+                        .any(|l| l.student_id == item.student_id));
+                }
+            }
+
+            let mut unreachable = Vec::new();
+            let counts = gp.queue(&plan, now, &mut unreachable).unwrap();
+            let added: Vec<_> = rows(&gp)[before.len()..].to_vec();
+            let want: Vec<_> = d
+                .deliveries
+                .iter()
+                .map(|x| {
+                    (
+                        x.contact_id,
+                        x.kind,
+                        x.subject_key.clone(),
+                        x.message_id.clone(),
+                        x.evidence_ids.clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(added, want, "day {day}: queueing wrote other rows");
+            let c = d.counts();
+            assert_eq!(
+                (counts.emails, counts.digests, counts.slips),
+                (c.emails, c.digests, c.slips),
+                "day {day}"
+            );
+            assert_eq!(unreachable.len(), d.unreachable.len(), "day {day}");
+            for (k, n) in [c.emails, c.digests, c.slips].into_iter().enumerate() {
+                queued_any[k] |= n > 0;
+            }
+            let held = outbox::held(gp.store().conn()).unwrap();
+            assert!(
+                due(&plan, &held, now).deliveries.is_empty(),
+                "day {day}: due twice"
+            );
+        }
+        assert_eq!(
+            queued_any, [true; 3],
+            "emails, digests and slips were all due some day"
+        );
+    }
+
+    #[test]
+    fn queueing_notes_a_refused_address_with_its_code_and_the_families_screen_agrees() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-02T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let gp = Goalpost::create(dir.path())
+            .unwrap()
+            .with_clock(crate::Clock::fixed(at));
+        gp.create_demo(6).unwrap();
+        let emailed: Vec<Contact> = gp
+            .contacts()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.channel == Channel::Email)
+            .collect();
+        assert!(!emailed.is_empty(), "the demo has families on email");
+        for c in &emailed {
+            store::contacts::set_email_error(gp.store().conn(), c.id, Some("550 no such user"))
+                .unwrap();
+        }
+        let (_, unreachable) = gp.mail_queue().unwrap();
+        assert!(!unreachable.is_empty(), "families with news are noted");
+        for u in &unreachable {
+            assert_eq!(u.code, UnreachableCode::AddressRefused, "{u:?}");
+            assert_eq!(u.detail.as_deref(), Some("550 no such user"));
+            assert!(
+                u.reason.starts_with("the mail server refused "),
+                "{}",
+                u.reason
+            );
+        }
+        let families = gp.families_reached().unwrap().families;
+        for f in &families {
+            let want = emailed
+                .iter()
+                .any(|c| c.id == f.contact_id)
+                .then_some(UnreachableCode::AddressRefused);
+            assert_eq!(f.reach_problem, want, "{}", f.name);
+        }
+    }
+}
