@@ -253,8 +253,7 @@ fn found(dest: &Path, source: &Source) -> Found {
                         // A copy made again with another quality, or a file put there by
                         // hand, may have the same name and length: only the bytes tell.
                         d.len() == s.len()
-                            && std::fs::read(src)
-                                .is_ok_and(|b| fsutil::same_bytes_as(dest, &d, &b))
+                            && std::fs::read(src).is_ok_and(|b| fsutil::same_bytes_as(dest, &d, &b))
                     })
             }
         };
