@@ -21,7 +21,8 @@ mod photo_support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use mail_support::{check_shape, eml_files, has_word, parse, Fault, Server};
+use common::has_word;
+use mail_support::{check_shape, eml_files, parse, Fault, Server};
 use serde_json::Value;
 
 const NOW: &str = "2026-11-20T09:00:00Z";
