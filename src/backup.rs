@@ -17,6 +17,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::fsutil::native_path;
 use crate::{store, Goalpost};
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,7 +75,7 @@ impl Goalpost {
             .tempfile_in(&parent)
             .map_err(|e| Error::io("write the backup into", &parent, e))?;
         self.store().backup_to(tmp.path())?;
-        let problems = store::integrity_problems(&Connection::open(tmp.path())?)?;
+        let problems = store::integrity_problems(&Connection::open(native_path(tmp.path()))?)?;
         if !problems.is_empty() {
             return Err(Error::invalid(format!(
                 "the backup failed its integrity check ({}): the database may be damaged; nothing was written",
@@ -86,8 +87,7 @@ impl Goalpost {
             .map_err(|e| Error::io("write the backup into", &parent, e))?;
         match how {
             Persist::Replace => {
-                tmp.persist(dest)
-                    .map_err(|e| Error::io("save the backup as", dest, e.error))?;
+                crate::fsutil::persist(tmp.into_temp_path(), dest, "save the backup as")?;
                 Ok(dest.to_path_buf())
             }
             Persist::NewName => persist_new_name(tmp, dest),
@@ -125,7 +125,8 @@ impl Goalpost {
     /// The backup at `src`, copied into memory, with its settings as `config set` would
     /// have stored them and without those of [`OFF_AFTER_RESTORE`]; and what was left out.
     fn checked_copy(&self, src: &Path) -> Result<(Connection, Vec<String>, Vec<RefusedSetting>)> {
-        let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let source =
+            Connection::open_with_flags(native_path(src), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         let mut copy = Connection::open_in_memory()?;
         store::copy_all(&source, &mut copy)?;
         let (mut off, mut refused) = (Vec::new(), Vec::new());
@@ -210,7 +211,7 @@ pub fn check_backup(src: &Path) -> Result<()> {
             src.display()
         ))
     };
-    let conn = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    let conn = Connection::open_with_flags(native_path(src), OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|_| not_ours())?;
     let app_id: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))

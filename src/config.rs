@@ -317,10 +317,12 @@ fn check_dir(v: &str) -> Result<String> {
             "{v:?} is a relative path: give the full path of the folder"
         )));
     }
+    validate::path_names(v)?;
     Ok(v.to_string())
 }
 
 fn check_ca_file(v: &str) -> Result<String> {
+    validate::path_names(v.trim())?;
     let v = check_dir(v).map_err(|_| {
         Error::invalid(format!(
             "{v:?} is not a full path: give the full path of the certificate authority file (PEM), e.g. /etc/ssl/school-ca.pem"

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+#[cfg(windows)]
+mod win;
+
 /// The name prefix of every temporary file Goalpost writes next to a destination.
 pub const TEMP_PREFIX: &str = ".goalpost-tmp-";
 
@@ -74,9 +77,13 @@ pub fn private_dir(dir: &Path) -> Result<()> {
     if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(err)?;
     }
-    let mut builder = std::fs::DirBuilder::new();
+    let builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    let builder = {
+        let mut b = builder;
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b
+    };
     match builder.create(dir) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {
@@ -120,11 +127,117 @@ pub fn create_private_file(path: &Path) -> Result<()> {
 
 /// Removes a file; one already gone is fine. Returns whether it was there. `action` names
 /// what was being removed, for the error ("remove the photo copy").
+/// A file that another program holds open (on Windows) is waited for briefly, then reported
+/// with that program ([`Error::Busy`]).
 pub fn remove_if_present(path: &Path, action: &'static str) -> Result<bool> {
-    match std::fs::remove_file(path) {
+    match retry_while_held(|| std::fs::remove_file(path), pause) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(Error::io(action, path, e)),
+        Err(e) => Err(held_or_io(action, path, e)),
+    }
+}
+
+/// Renames the temporary file `tmp` over `dest` (`action` names it for the error: "replace",
+/// "save the backup as"). A destination that another program holds open (on Windows) is
+/// waited for briefly, then reported with that program ([`Error::Busy`]); `tmp` is then
+/// deleted, and `dest` is as it was.
+pub fn persist(tmp: tempfile::TempPath, dest: &Path, action: &'static str) -> Result<()> {
+    let mut tmp = Some(tmp);
+    retry_while_held(
+        || match tmp.take() {
+            Some(t) => t.persist(dest).map_err(|e| {
+                tmp = Some(e.path);
+                e.error
+            }),
+            // Only reached if a failed persist gave no path back, which it always does.
+            None => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        },
+        pause,
+    )
+    .map_err(|e| held_or_io(action, dest, e))
+}
+
+/// How long, in all, a rename or removal waits for a file that another program holds open
+/// (a browser showing the blog, an antivirus scan, a backup tool, a search indexer): such
+/// holds are usually brief. The waits double from 10 ms, then stay at half a second.
+const HELD_WAITS_MS: [u64; 10] = [10, 20, 40, 80, 160, 320, 500, 500, 500, 500];
+
+/// Runs `op` again while it fails because another program holds the file open, as long as
+/// `wait(attempt)` (0, 1, ...) says to go on; returns the last outcome.
+fn retry_while_held<T>(
+    mut op: impl FnMut() -> std::io::Result<T>,
+    mut wait: impl FnMut(usize) -> bool,
+) -> std::io::Result<T> {
+    let mut attempt = 0;
+    loop {
+        match op() {
+            Err(e) if is_held_open(&e) && wait(attempt) => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// The waits of [`HELD_WAITS_MS`], in turn.
+fn pause(attempt: usize) -> bool {
+    match HELD_WAITS_MS.get(attempt) {
+        Some(&ms) => {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Whether a failure means that another program holds the file open: on Windows a sharing
+/// or lock violation, or access denied (which a rename over or a removal of an open file
+/// gives). Never elsewhere: Unix lets open files be replaced.
+fn is_held_open(e: &std::io::Error) -> bool {
+    #[cfg(windows)]
+    {
+        // ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+        matches!(e.raw_os_error(), Some(5 | 32 | 33))
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// The error for a failed `action` on `path`: when another program holds it open, which
+/// program (if Windows can tell) and what to do; else the plain I/O error.
+fn held_or_io(action: &'static str, path: &Path, e: std::io::Error) -> Error {
+    if !is_held_open(&e) {
+        return Error::io(action, path, e);
+    }
+    let holders = holders(path);
+    let who = if holders.is_empty() {
+        "another program has it open (a web browser showing it, an antivirus scan, a backup or sync tool, or a file manager's preview)".to_string()
+    } else {
+        format!("{} has it open", holders.join(", "))
+    };
+    Error::Busy(format!(
+        "could not {action} {}: {who}, or Goalpost may not change it. Close {} and try again",
+        path.display(),
+        match holders.len() {
+            0 => "the program that has it open",
+            1 => "that program",
+            _ => "those programs",
+        }
+    ))
+}
+
+/// The names of the programs that hold `path` open, as Windows' Restart Manager tells them;
+/// none where it cannot tell (or on other systems).
+fn holders(path: &Path) -> Vec<String> {
+    #[cfg(windows)]
+    {
+        win::holders(path)
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = path;
+        Vec::new()
     }
 }
 
@@ -156,41 +269,57 @@ pub fn same_bytes_as(path: &Path, meta: &std::fs::Metadata, bytes: &[u8]) -> boo
         && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
-/// Whether two files' metadata are of the very same file (hard links of one another);
-/// never on systems without inodes.
-pub fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        same_device(a, b) && a.ino() == b.ino()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (a, b);
-        false
-    }
-}
-
-/// Whether two files' metadata are of one file system (so one can be a hard link to a
-/// file of the other); never on systems without inodes.
-pub fn same_device(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        a.dev() == b.dev()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (a, b);
-        false
-    }
-}
-
-/// Whether `a` and `b` are the very same file (hard links of one another, on Unix).
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) => same_inode(&x, &y),
+/// Whether `a` and `b` are on one file system (so that one can be a hard link to a file of
+/// the other): the same device on Unix, the same volume on Windows.
+pub fn same_device(a: &Path, b: &Path) -> bool {
+    match (file_id(a), file_id(b)) {
+        (Some(x), Some(y)) => x >> 64 == y >> 64,
         _ => false,
+    }
+}
+
+/// Whether `a` and `b` are the very same file (hard links of one another).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (file_id(a), file_id(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The form of `path` to hand to code that calls the operating system itself rather than
+/// through Rust's standard library, which does this on its own (SQLite): on Windows a long
+/// absolute path (near the 260-character limit or over) gets the `\\?\` prefix that lifts
+/// the limit, after being made absolute and normalised as such a path must be. Any other
+/// path, and every path elsewhere, is returned as it is.
+pub fn native_path(path: &Path) -> std::borrow::Cow<'_, Path> {
+    #[cfg(windows)]
+    {
+        if let Some(long) = std::path::absolute(path)
+            .ok()
+            .and_then(|abs| verbatim(abs.as_os_str().to_str()?))
+        {
+            return std::borrow::Cow::Owned(PathBuf::from(long));
+        }
+    }
+    std::borrow::Cow::Borrowed(path)
+}
+
+/// `abs` (absolute, normalised, with `\`) as a `\\?\` path if it is long enough to need
+/// one: a drive path `C:\...` becomes `\\?\C:\...`, a share `\\server\...` becomes
+/// `\\?\UNC\server\...`. Paths already in that form, device paths and short paths give
+/// `None`. 240 leaves room for the names SQLite adds (`-journal`, `-wal`, `-shm`).
+#[cfg_attr(not(windows), allow(dead_code))]
+fn verbatim(abs: &str) -> Option<String> {
+    if abs.chars().count() < 240 {
+        return None;
+    }
+    let b = abs.as_bytes();
+    if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' {
+        Some(format!("\\\\?\\{abs}"))
+    } else if let Some(share) = abs.strip_prefix("\\\\") {
+        (!share.starts_with(['?', '.'])).then(|| format!("\\\\?\\UNC\\{share}"))
+    } else {
+        None
     }
 }
 
@@ -221,11 +350,10 @@ impl Staged {
     }
 
     /// Puts the file in place with one rename: readers see the old file or the new one.
+    /// A file that another program holds open (on Windows) is waited for briefly, then
+    /// reported with that program ([`Error::Busy`]); the temporary file is then deleted.
     pub fn commit(self) -> Result<()> {
-        let dest = self.dest;
-        self.tmp
-            .persist(&dest)
-            .map_err(|e| Error::io("replace", &dest, e.error))
+        persist(self.tmp, &self.dest, "replace")
     }
 }
 
@@ -278,69 +406,74 @@ pub fn stage_link_or_copy(src: &Path, dest: &Path) -> Result<Staged> {
     })
 }
 
-/// A file's identity as a folder listing gives it: on Unix its inode number, read from the
-/// listing itself without a `stat` per file; elsewhere its length and modification time.
-/// A file replaced by another (renamed over, or deleted and written anew) gets another
-/// identity. A file edited in place keeps its inode, so an identity is no proof of bytes.
-pub type FileId = u64;
+/// A file's identity, from the operating system: the device (Unix) or volume serial number
+/// (Windows) in the high 64 bits, the inode number (Unix) or file index (Windows) in the low
+/// 64. Hard links of one file share it. A file replaced by another (renamed over, or
+/// deleted and written anew) gets another identity, though a number may be used again
+/// once the old file is gone. A file edited in place keeps its identity, so an identity is
+/// no proof of bytes.
+pub type FileId = u128;
+
+fn make_id(device: u64, index: u64) -> FileId {
+    (u128::from(device) << 64) | u128::from(index)
+}
 
 /// File names and their identities, as [`list_files`] gives them.
 pub type Listing = foldhash::HashMap<String, FileId>;
 
 /// The regular files directly in `dir` (not in sub-folders), by name, with their
-/// [`FileId`]s: one listing instead of a `stat` per file. A missing folder has none; names
-/// that are not UTF-8 are left out (Goalpost writes none).
+/// [`FileId`]s. On Unix the identities come from the listing itself, without a look at
+/// each file; on Windows each file is opened for its attributes only. A missing folder has
+/// none; names that are not UTF-8 are left out (Goalpost writes none).
 pub fn list_files(dir: &Path) -> Result<Listing> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Listing::default()),
         Err(e) => return Err(Error::io("list", dir, e)),
     };
+    #[cfg(unix)]
+    let device = std::os::unix::fs::MetadataExt::dev(
+        &std::fs::metadata(dir).map_err(|e| Error::io("list", dir, e))?,
+    );
     let mut files = Listing::default();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("list", dir, e))?;
         if !entry.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
-        if let (Ok(name), Some(id)) = (entry.file_name().into_string(), entry_id(&entry)) {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        #[cfg(unix)]
+        let id = Some(make_id(device, std::os::unix::fs::DirEntryExt::ino(&entry)));
+        #[cfg(not(unix))]
+        let id = file_id(&entry.path());
+        if let Some(id) = id {
             files.insert(name, id);
         }
     }
     Ok(files)
 }
 
-/// The [`FileId`] of the file at `path` (not following a symbolic link), as
-/// [`list_files`] would give it.
+/// The [`FileId`] of the file or folder at `path` (not following a symbolic link), as
+/// [`list_files`] would give it; `None` if it cannot be looked at.
 pub fn file_id(path: &Path) -> Option<FileId> {
-    let m = std::fs::symlink_metadata(path).ok()?;
     #[cfg(unix)]
     {
-        Some(std::os::unix::fs::MetadataExt::ino(&m))
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::symlink_metadata(path).ok()?;
+        Some(make_id(m.dev(), m.ino()))
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
     {
-        meta_id(&m)
+        let (volume, index) = win::volume_and_index(path).ok()?;
+        Some(make_id(volume, index))
     }
-}
-
-#[cfg(unix)]
-fn entry_id(e: &std::fs::DirEntry) -> Option<FileId> {
-    Some(std::os::unix::fs::DirEntryExt::ino(e))
-}
-
-#[cfg(not(unix))]
-fn entry_id(e: &std::fs::DirEntry) -> Option<FileId> {
-    meta_id(&e.metadata().ok()?)
-}
-
-#[cfg(not(unix))]
-fn meta_id(m: &std::fs::Metadata) -> Option<FileId> {
-    let t = m
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
-    Some((t.as_nanos() as u64) ^ m.len().rotate_left(40))
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 /// Removes the temporary files a killed Goalpost left in `dir` (not in sub-folders).
@@ -354,9 +487,10 @@ pub fn remove_leftover_temps(dir: &Path) -> Result<usize> {
     let mut n = 0;
     for entry in entries.flatten() {
         let is_temp = entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX);
-        if is_temp && entry.file_type().is_ok_and(|t| t.is_file()) {
-            let p = entry.path();
-            std::fs::remove_file(&p).map_err(|e| Error::io("remove", &p, e))?;
+        if is_temp
+            && entry.file_type().is_ok_and(|t| t.is_file())
+            && remove_if_present(&entry.path(), "remove")?
+        {
             n += 1;
         }
     }
@@ -398,5 +532,188 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, [".goalpost-manifest", "src.bin"]);
+    }
+
+    /// A folder path with spaces, letters beyond ASCII, and more than 260 characters in
+    /// all (Windows' old limit), under a temporary folder.
+    pub(crate) fn long_folder(base: &Path) -> PathBuf {
+        let mut p = base.to_path_buf();
+        while p.to_string_lossy().chars().count() <= 280 {
+            p.push("Klasse 3b Ørsta – élèves 日本");
+        }
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    }
+
+    /// Guards a bug: on Windows a file's identity was a hash of its length and modification
+    /// time, so two files written alike had one identity, and hard links none in common.
+    #[test]
+    fn file_ids_come_from_the_os_and_tell_files_apart() {
+        let tmp = tempfile::tempdir().unwrap();
+        for dir in [tmp.path().to_path_buf(), long_folder(tmp.path())] {
+            let (a, b, link) = (dir.join("a.jpg"), dir.join("b.jpg"), dir.join("l.jpg"));
+            std::fs::write(&a, b"same bytes").unwrap();
+            std::fs::write(&b, b"same bytes").unwrap();
+            let when = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+            for p in [&a, &b] {
+                let f = std::fs::File::options().write(true).open(p).unwrap();
+                f.set_modified(when).unwrap();
+            }
+            let (ia, ib) = (file_id(&a).unwrap(), file_id(&b).unwrap());
+            assert_ne!(ia, ib, "two files of the same length and time");
+            std::fs::hard_link(&a, &link).unwrap();
+            assert_eq!(file_id(&link), Some(ia), "a hard link is the same file");
+            assert!(same_file(&a, &link) && !same_file(&a, &b));
+            assert!(same_device(&dir, &a));
+            let listed = list_files(&dir).unwrap();
+            assert_eq!(
+                listed.get("a.jpg"),
+                Some(&ia),
+                "a listing agrees with file_id"
+            );
+            assert_eq!(listed.get("b.jpg"), Some(&ib));
+            // Replaced by rename: another file, another identity, though the bytes match.
+            write_atomic(&a, b"same bytes").unwrap();
+            assert_ne!(file_id(&a), Some(ia));
+            assert_eq!(file_id(&link), Some(ia), "the link keeps the old file");
+            assert!(!same_file(&a, &link));
+            assert_eq!(file_id(&dir.join("missing")), None);
+        }
+    }
+
+    #[test]
+    fn writes_removals_and_listings_work_in_long_folders_with_spaces_and_accents() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = long_folder(tmp.path());
+        assert!(dir.to_string_lossy().chars().count() > 260);
+        let page = dir.join("année 2026 – première page.html");
+        assert!(write_if_changed(&page, "<p>Ørsta</p>".as_bytes()).unwrap());
+        assert!(!write_if_changed(&page, "<p>Ørsta</p>".as_bytes()).unwrap());
+        let staged = stage_link_or_copy(&page, &dir.join("copie.html")).unwrap();
+        staged.readable_by_all().unwrap().commit().unwrap();
+        let mut names: Vec<String> = list_files(&dir).unwrap().into_keys().collect();
+        names.sort();
+        assert_eq!(names, ["année 2026 – première page.html", "copie.html"]);
+        assert!(remove_if_present(&page, "remove").unwrap());
+        assert!(!remove_if_present(&page, "remove").unwrap());
+        // SQLite is handed a form of the path that Windows opens at any length.
+        let db = dir.join("goalpost.sqlite3");
+        let conn = rusqlite::Connection::open(native_path(&db)).unwrap();
+        conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        drop(conn);
+        assert!(db.is_file());
+    }
+
+    #[test]
+    fn long_windows_paths_get_the_prefix_that_lifts_the_limit() {
+        let long = format!("C:\\Users\\Lærer\\{}", "Klasse 3b\\".repeat(30));
+        assert_eq!(verbatim(&long), Some(format!("\\\\?\\{long}")));
+        let share = format!("\\\\server\\share\\{}", "x".repeat(250));
+        assert_eq!(
+            verbatim(&share),
+            Some(format!("\\\\?\\UNC\\server\\share\\{}", "x".repeat(250)))
+        );
+        assert_eq!(verbatim("C:\\Users\\short\\goalpost.sqlite3"), None);
+        let done = format!("\\\\?\\C:\\{}", "x".repeat(300));
+        assert_eq!(verbatim(&done), None, "already in that form");
+        assert_eq!(verbatim(&format!("\\\\.\\pipe\\{}", "x".repeat(300))), None);
+    }
+
+    #[test]
+    fn only_a_file_held_open_is_waited_for() {
+        let mut waits = 0;
+        let gone = retry_while_held(
+            || std::fs::remove_file("/nonexistent/goalpost-test"),
+            |_| {
+                waits += 1;
+                true
+            },
+        );
+        assert_eq!(gone.unwrap_err().kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(waits, 0, "a missing file is no reason to wait");
+    }
+}
+
+/// What Windows does that Unix never does: a file another program holds open (without
+/// letting others delete it) can be neither renamed over nor removed.
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::*;
+    use std::os::windows::fs::OpenOptionsExt;
+
+    /// A file held open the way a program that shares nothing holds it.
+    fn hold(path: &Path) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .share_mode(0)
+            .open(path)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_page_held_open_is_waited_for_then_reported_with_the_file_and_left_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("index.html");
+        std::fs::write(&page, b"old page").unwrap();
+        let holder = hold(&page);
+        let e = write_atomic(&page, b"new page").unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Busy, "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains(&page.display().to_string()), "{msg}");
+        assert!(
+            msg.contains("has it open") && msg.contains("Close"),
+            "{msg}"
+        );
+        drop(holder);
+        assert_eq!(
+            std::fs::read(&page).unwrap(),
+            b"old page",
+            "never half a page"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
+        write_atomic(&page, b"new page").unwrap();
+        assert_eq!(std::fs::read(&page).unwrap(), b"new page");
+    }
+
+    #[test]
+    fn a_file_released_while_waiting_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("index.html");
+        std::fs::write(&page, b"old page").unwrap();
+        let mut holder = Some(hold(&page));
+        let staged = stage(&page, b"new page", false).unwrap();
+        let mut tmp = Some(staged.tmp);
+        let mut waits = 0;
+        // The program lets go at the first wait: the next attempt succeeds.
+        retry_while_held(
+            || {
+                let t = tmp.take().unwrap();
+                t.persist(&page).map_err(|e| {
+                    tmp = Some(e.path);
+                    e.error
+                })
+            },
+            |_| {
+                waits += 1;
+                holder.take().is_some()
+            },
+        )
+        .unwrap();
+        assert_eq!(waits, 1);
+        assert_eq!(std::fs::read(&page).unwrap(), b"new page");
+    }
+
+    #[test]
+    fn a_removal_of_a_file_held_open_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("old-post.html");
+        std::fs::write(&page, b"old").unwrap();
+        let holder = hold(&page);
+        let e = remove_if_present(&page, "remove").unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Busy, "{e}");
+        drop(holder);
+        assert!(remove_if_present(&page, "remove").unwrap());
     }
 }

@@ -136,6 +136,41 @@ pub fn timezone(value: &str) -> Result<String> {
     Ok(v.to_string())
 }
 
+/// A path a setting names (a folder, a file): refused if any of its names is one Windows
+/// keeps for a device (`CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, also
+/// with an extension such as `nul.txt`, in any case): Windows would open the device instead,
+/// or refuse. Refused on every system, so that a data folder can move to a Windows PC.
+pub fn path_names(value: &str) -> Result<()> {
+    let reserved = value.split(['/', '\\']).find(|c| is_reserved_name(c));
+    match reserved {
+        None => Ok(()),
+        Some(c) => Err(Error::invalid(format!(
+            "{:?} contains the name {:?}, which Windows keeps for a device (CON, PRN, AUX, NUL, COM1 to COM9 and LPT1 to LPT9, with or without an extension): choose another name",
+            printable(value),
+            printable(c)
+        ))),
+    }
+}
+
+/// Whether Windows takes the file name `name` for a device: what comes before its first dot,
+/// without trailing spaces, is a device name.
+pub fn is_reserved_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end_matches(' ');
+    let upper = stem.to_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => ["COM", "LPT"].iter().any(|dev| {
+            upper.strip_prefix(dev).is_some_and(|n| {
+                let mut c = n.chars();
+                matches!(
+                    (c.next(), c.next()),
+                    (Some('0'..='9' | '¹' | '²' | '³'), None)
+                )
+            })
+        }),
+    }
+}
+
 fn describe_control(c: char) -> &'static str {
     match c {
         '\n' => "a line feed",
@@ -198,5 +233,59 @@ mod tests {
     fn timezones() {
         assert!(timezone("Pacific/Auckland").is_ok());
         assert!(timezone("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn names_windows_keeps_for_devices_are_refused_in_paths() {
+        for bad in [
+            "C:\\Users\\teacher\\CON\\blog",
+            "C:\\Users\\teacher\\blog\\nul",
+            "/home/teacher/aux.txt/blog",
+            "D:\\Com1\\blog",
+            "D:\\LPT9.html",
+            "D:\\lpt¹\\blog",
+            "C:\\prn \\x",
+            "C:\\conout$",
+        ] {
+            let e = path_names(bad).unwrap_err();
+            assert!(
+                e.to_string().contains("Windows keeps for a device"),
+                "{bad}: {e}"
+            );
+        }
+        for good in [
+            "C:\\Users\\teacher\\Conrad\\blog",
+            "C:\\Users\\teacher\\console\\nullable",
+            "/home/teacher/com10/lpt/blog",
+            "D:\\COM\\x",
+            "E:\\Classe de l'année – 3ᵉ\\blog",
+            "C:\\",
+        ] {
+            assert!(path_names(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn settings_that_name_files_refuse_device_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let gp = crate::Goalpost::create(tmp.path().join("class")).unwrap();
+        let base = tmp.path().to_string_lossy().into_owned();
+        let sep = std::path::MAIN_SEPARATOR;
+        for (key, value) in [
+            ("blog.dir", format!("{base}{sep}CON{sep}blog")),
+            ("blog.dir", format!("{base}{sep}blog{sep}Nul")),
+            ("smtp.ca_file", format!("{base}{sep}com1.pem")),
+        ] {
+            let e = gp.set_setting(key, &value).unwrap_err();
+            assert_eq!(e.kind(), crate::error::ErrorKind::Invalid);
+            assert!(
+                e.to_string().contains("Windows keeps for a device"),
+                "{key}: {e}"
+            );
+            assert_eq!(gp.setting(key).unwrap(), None, "{key} is left unset");
+        }
+        let fine = format!("{base}{sep}Année 3ᵉ – blog");
+        gp.set_setting("blog.dir", &fine).unwrap();
+        assert_eq!(gp.setting("blog.dir").unwrap(), Some(fine));
     }
 }

@@ -116,6 +116,165 @@ pub fn teacher_pin(data_dir: Option<PathBuf>) -> ExitCode {
     }
 }
 
+/// The exit code of `goalpost-desktop` when its window cannot open (WebView2 missing, no
+/// display, the window refused): distinct from the CLI's 1 (an error) and 2 (a usage error).
+pub const EXIT_NO_WINDOW: u8 = 3;
+
+/// Why the window cannot open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoWindow {
+    /// Windows without the Microsoft Edge WebView2 Runtime, which draws the window.
+    #[cfg_attr(not(windows), allow(dead_code))]
+    WebView2Missing,
+    /// Making the window failed (the system's words, or a panic's, as detail).
+    Failed(String),
+}
+
+/// The Microsoft page that offers the WebView2 Runtime (the Evergreen Bootstrapper).
+pub const WEBVIEW2_URL: &str = "https://developer.microsoft.com/microsoft-edge/webview2/";
+
+impl NoWindow {
+    /// What the teacher reads: what happened, and the fix.
+    pub fn message(&self) -> String {
+        let fix = if cfg!(windows) {
+            format!(
+                "Install the Microsoft Edge WebView2 Runtime ({WEBVIEW2_URL}, \"Evergreen Bootstrapper\"), or run the Goalpost installer again, which installs it; on a managed school PC, ask IT to deploy the WebView2 Runtime"
+            )
+        } else {
+            "Start Goalpost from a desktop session (it needs a display), and reinstall the Goalpost package if it still fails: the package brings the WebKitGTK libraries the window needs".to_string()
+        };
+        let what = match self {
+            NoWindow::WebView2Missing => "Goalpost cannot open its window: this PC does not have the Microsoft Edge WebView2 Runtime, which Windows uses to show it.".to_string(),
+            NoWindow::Failed(detail) => format!("Goalpost cannot open its window ({}).", detail.trim()),
+        };
+        format!(
+            "{what}\n\n{fix}. Then start Goalpost again.\n\nYour class is safe, and the command line works without a window: `goalpost-desktop sync` still syncs."
+        )
+    }
+}
+
+/// Tells the teacher that the window cannot open and returns [`EXIT_NO_WINDOW`]: on standard
+/// error always, and in a message box on Windows when a person is there to read it.
+pub fn cannot_open(problem: &NoWindow) -> ExitCode {
+    let text = problem.message();
+    eprintln!("error: {text}");
+    if platform::person_is_there() {
+        platform::message_box("Goalpost", &text);
+    }
+    ExitCode::from(EXIT_NO_WINDOW)
+}
+
+/// Runs `open` (which makes the window and runs the app), turning a failure or a panic
+/// while the window is being made into [`cannot_open`]: never a panic with a backtrace.
+/// `open` calls the given function once the window is open; a panic after that is
+/// reported in one line as an internal error.
+pub fn guarded(open: impl FnOnce(&dyn Fn()) -> Result<(), String>) -> ExitCode {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+    static OPENING: AtomicBool = AtomicBool::new(true);
+    static PANIC: Mutex<Option<String>> = Mutex::new(None);
+    std::panic::set_hook(Box::new(|info| {
+        let what = match (
+            info.payload().downcast_ref::<&str>(),
+            info.payload().downcast_ref::<String>(),
+        ) {
+            (Some(s), _) => s.to_string(),
+            (_, Some(s)) => s.clone(),
+            _ => "an unexpected failure".to_string(),
+        };
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if OPENING.load(Ordering::SeqCst) {
+            if let Ok(mut p) = PANIC.lock() {
+                *p = Some(readable(&what));
+            }
+        } else {
+            eprintln!("error: Goalpost met an internal error ({what}{at}): please report it; your class is safe");
+        }
+    }));
+    let opened = || OPENING.store(false, Ordering::SeqCst);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open(&opened)));
+    let detail = match outcome {
+        Ok(Ok(())) => return ExitCode::SUCCESS,
+        Ok(Err(e)) => e,
+        Err(_) => PANIC
+            .lock()
+            .ok()
+            .and_then(|mut p| p.take())
+            .unwrap_or_else(|| "an unexpected failure".into()),
+    };
+    if OPENING.load(Ordering::SeqCst) {
+        cannot_open(&NoWindow::Failed(detail))
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// A panic's message as a teacher may read it: its first line, without the debug dump of
+/// an error value that libraries append after ": " ("Failed to initialize gtk backend!:
+/// BoolError { ... }" becomes "Failed to initialize gtk backend!").
+fn readable(panic: &str) -> String {
+    let line = panic.lines().next().unwrap_or("").trim();
+    match line.split_once(": ") {
+        Some((head, dump)) if dump.contains(['{', '(']) => head.to_string(),
+        _ => line.to_string(),
+    }
+}
+
+/// Code that only one operating system needs.
+mod platform {
+    /// Whether a person will see a message box: standard error goes nowhere (a window app
+    /// started from the Start menu) or to a console window. Not when it goes to a file or a
+    /// pipe (a script, a scheduled task's log, a test), where the message is read there.
+    #[cfg(windows)]
+    pub fn person_is_there() -> bool {
+        match winapi_util::file::typ(winapi_util::HandleRef::stderr()) {
+            Ok(t) => !(t.is_disk() || t.is_pipe()),
+            Err(_) => true,
+        }
+    }
+
+    #[cfg(not(windows))]
+    pub fn person_is_there() -> bool {
+        false
+    }
+
+    /// A native message box with an error icon and an OK button; returns when it is closed.
+    #[cfg(windows)]
+    pub fn message_box(title: &str, text: &str) {
+        use std::ffi::OsStr;
+        use std::os::windows::ffi::OsStrExt;
+        const MB_ICONERROR: u32 = 0x10;
+        const MB_SETFOREGROUND: u32 = 0x1_0000;
+        #[link(name = "user32")]
+        extern "system" {
+            fn MessageBoxW(
+                hwnd: *mut std::ffi::c_void,
+                text: *const u16,
+                caption: *const u16,
+                flags: u32,
+            ) -> i32;
+        }
+        let wide = |s: &str| -> Vec<u16> { OsStr::new(s).encode_wide().chain([0]).collect() };
+        let (text, title) = (wide(text), wide(title));
+        // SAFETY: both strings are NUL-terminated UTF-16 that outlive the call; no owner
+        // window. A failure (no desktop) only means no box: the text went to stderr too.
+        unsafe {
+            MessageBoxW(
+                std::ptr::null_mut(),
+                text.as_ptr(),
+                title.as_ptr(),
+                MB_ICONERROR | MB_SETFOREGROUND,
+            );
+        }
+    }
+
+    #[cfg(not(windows))]
+    pub fn message_box(_title: &str, _text: &str) {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +388,31 @@ mod tests {
             }
         );
         assert_eq!(parse(&["teacher-pin", "extra"]), Launch::Cli);
+    }
+
+    #[test]
+    fn a_panics_debug_dump_is_left_out() {
+        assert_eq!(
+            readable("Failed to initialize gtk backend!: BoolError { message: \"Failed\" }"),
+            "Failed to initialize gtk backend!"
+        );
+        assert_eq!(
+            readable("no display: try again\nmore"),
+            "no display: try again"
+        );
+    }
+
+    #[test]
+    fn the_no_window_message_names_the_fix() {
+        let m = NoWindow::WebView2Missing.message();
+        assert!(m.contains("WebView2 Runtime"), "{m}");
+        let m = NoWindow::Failed("Failed to initialize gtk backend!".into()).message();
+        assert!(m.contains("(Failed to initialize gtk backend!)"), "{m}");
+        assert!(m.contains("goalpost-desktop sync"), "{m}");
+        if cfg!(windows) {
+            assert!(m.contains(WEBVIEW2_URL) && m.contains("installer"), "{m}");
+        } else {
+            assert!(m.contains("display") && m.contains("WebKitGTK"), "{m}");
+        }
     }
 }

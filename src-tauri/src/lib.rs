@@ -59,28 +59,29 @@ fn run(opts: WindowOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Without WebView2 no window can be made: say what to install before trying.
+    #[cfg(windows)]
+    if tauri::webview_version().is_err() {
+        return launch::cannot_open(&launch::NoWindow::WebView2Missing);
+    }
     let mut context = context();
     context.config_mut().identifier = launch::instance_id(state.data_dir());
     // Read before any window exists, so not on the UI thread of a running app.
     let kiosk = opts.station && (opts.fullscreen || state.station_fullscreen_setting());
-    // First among plugins: a second launch must hand over before anything else starts.
-    let single = tauri_plugin_single_instance::init(|app, argv, _cwd| second_launch(app, argv));
-    let app = builder(tauri::Builder::default().plugin(single), state)
-        .setup(move |app| {
-            windows::open_initial(app.handle(), opts.station, kiosk)?;
-            Ok(())
-        })
-        .build(context);
-    match app {
-        Ok(app) => {
-            app.run(|_, _| {});
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: the window could not open: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    launch::guarded(|opened| {
+        // First among plugins: a second launch must hand over before anything else starts.
+        let single = tauri_plugin_single_instance::init(|app, argv, _cwd| second_launch(app, argv));
+        let app = builder(tauri::Builder::default().plugin(single), state)
+            .setup(move |app| {
+                windows::open_initial(app.handle(), opts.station, kiosk)?;
+                Ok(())
+            })
+            .build(context)
+            .map_err(|e| e.to_string())?;
+        opened();
+        app.run(|_, _| {});
+        Ok(())
+    })
 }
 
 /// The app's configuration, capabilities and embedded `ui/`.

@@ -259,13 +259,15 @@ fn found(dest: &Path, source: &Source) -> Found {
         && match source {
             Source::Kept => true,
             Source::Bytes(b) => fsutil::same_bytes_as(dest, &d, b),
-            Source::File(src) => std::fs::metadata(src).is_ok_and(|s| {
-                // A copy made again with another quality, or a file put there by hand,
-                // may have the same name and length: only the bytes tell.
-                fsutil::same_inode(&d, &s)
-                    || d.len() == s.len()
-                        && std::fs::read(src).is_ok_and(|b| fsutil::same_bytes_as(dest, &d, &b))
-            }),
+            Source::File(src) => {
+                fsutil::same_file(dest, src)
+                    || std::fs::metadata(src).is_ok_and(|s| {
+                        // A copy made again with another quality, or a file put there by
+                        // hand, may have the same name and length: only the bytes tell.
+                        d.len() == s.len()
+                            && std::fs::read(src).is_ok_and(|b| fsutil::same_bytes_as(dest, &d, &b))
+                    })
+            }
         };
     if same {
         Found::Same

@@ -193,7 +193,7 @@ impl<'p> Site<'p> {
         })?;
         let keyed = files.iter().filter_map(|f| {
             let kept = matches!(f.source, Source::Kept);
-            // A copy now linked into the folder is known by its inode from the next
+            // A copy now linked into the folder is known by its identity from the next
             // build's listings (see `copy_media`): the memo need not hold it.
             if let Source::File(src) = &f.source {
                 if fsutil::same_file(&self.dir.join(&f.path), src) {
@@ -696,7 +696,7 @@ impl<'p> Site<'p> {
     /// copies are ever published, never an original.
     ///
     /// A copy the last build linked into the folder is still the very file of the copy
-    /// cache if both folders list it under the same inode: that is known from one listing
+    /// cache if both folders list it under the same identity: that is known from one listing
     /// of each folder, without a look at each of thousands of files. Otherwise (a copy
     /// made again, a file replaced by hand, a folder on another disk), a copy's name comes
     /// from its photo's content and its size, so with the same recipe and quality the same
@@ -801,20 +801,16 @@ impl<'p> Site<'p> {
 }
 
 /// Whether the blog's media folder and the copy cache are on the same file system (where a
-/// copy is published as a hard link, and the same inode in both listings means the very
+/// copy is published as a hard link, and the same identity in both listings means the very
 /// same file), with the copy cache's files listed if `cache_too`. `None` where that cannot
-/// be told from listings (another file system, a system without inodes, a folder that
-/// cannot be listed): each file is then looked at.
+/// be told from listings (another file system or volume, a folder that cannot be listed):
+/// each file is then looked at.
 fn hard_links(
     media: &std::path::Path,
     cache: &std::path::Path,
     cache_too: bool,
 ) -> Option<Option<fsutil::Listing>> {
-    let (m, c) = (
-        std::fs::metadata(media).ok()?,
-        std::fs::metadata(cache).ok()?,
-    );
-    if !fsutil::same_device(&m, &c) {
+    if !fsutil::same_device(media, cache) {
         return None;
     }
     cache_too

@@ -136,8 +136,9 @@ impl Goalpost {
     /// the order given. A copy already made with the current settings is not made again.
     ///
     /// What is already made is known from one listing of the copies folder and the copies
-    /// index (`<data folder>/cache/photo-copies`), not from a look at each file: a year of
-    /// photos is thousands of files, and this runs at every build of the blog.
+    /// index (`<data folder>/cache/photo-copies`), not from reading each sidecar (on Unix
+    /// not even a look at each file; Windows gives file identities only per file): a year
+    /// of photos is thousands of files, and this runs at every build of the blog.
     pub fn ensure_copies(&self, hashes: &[String]) -> Result<Vec<Copies>> {
         let quality = self.config()?.photo_quality;
         self.ensure_copies_with(hashes, CopiesLook::read(self.data_dir())?, quality)
@@ -349,7 +350,9 @@ struct IndexEntry {
     copies: [(u32, u32, FileId); 3],
 }
 
-const INDEX_FORMAT: &str = "goalpost-photo-copies 1";
+/// The index's format; an index of another format is ignored (the sidecars are read). 2: file
+/// identities carry the device or volume (128 bits) and come from the OS on Windows too.
+const INDEX_FORMAT: &str = "goalpost-photo-copies 2";
 
 fn copies_index_path(data_dir: &Path) -> PathBuf {
     DataDir::new(data_dir).copies_index()

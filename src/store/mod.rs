@@ -93,7 +93,7 @@ impl Store {
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
-        let mut conn = Connection::open_with_flags(path, flags)?;
+        let mut conn = Connection::open_with_flags(crate::fsutil::native_path(path), flags)?;
         configure(&conn)?;
         migrate(&mut conn, path)?;
         Ok(Store {
@@ -132,7 +132,7 @@ impl Store {
     /// Copies the whole database into `dest` (a new, empty file) in one step, so the copy
     /// is one consistent snapshot even while other connections write (WAL lets them go on).
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        let mut out = Connection::open(dest)?;
+        let mut out = Connection::open(crate::fsutil::native_path(dest))?;
         copy_all(&self.conn, &mut out)?;
         out.pragma_update(None, "journal_mode", "DELETE")?;
         Ok(())
