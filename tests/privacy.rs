@@ -35,24 +35,27 @@ fn assert_nowhere(c: &Class, name: &str) {
     }
 }
 
-fn mentions(c: &Class, evidence: i64) -> Vec<serde_json::Value> {
+/// The evidence's row in `review list --all`, if it is listed.
+fn review_row(c: &Class, evidence: i64) -> Option<serde_json::Value> {
     let list = c.json(&["review", "list", "--all"]);
     list.as_array()
         .unwrap()
         .iter()
         .find(|v| v["id"] == evidence)
+        .cloned()
+}
+
+fn mentions(c: &Class, evidence: i64) -> Vec<serde_json::Value> {
+    review_row(c, evidence)
         .map(|v| v["mentions"].as_array().unwrap().clone())
         .unwrap_or_default()
 }
 
 fn status(c: &Class, evidence: i64) -> String {
-    let list = c.json(&["review", "list", "--all"]);
-    list.as_array()
+    review_row(c, evidence).unwrap()["status"]
+        .as_str()
         .unwrap()
-        .iter()
-        .find(|v| v["id"] == evidence)
-        .map(|v| v["status"].as_str().unwrap().to_string())
-        .unwrap()
+        .to_string()
 }
 
 #[test]

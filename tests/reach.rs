@@ -254,8 +254,9 @@ fn contact_log_refuses_bad_input_and_changes_nothing() {
     }
     assert_eq!(dump(&data), before, "nothing changed");
     // chat is a way to reach a family by hand, and lands in the log.
-    let out = cli(&data)
-        .args([
+    let e = cli_ok_json(
+        &data,
+        &[
             "contact",
             "log",
             "1",
@@ -263,16 +264,8 @@ fn contact_log_refuses_bad_input_and_changes_nothing() {
             "chat",
             "--note",
             "sent the photo on WhatsApp",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let e: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(e["method"], "chat");
     assert_eq!(e["note"], "sent the photo on WhatsApp");
 }

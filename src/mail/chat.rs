@@ -124,8 +124,11 @@ impl Goalpost {
             .collect();
         let now = self.now();
         self.store().in_tx(|tx| {
-            let mut out = Vec::new();
+            let mut out: Vec<ChatSent> = Vec::new();
             for &id in ids {
+                if out.iter().any(|s| s.delivery_id == id) {
+                    continue; // the same id given twice
+                }
                 let d = outbox::get(tx, id)?
                     .filter(|d| d.kind == outbox::Kind::Chat)
                     .ok_or_else(|| {
@@ -134,7 +137,7 @@ impl Goalpost {
                         ))
                     })?;
                 let newly = d.status != outbox::Status::Sent;
-                if newly && !out.iter().any(|s: &ChatSent| s.delivery_id == id) {
+                if newly {
                     outbox::mark_sent(tx, id, now)?;
                     store::contact_log::insert(
                         tx,
@@ -145,14 +148,12 @@ impl Goalpost {
                         Some(id),
                     )?;
                 }
-                if !out.iter().any(|s: &ChatSent| s.delivery_id == id) {
-                    out.push(ChatSent {
-                        delivery_id: id,
-                        contact_id: d.contact_id,
-                        contact: names.get(&d.contact_id).cloned().unwrap_or_default(),
-                        newly,
-                    });
-                }
+                out.push(ChatSent {
+                    delivery_id: id,
+                    contact_id: d.contact_id,
+                    contact: names.get(&d.contact_id).cloned().unwrap_or_default(),
+                    newly,
+                });
             }
             Ok(out)
         })

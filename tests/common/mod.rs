@@ -72,6 +72,20 @@ pub const INIT_ARGS: [&str; 11] = [
     "Pacific/Auckland",
 ];
 
+/// The `.eml` files in `dir` (an outbox), sorted by name; none when `dir` does not exist.
+pub fn eml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
 /// Every file under `dir`, in any order (none when `dir` does not exist).
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

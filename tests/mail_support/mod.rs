@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::common::python;
 #[allow(unused_imports)]
-pub use crate::common::NOW;
+pub use crate::common::{eml_files, NOW};
 
 pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -191,19 +191,6 @@ pub fn parse(paths: &[PathBuf]) -> Vec<Value> {
         .as_array()
         .unwrap()
         .clone()
-}
-
-pub fn eml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 /// Checks the MIME shape and headers every family message must have.

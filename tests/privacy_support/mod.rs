@@ -36,19 +36,7 @@ impl Class {
             _dir: dir,
             hours: Cell::new(0),
         };
-        c.run(&[
-            "init",
-            "--school",
-            "Kōwhai Primary",
-            "--class",
-            "Room 7",
-            "--teacher",
-            "Ms Te Rangi",
-            "--teacher-email",
-            "room7@school.example",
-            "--timezone",
-            "Pacific/Auckland",
-        ]);
+        c.run(&common::INIT_ARGS);
         c
     }
 
@@ -227,28 +215,18 @@ impl Class {
 
 /// Every file under `dir` (hidden ones too), by path relative to it, as text (lossy).
 pub fn files(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(root, &p, out);
-        } else if let Ok(bytes) = std::fs::read(&p) {
+    common::files_under(dir)
+        .into_iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(&p).ok()?;
             let rel = p
-                .strip_prefix(root)
-                .unwrap()
+                .strip_prefix(dir)
+                .ok()?
                 .to_string_lossy()
                 .replace('\\', "/");
-            out.insert(rel, String::from_utf8_lossy(&bytes).into_owned());
-        }
-    }
+            Some((rel, String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect()
 }
 
 /// Text folded for matching: lower case, accents off (as Goalpost matches names).
@@ -284,15 +262,7 @@ pub fn naming(files: &BTreeMap<String, String>, name: &str) -> Vec<String> {
 /// The `.eml` files in the outbox folder, as Python's email package reads them: the file
 /// name, then the subject, plain text and HTML (unescaped) together.
 pub fn emails(outbox: &Path) -> BTreeMap<String, String> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(outbox)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    paths.sort();
+    let paths = common::eml_files(outbox);
     if paths.is_empty() {
         return BTreeMap::new();
     }
