@@ -55,6 +55,8 @@ const COMMANDS: &[&str] = &[
     "mail_server_save",
     "mail_test",
     "open_folder",
+    // teacher window: goal sheets go home (issue 16, part 5)
+    "goal_sheets_print",
 ];
 
 fn main() {

@@ -74,7 +74,8 @@ pub struct Erased {
     pub photos: usize,
     /// Emails about the student that had been written to the outbox folder, removed.
     pub emails_removed: usize,
-    /// The student's goal sheets in the print folder, removed.
+    /// The student's goal sheets in the print folder, removed (the whole class's goal
+    /// sheet files too: they hold a page about the child).
     pub goal_sheets_removed: usize,
     /// Roster exports in the exports folder that named the student, written again without
     /// them.
@@ -227,7 +228,14 @@ impl Goalpost {
                 photos.extend(photo::files_of(self.data_dir(), hash)?);
             }
         }
-        let goal_sheets = files_named(&data.print(), &format!("goal-sheet-s{id}-"), ".html")?;
+        let mut goal_sheets = files_named(&data.print(), &format!("goal-sheet-s{id}-"), ".html")?;
+        // The whole class's goal sheets hold a page about the child: removed, printed again
+        // when wanted.
+        goal_sheets.extend(files_named(
+            &data.print(),
+            mail::paper::CLASS_SHEETS_PREFIX,
+            ".html",
+        )?);
         let student = self.student(id)?;
         let mut exports = Vec::new();
         for p in files_named(&data.exports(), "", ".csv")? {

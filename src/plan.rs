@@ -161,6 +161,31 @@ pub struct FamilyView {
     pub contact: Contact,
     /// Approved evidence of this contact's own students only, oldest first.
     pub items: Vec<FamilyItem>,
+    /// The goal sheet in short of each of this contact's own students, in the order of
+    /// the contact's links (what an achievement message ends with).
+    pub sheets: Vec<SheetInShort>,
+}
+
+/// How many of the latest goals reached a goal sheet in short names.
+pub const SHEET_LATEST: usize = 3;
+
+/// A student's goal sheet in short, as an achievement email or slip ends with it: the goals
+/// reached since the class began (how many, and the latest [`SHEET_LATEST`]), the goal they
+/// work on now and the one after it. The goals are the teacher's words, with the name rule
+/// of family messages applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SheetInShort {
+    pub student_id: StudentId,
+    pub display_name: String,
+    /// Goals reached since the class began.
+    pub reached: usize,
+    /// The latest goals reached, newest first (at most [`SHEET_LATEST`]).
+    pub latest: Vec<Text>,
+    /// The goal worked on now: the next goal of the latest goal reached when that one is
+    /// current, else the oldest current goal.
+    pub current: Option<Text>,
+    /// The current goal's next goal.
+    pub next: Option<Text>,
 }
 
 struct Loaded {
@@ -344,6 +369,19 @@ fn family_views(l: &Loaded, contacts: Vec<Contact>) -> Vec<FamilyView> {
             by_student.entry(e.student_id).or_default().push(item);
         }
     }
+    // Each student's goal sheet in short, made once however many contacts they have.
+    let mut own_goals: HashMap<StudentId, Vec<&Goal>> = HashMap::new();
+    for g in l.goals.values().filter(|g| wanted.contains(&g.student_id)) {
+        own_goals.entry(g.student_id).or_default().push(g);
+    }
+    let sheets: HashMap<StudentId, SheetInShort> = wanted
+        .iter()
+        .filter_map(|id| l.students.get(id))
+        .map(|s| {
+            let own = own_goals.get(&s.id).map_or(&[][..], Vec::as_slice);
+            (s.id, sheet_in_short(l, s, own))
+        })
+        .collect();
     contacts
         .into_iter()
         .map(|c| {
@@ -358,9 +396,52 @@ fn family_views(l: &Loaded, contacts: Vec<Contact>) -> Vec<FamilyView> {
                     .cmp(&b.approved_at)
                     .then(a.evidence_id.cmp(&b.evidence_id))
             });
-            FamilyView { contact: c, items }
+            let sheets = c
+                .students
+                .iter()
+                .filter_map(|s| sheets.get(&s.student_id).cloned())
+                .collect();
+            FamilyView {
+                contact: c,
+                items,
+                sheets,
+            }
         })
         .collect()
+}
+
+/// The goal sheet in short of student `s` (see [`SheetInShort`]), from `own`, their goals.
+fn sheet_in_short(l: &Loaded, s: &Student, own: &[&Goal]) -> SheetInShort {
+    let mut reached: Vec<&Goal> = own
+        .iter()
+        .copied()
+        .filter(|g| g.status == GoalStatus::Achieved)
+        .collect();
+    // Newest first; a goal marked achieved without a time counts as the oldest.
+    reached.sort_by(|a, b| b.achieved_at.cmp(&a.achieved_at).then(b.id.cmp(&a.id)));
+    let mut current: Vec<&Goal> = own
+        .iter()
+        .copied()
+        .filter(|g| g.status == GoalStatus::Current)
+        .collect();
+    current.sort_by_key(|g| (g.created_at, g.id));
+    let after_latest = reached
+        .first()
+        .and_then(|g| g.next_goal_id)
+        .and_then(|n| current.iter().copied().find(|g| g.id == n));
+    let now = after_latest.or_else(|| current.first().copied());
+    SheetInShort {
+        student_id: s.id,
+        display_name: s.display_name.clone(),
+        reached: reached.len(),
+        latest: reached
+            .iter()
+            .take(SHEET_LATEST)
+            .map(|g| l.mark(&g.title, Output::Family))
+            .collect(),
+        current: now.map(|g| l.mark(&g.title, Output::Family)),
+        next: now.and_then(|g| next_goal(l, g, Output::Family)),
+    }
 }
 
 fn allows(l: &Loaded, s: StudentId, p: Purpose) -> bool {
@@ -487,35 +568,51 @@ impl Goalpost {
             .students
             .get(&student)
             .ok_or_else(|| Error::not_found(format!("there is no student with id {student}")))?;
-        let mut own: Vec<&Goal> = l.goals.values().filter(|g| g.student_id == s.id).collect();
-        own.sort_by_key(|g| (g.achieved_at, g.id));
-        let line = |g: &Goal| SheetGoal {
-            title: l.mark(&g.title, Output::Family),
-            subject: l.mark(&g.subject, Output::Family),
-            achieved_on: g.achieved_at.map(|a| a.with_timezone(&l.tz).date_naive()),
-            next_goal: next_goal(&l, g, Output::Family),
-        };
-        let mut langs: Vec<String> = Vec::new();
-        for c in self.contacts()? {
-            if c.students.iter().any(|x| x.student_id == s.id) && !langs.contains(&c.language) {
-                langs.push(c.language);
-            }
+        Ok(goal_sheet_of(&l, s, &self.contacts()?))
+    }
+
+    /// The goal sheet of every student, in the roster's order (one read of the database).
+    pub fn goal_sheets(&self) -> Result<Vec<GoalSheet>> {
+        let l = self.load_for_plan()?;
+        let contacts = self.contacts()?;
+        Ok(self
+            .students()?
+            .iter()
+            .filter_map(|s| l.students.get(&s.id))
+            .map(|s| goal_sheet_of(&l, s, &contacts))
+            .collect())
+    }
+}
+
+fn goal_sheet_of(l: &Loaded, s: &Student, contacts: &[Contact]) -> GoalSheet {
+    let mut own: Vec<&Goal> = l.goals.values().filter(|g| g.student_id == s.id).collect();
+    own.sort_by_key(|g| (g.achieved_at, g.id));
+    let line = |g: &Goal| SheetGoal {
+        title: l.mark(&g.title, Output::Family),
+        subject: l.mark(&g.subject, Output::Family),
+        achieved_on: g.achieved_at.map(|a| a.with_timezone(&l.tz).date_naive()),
+        next_goal: next_goal(l, g, Output::Family),
+    };
+    let mut langs: Vec<String> = Vec::new();
+    for c in contacts {
+        if c.students.iter().any(|x| x.student_id == s.id) && !langs.contains(&c.language) {
+            langs.push(c.language.clone());
         }
-        Ok(GoalSheet {
-            student_id: s.id,
-            display_name: s.display_name.clone(),
-            current: own
-                .iter()
-                .filter(|g| g.status == GoalStatus::Current)
-                .map(|g| line(g))
-                .collect(),
-            achieved: own
-                .iter()
-                .filter(|g| g.status == GoalStatus::Achieved)
-                .map(|g| line(g))
-                .collect(),
-            contact_languages: langs,
-        })
+    }
+    GoalSheet {
+        student_id: s.id,
+        display_name: s.display_name.clone(),
+        current: own
+            .iter()
+            .filter(|g| g.status == GoalStatus::Current)
+            .map(|g| line(g))
+            .collect(),
+        achieved: own
+            .iter()
+            .filter(|g| g.status == GoalStatus::Achieved)
+            .map(|g| line(g))
+            .collect(),
+        contact_languages: langs,
     }
 }
 

@@ -205,6 +205,8 @@ fn bench_mail_against_smtp_source() {
         .unwrap();
         photos.insert(hash.clone(), compose::Photo { bytes });
         let items: Vec<&goalpost::plan::FamilyItem> = v.items.iter().collect();
+        // Messages end with the goal sheet in short, as a sync's do.
+        let sheets: Vec<&goalpost::plan::SheetInShort> = v.sheets.iter().collect();
         let mid = goalpost::mail::message_id(&class, &class.teacher_email, "bench", v.contact.id);
         let letter = Letter {
             class: &class,
@@ -217,6 +219,7 @@ fn bench_mail_against_smtp_source() {
             from: &class.teacher_email,
             site_url: Some("https://kowhai.school.example/room7/"),
             sharing: None,
+            sheets: &sheets,
         };
         let l = langs.get(&v.contact.language).unwrap();
         let c = compose::compose(&letter, l, &renderer, &photos).unwrap();

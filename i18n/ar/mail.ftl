@@ -52,3 +52,9 @@ goal-sheet-achieved = الأهداف المحققة
 goal-sheet-next = الخطوة التالية
 goal-sheet-none = لا شيء بعد.
 goal-sheet-on = في { $date }
+sheet-short-title = ورقة أهداف { $name }
+sheet-short-reached = { $count ->
+    [one] حقق { $name } هدفًا واحدًا منذ بداية العام الدراسي.
+   *[other] الأهداف التي حققها { $name } منذ بداية العام الدراسي: { $count }
+}
+sheet-short-latest = آخر الأهداف المحققة

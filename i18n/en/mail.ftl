@@ -56,3 +56,10 @@ goal-sheet-achieved = Goals achieved
 goal-sheet-next = Next step
 goal-sheet-none = None yet.
 goal-sheet-on = on { $date }
+# The goal sheet in short that ends each achievement email and slip.
+sheet-short-title = { $name }'s goal sheet
+sheet-short-reached = { $count ->
+    [one] { $name } has reached one goal since the class began.
+   *[other] { $name } has reached { $count } goals since the class began.
+}
+sheet-short-latest = Latest goals reached

@@ -55,3 +55,10 @@ goal-sheet-achieved = Metas alcanzadas
 goal-sheet-next = Siguiente paso
 goal-sheet-none = Todavía ninguna.
 goal-sheet-on = el { $date }
+# La hoja de metas en breve al final de cada correo y nota de logro.
+sheet-short-title = Hoja de metas de { $name }
+sheet-short-reached = { $count ->
+    [one] { $name } ha alcanzado una meta desde que empezó el curso.
+   *[other] { $name } ha alcanzado { $count } metas desde que empezó el curso.
+}
+sheet-short-latest = Últimas metas alcanzadas

@@ -176,6 +176,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             commands::settings::mail_server_save,
             commands::settings::mail_test,
             commands::settings::open_folder,
+            commands::goals::goal_sheets_print,
         ])
 }
 

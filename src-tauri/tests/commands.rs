@@ -140,6 +140,7 @@ fn the_capabilities_keep_the_station_away_from_teacher_commands() {
         ),
         ("mail_test", json!({ "address": "a@example.org" })),
         ("open_folder", json!({ "folder": "blog" })),
+        ("goal_sheets_print", json!({ "studentId": null })),
     ] {
         let e = invoke(&f.station, cmd, args).unwrap_err();
         let text = e.to_string();
@@ -167,6 +168,7 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
     for (cmd, args) in [
         ("mail_test", json!({ "address": "a@example.org" })),
         ("open_folder", json!({ "folder": "theme" })),
+        ("goal_sheets_print", json!({ "studentId": 1 })),
         ("chat_photo", json!({ "id": 1 })),
         ("chat_sent", json!({ "ids": [1] })),
         (
@@ -704,6 +706,27 @@ fn settings_save_the_mail_server_send_a_test_email_and_open_known_folders() {
     assert_eq!(std::fs::read_to_string(&env_rec).unwrap(), "none");
     let e = invoke(&f.teacher, "open_folder", json!({ "folder": "/etc" })).unwrap_err();
     assert!(e.to_string().contains("unknown variant"), "{e}");
+
+    // Goal sheets (issue 16, part 5): written to the print folder, then opened the same
+    // way (a browser prints them); the whole class's without a student.
+    for (args, name) in [
+        (json!({ "studentId": null }), "goal-sheets-class.html"),
+        (json!({ "studentId": 1 }), "goal-sheet-s1-"),
+    ] {
+        std::fs::remove_file(&rec).unwrap();
+        let p = invoke(&f.teacher, "goal_sheets_print", args).unwrap();
+        let file = p["file"].as_str().unwrap();
+        assert!(file.contains(name), "{file}");
+        assert!(std::path::Path::new(file).starts_with(f.data.join("print")));
+        assert_eq!(p["opened"], true);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !rec.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(std::fs::read_to_string(&rec).unwrap(), file);
+    }
+    let e = invoke(&f.teacher, "goal_sheets_print", json!({ "studentId": 999 })).unwrap_err();
+    assert_eq!(kind(&e), "not_found", "{e}");
 }
 
 /// Issue 7: why a family cannot be reached crosses as a stable code beside core's English

@@ -444,11 +444,17 @@ pub enum ChatCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum PrintCmd {
-    /// Write a printable goal sheet for a student into <data folder>/print/.
+    /// Write a printable goal sheet for a student (or, with --all, for every student, one
+    /// A4/Letter page each in one file) into <data folder>/print/.
     GoalSheet {
         /// The student's id or unique name.
-        student: String,
-        /// The language of the sheet. Default: the family's.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        student: Option<String>,
+        /// Every student of the class, one page each.
+        #[arg(long)]
+        all: bool,
+        /// The language of the sheet. Default: the family's (the first contact's, else the
+        /// class's).
         #[arg(long)]
         language: Option<String>,
     },

@@ -466,6 +466,21 @@ pub(super) fn print_goal_sheet(ctx: &Ctx, student: &str, language: Option<&str>)
     })
 }
 
+pub(super) fn print_goal_sheets_all(ctx: &Ctx, language: Option<&str>) -> Result<()> {
+    let gp = ctx.class()?;
+    let path = gp.print_goal_sheets_all(language)?;
+    let students = gp.students()?.len();
+    ctx.print(
+        &serde_json::json!({ "file": path, "students": students }),
+        || {
+            format!(
+                "Wrote {students} goal sheets (one page each) to {}",
+                path.display()
+            )
+        },
+    )
+}
+
 pub(super) fn backup(ctx: &Ctx, file: &Path) -> Result<()> {
     ctx.class()?.backup(file)?;
     ctx.print(&serde_json::json!({ "backup": file }), || {

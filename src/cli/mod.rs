@@ -131,9 +131,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Blog(c) => blog(&ctx, c),
         Command::Mail(c) => mail(&ctx, c),
         Command::Chat(c) => chat(&ctx, c),
-        Command::Print(PrintCmd::GoalSheet { student, language }) => {
-            print_goal_sheet(&ctx, &student, language.as_deref())
-        }
+        Command::Print(PrintCmd::GoalSheet {
+            student,
+            all,
+            language,
+        }) => match student {
+            Some(student) if !all => print_goal_sheet(&ctx, &student, language.as_deref()),
+            _ => print_goal_sheets_all(&ctx, language.as_deref()),
+        },
         Command::Reach { days } => reach(&ctx, days),
         Command::Backup { file } => backup(&ctx, &file),
         Command::Restore { file } => restore(&ctx, &file),

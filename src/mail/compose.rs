@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::i18n::Localizer;
 use crate::model::{ClassInfo, Contact};
-use crate::plan::{FamilyItem, Text};
+use crate::plan::{FamilyItem, SheetInShort, Text};
 
 /// The most a message may weigh, all encodings included.
 pub const MAX_BYTES: usize = 1_000_000;
@@ -59,6 +59,9 @@ pub struct Letter<'a> {
     /// `blog.site_url`, when set.
     pub site_url: Option<&'a str>,
     pub sharing: Option<&'a crate::plan::Sharing>,
+    /// The goal sheet in short of each student the items are about (the message ends
+    /// with them).
+    pub sheets: &'a [&'a SheetInShort],
 }
 
 /// A composed message.
@@ -214,8 +217,43 @@ struct MessageView {
     items: Vec<ItemView>,
     sharing: Option<String>,
     sharing_place: Option<String>,
+    sheets: Vec<SheetShortView>,
     reply_hint: String,
     footer: String,
+}
+
+/// A goal sheet in short as a message or slip shows it, in the reader's words.
+#[derive(Serialize)]
+pub struct SheetShortView {
+    title: String,
+    reached: String,
+    latest_label: String,
+    latest: Vec<String>,
+    current_label: String,
+    current: String,
+    next_label: String,
+    next: Option<String>,
+}
+
+/// The end of an achievement message or slip: `s` in `l`'s words.
+pub fn sheet_short_view(l: &Localizer, s: &SheetInShort) -> SheetShortView {
+    let name = || ("name", FluentValue::from(s.display_name.clone()));
+    SheetShortView {
+        title: l.t("sheet-short-title", &[name()]),
+        reached: l.t(
+            "sheet-short-reached",
+            &[name(), ("count", FluentValue::from(s.reached))],
+        ),
+        latest_label: l.s("sheet-short-latest"),
+        latest: s.latest.iter().map(|t| shown(l, t)).collect(),
+        current_label: l.s("goal-sheet-current"),
+        current: s
+            .current
+            .as_ref()
+            .map_or_else(|| l.s("goal-sheet-none"), |t| shown(l, t)),
+        next_label: l.s("goal-sheet-next"),
+        next: s.next.as_ref().map(|t| shown(l, t)),
+    }
 }
 
 /// A text from the plan as the family reads it: "a classmate" in their language for a child
@@ -453,6 +491,11 @@ fn build(
             .map(|s| shown(l, &s.place))
             .filter(|place| !place.trim().is_empty())
             .map(|place| l.t("sharing-place", &[("place", FluentValue::from(place))])),
+        sheets: letter
+            .sheets
+            .iter()
+            .map(|s| sheet_short_view(l, s))
+            .collect(),
         reply_hint: l.t(
             "reply-hint",
             &[("teacher", FluentValue::from(class.teacher.clone()))],

@@ -15,7 +15,7 @@ use super::{Run, GIVE_UP_AFTER_DAYS};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::photo;
-use crate::plan::FamilyItem;
+use crate::plan::{FamilyItem, SheetInShort};
 use crate::store::{self, outbox};
 use crate::Goalpost;
 
@@ -195,6 +195,11 @@ impl Goalpost {
         } else {
             LetterKind::Evidence
         };
+        let sheets: Vec<&SheetInShort> = view
+            .sheets
+            .iter()
+            .filter(|s| items.iter().any(|i| i.student_id == s.student_id))
+            .collect();
         let letter = Letter {
             class: &run.plan.class,
             tz: run.plan.tz,
@@ -206,6 +211,7 @@ impl Goalpost {
             from: &run.plan.sender,
             site_url: run.plan.settings.blog_site_url.as_deref(),
             sharing: run.sharing(),
+            sheets: &sheets,
         };
         match compose::compose(&letter, l, &run.renderer, &photos) {
             Ok(m) => Ok(Some(Ready {

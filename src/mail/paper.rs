@@ -19,7 +19,7 @@ use super::compose::{self, Languages, Renderer};
 use super::{Fallback, MailSummary, Run};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::plan::FamilyItem;
+use crate::plan::{FamilyItem, SheetInShort};
 use crate::store::{self, outbox};
 use crate::{photo, Goalpost};
 
@@ -32,6 +32,8 @@ struct SlipView {
     item: SlipItem,
     photo: Option<String>,
     sharing: Option<String>,
+    /// The child's goal sheet in short.
+    sheet: Option<compose::SheetShortView>,
     footer: String,
     date: String,
 }
@@ -79,6 +81,7 @@ fn slip(
     langs: &mut Languages<'_>,
     contact: &Contact,
     item: &FamilyItem,
+    sheet: Option<&SheetInShort>,
     photo: Option<String>,
     day: NaiveDate,
 ) -> Result<(SlipView, Option<Fallback>)> {
@@ -136,6 +139,7 @@ fn slip(
                 ],
             )
         }),
+        sheet: sheet.map(|s| compose::sheet_short_view(l, s)),
         footer: l.t(
             "footer",
             &[
@@ -254,9 +258,12 @@ pub(super) fn write_slips(
                 v.items
                     .iter()
                     .find(|i| d.evidence_ids.contains(&i.evidence_id))
-                    .map(|i| (&v.contact, i))
+                    .map(|i| {
+                        let sheet = v.sheets.iter().find(|s| s.student_id == i.student_id);
+                        (&v.contact, i, sheet)
+                    })
             });
-            let Some((contact, item)) = found else {
+            let Some((contact, item, sheet)) = found else {
                 // Erased or withdrawn: it leaves the page; an unsent slip leaves the outbox.
                 gp.store()
                     .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
@@ -277,7 +284,7 @@ pub(super) fn write_slips(
                 },
                 None => None,
             };
-            let (view, fb) = slip(run, langs, contact, item, photo, day)?;
+            let (view, fb) = slip(run, langs, contact, item, sheet, photo, day)?;
             summary.language_fallbacks.extend(fb);
             slips.push(view);
             if d.status == outbox::Status::Queued {
@@ -326,6 +333,7 @@ struct SheetLine {
     next: Option<String>,
 }
 
+/// One student's goal sheet page, in its reader's language.
 #[derive(Serialize)]
 struct SheetView {
     lang: String,
@@ -341,55 +349,128 @@ struct SheetView {
     achieved: Vec<SheetLine>,
 }
 
+/// A file of goal sheets: one page each, a page break between them.
+#[derive(Serialize)]
+struct SheetsPage {
+    lang: String,
+    dir: &'static str,
+    title: String,
+    pages: Vec<SheetView>,
+}
+
+/// The file that `print goal-sheet --all` writes the whole class's goal sheets to (in the
+/// print folder), with the language when one was asked for. An erasure removes every such
+/// file: print them again.
+pub const CLASS_SHEETS_PREFIX: &str = "goal-sheets-class";
+
+fn sheet_view(
+    class: &ClassInfo,
+    today: NaiveDate,
+    l: &crate::i18n::Localizer,
+    sheet: &crate::plan::GoalSheet,
+) -> SheetView {
+    let name = || ("name", FluentValue::from(sheet.display_name.clone()));
+    let line = |g: &crate::plan::SheetGoal| SheetLine {
+        title: compose::shown(l, &g.title),
+        area: compose::shown(l, &g.subject),
+        when: g.achieved_on.map(|d| {
+            l.t(
+                "goal-sheet-on",
+                &[("date", FluentValue::from(compose::long_date(l, d)))],
+            )
+        }),
+        next: g.next_goal.as_ref().map(|t| compose::shown(l, t)),
+    };
+    SheetView {
+        lang: l.lang.clone(),
+        dir: l.dir.as_str(),
+        title: l.t("goal-sheet-title", &[name()]),
+        footer: l.t(
+            "footer",
+            &[
+                ("class", FluentValue::from(class.class_name.clone())),
+                ("school", FluentValue::from(class.school.clone())),
+            ],
+        ),
+        date: compose::long_date(l, today),
+        current_label: l.s("goal-sheet-current"),
+        achieved_label: l.s("goal-sheet-achieved"),
+        next_label: l.s("goal-sheet-next"),
+        none: l.s("goal-sheet-none"),
+        current: sheet.current.iter().map(line).collect(),
+        achieved: sheet.achieved.iter().map(line).collect(),
+    }
+}
+
 impl Goalpost {
     /// Writes a printable goal sheet for one student into the print folder, in `language`
     /// (default: their first contact's language, else the class's). Returns the file.
     pub fn print_goal_sheet(&self, student: StudentId, language: Option<&str>) -> Result<PathBuf> {
+        let sheet = self.goal_sheet(student)?;
+        // Named by id and language, never by the child's name.
+        self.write_goal_sheets(std::slice::from_ref(&sheet), language, |lang| {
+            format!("goal-sheet-s{}-{lang}.html", sheet.student_id)
+        })
+    }
+
+    /// Writes every student's goal sheet into one printable file in the print folder, one
+    /// A4/Letter page each, each in `language` (default: that student's first contact's
+    /// language, else the class's). Returns the file.
+    pub fn print_goal_sheets_all(&self, language: Option<&str>) -> Result<PathBuf> {
+        let sheets = self.goal_sheets()?;
+        if sheets.is_empty() {
+            return Err(Error::invalid(
+                "the class has no students yet: add them (`goalpost student add` or `goalpost roster import`), then print",
+            ));
+        }
+        self.write_goal_sheets(&sheets, language, |lang| match language {
+            Some(_) => format!("{CLASS_SHEETS_PREFIX}-{lang}.html"),
+            None => format!("{CLASS_SHEETS_PREFIX}.html"),
+        })
+    }
+
+    /// Renders `sheets` (a page each) and writes them to the print folder under the name
+    /// `file_name` makes from the first page's language.
+    fn write_goal_sheets(
+        &self,
+        sheets: &[crate::plan::GoalSheet],
+        language: Option<&str>,
+        file_name: impl FnOnce(&str) -> String,
+    ) -> Result<PathBuf> {
         let class = self.class()?;
         let tz: chrono_tz::Tz = class.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let sheet = self.goal_sheet(student)?;
-        let wanted = language
-            .map(str::to_string)
-            .or_else(|| sheet.contact_languages.first().cloned())
-            .unwrap_or_else(|| class.language.clone());
-        let l =
-            crate::i18n::Localizer::new(Some(self.data_dir()), "mail", &wanted, &class.language)?;
-        let name = || ("name", FluentValue::from(sheet.display_name.clone()));
-        let line = |g: &crate::plan::SheetGoal| SheetLine {
-            title: compose::shown(&l, &g.title),
-            area: compose::shown(&l, &g.subject),
-            when: g.achieved_on.map(|d| {
-                l.t(
-                    "goal-sheet-on",
-                    &[("date", FluentValue::from(compose::long_date(&l, d)))],
-                )
-            }),
-            next: g.next_goal.as_ref().map(|t| compose::shown(&l, t)),
+        let today = self.now().with_timezone(&tz).date_naive();
+        let mut langs = Languages::new(self.data_dir(), &class.language);
+        let mut pages = Vec::with_capacity(sheets.len());
+        for sheet in sheets {
+            let wanted = language
+                .map(str::to_string)
+                .or_else(|| sheet.contact_languages.first().cloned())
+                .unwrap_or_else(|| class.language.clone());
+            pages.push(sheet_view(&class, today, langs.get(&wanted)?, sheet));
+        }
+        // The file speaks the first page's language (for one sheet, the sheet's); every
+        // page says its own.
+        let (lang, dir, title) = match pages.as_slice() {
+            [one] => (one.lang.clone(), one.dir, one.title.clone()),
+            _ => {
+                let l = langs.get(language.unwrap_or(&class.language))?;
+                (l.lang.clone(), l.dir.as_str(), class.class_name.clone())
+            }
         };
-        let view = SheetView {
-            lang: l.lang.clone(),
-            dir: l.dir.as_str(),
-            title: l.t("goal-sheet-title", &[name()]),
-            footer: l.t(
-                "footer",
-                &[
-                    ("class", FluentValue::from(class.class_name.clone())),
-                    ("school", FluentValue::from(class.school.clone())),
-                ],
-            ),
-            date: compose::long_date(&l, self.now().with_timezone(&tz).date_naive()),
-            current_label: l.s("goal-sheet-current"),
-            achieved_label: l.s("goal-sheet-achieved"),
-            next_label: l.s("goal-sheet-next"),
-            none: l.s("goal-sheet-none"),
-            current: sheet.current.iter().map(line).collect(),
-            achieved: sheet.achieved.iter().map(line).collect(),
-        };
-        let html = Renderer::new()?.render("goal_sheet.html", &view)?;
+        let name = file_name(&lang);
+        let html = Renderer::new()?.render(
+            "goal_sheet.html",
+            &SheetsPage {
+                lang,
+                dir,
+                title,
+                pages,
+            },
+        )?;
         let dir = self.folders().print();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the print folder", &dir, e))?;
-        // Named by id and language, never by the child's name.
-        let path = dir.join(format!("goal-sheet-s{}-{}.html", sheet.student_id, l.lang));
+        let path = dir.join(name);
         crate::fsutil::write_if_changed(&path, html.as_bytes())?;
         Ok(path)
     }

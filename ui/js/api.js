@@ -102,6 +102,8 @@ export const teacher = {
   goalAdd: (studentIds, title, subject) => call('goal_add', { studentIds, title, subject }),
   goalSetStatus: (id, status) => call('goal_set_status', { id, status }),
   goalAddNext: (id, title, subject) => call('goal_add_next', { id, title, subject }),
+  /** Writes goal sheets (one student's, or the class's with null) and opens the file. */
+  goalSheetsPrint: (studentId) => call('goal_sheets_print', { studentId }),
 
   syncPreview: () => call('sync_preview'),
   /** Runs the sync; `onEvent` hears its progress ({event: 'step'|'sending', ...}). */

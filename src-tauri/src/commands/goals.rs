@@ -2,6 +2,7 @@
 
 use goalpost::teacher::StudentGoals;
 use goalpost::{Goal, GoalId, GoalStatus, StudentId};
+use serde::Serialize;
 use tauri::{Runtime, State, Webview};
 
 use super::Reply;
@@ -54,6 +55,37 @@ pub async fn goal_add_next<R: Runtime>(
         .run(move |gp| {
             let student = gp.goal(id)?.student_id;
             gp.add_goal(student, &title, &subject, Some(id))
+        })
+        .await
+}
+
+/// A printable file written, and whether a program was found to open it.
+#[derive(Serialize)]
+pub struct Printed {
+    pub file: std::path::PathBuf,
+    pub opened: bool,
+}
+
+/// Writes the goal sheets of one student (or, without one, of the whole class, a page
+/// each) into the print folder and opens the file in the system's program for it (a
+/// browser: print from there), as Settings opens folders. The path comes back so that the
+/// screen tells where the file is when nothing could open it.
+#[tauri::command]
+pub async fn goal_sheets_print<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    student_id: Option<StudentId>,
+) -> Reply<Printed> {
+    s.teacher(w.label())?
+        .run(move |gp| {
+            let file = match student_id {
+                Some(id) => gp.print_goal_sheet(id, None)?,
+                None => gp.print_goal_sheets_all(None)?,
+            };
+            let program = std::env::var_os(super::settings::FILE_MANAGER_ENV);
+            let program = program.filter(|p| !p.is_empty());
+            let opened = crate::file_manager::open(&file, program.as_deref()).is_ok();
+            Ok(Printed { file, opened })
         })
         .await
 }

@@ -1,6 +1,7 @@
 'use strict';
 // The Goals screen: a goal for one student or many at once (with ideas to start from),
-// each student's goals, marking a goal achieved by hand, and setting the next goal.
+// each student's goals, marking a goal achieved by hand, setting the next goal, and
+// printing goal sheets to send home (one student's, or the whole class's, a page each).
 import { teacher as api } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -13,12 +14,22 @@ export async function render(root, view) {
   const errorBox = errorRegion();
   const act = actor(view, errorBox);
 
+  const printAll = h('button', { type: 'button', class: 'btn', 'data-testid': 'goal-sheets-print-all' },
+    t('goals.print_all'));
+  printAll.addEventListener('click', () => print(act, null, printAll));
   root.replaceChildren(
-    screenHead(t('goals.title')),
+    screenHead(t('goals.title'), { actions: data.length ? printAll : '' }),
     errorBox,
     addForm(data, act),
     listOf(data, { class: 'goal-students', 'data-testid': 'goals' }, (s) => studentGoals(s, act)),
   );
+}
+
+/** Writes goal sheets (a student's, or everyone's for null) and says where they are. */
+function print(act, studentId, button) {
+  act(() => api.goalSheetsPrint(studentId),
+    (r) => t(r.opened ? 'goals.printed' : 'goals.printed_not_opened', { file: r.file }),
+    { redraw: false, busy: button });
 }
 
 function addForm(data, act) {
@@ -50,8 +61,11 @@ function addForm(data, act) {
 }
 
 function studentGoals(s, act) {
+  const printOne = h('button', { type: 'button', class: 'btn small quiet',
+    'aria-label': t('goals.print_one_for', { name: s.display_name }) }, t('goals.print_one'));
+  printOne.addEventListener('click', () => print(act, s.student_id, printOne));
   return h('li', { class: 'card goal-student' },
-    h('h3', {}, s.display_name),
+    h('div', { class: 'goal-line' }, h('h3', {}, s.display_name), h('span', { class: 'spacer' }), printOne),
     listOf(s.goals, { class: 'goal-list' }, (g) => goalRow(g, act), h('p', { class: 'muted' }, t('goals.none'))));
 }
 
