@@ -2,9 +2,15 @@
 //! families nobody reached lately first, and contacts made by hand (a phone call, a note in
 //! the reading notebook, a visit) written into the same log.
 //!
+//! Each family's last [`STRIP_WEEKS`] weeks are a strip of marks (reached by email, on
+//! paper, by chat, by hand, or not at all), and [`worst_first`] is the one order of the
+//! left out: the Families screen and `goalpost reach` both sort by it.
+//!
 //! It reads and writes only the log: it sends nothing and decides nothing about consent.
 
-use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -21,6 +27,146 @@ pub const BY_HAND: [&str; 6] = ["phone", "notebook", "visit", "meeting", "chat",
 
 /// The longest note kept with a contact made by hand.
 pub const NOTE_MAX: usize = 500;
+
+/// How many weeks a family's strip shows, this week included.
+pub const STRIP_WEEKS: usize = 8;
+
+/// How a family was reached in a week, as a strip draws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReachKind {
+    /// An email or a weekly digest.
+    Email,
+    /// A printed slip.
+    Paper,
+    /// A chat text marked sent, or a chat written by hand.
+    Chat,
+    /// A phone call, the notebook, a visit, a meeting, or another contact made by hand.
+    ByHand,
+}
+
+impl ReachKind {
+    /// The kind of a contact log method; `None` for a method this build does not know.
+    pub fn of_method(method: &str) -> Option<ReachKind> {
+        match method {
+            "email" | "digest" => Some(ReachKind::Email),
+            "paper" => Some(ReachKind::Paper),
+            "chat" => Some(ReachKind::Chat),
+            "phone" | "notebook" | "visit" | "meeting" | "other" => Some(ReachKind::ByHand),
+            _ => None,
+        }
+    }
+}
+
+/// One week of a family's strip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeekMarks {
+    /// The Monday the week starts on, in the class's time zone.
+    pub week_of: NaiveDate,
+    /// How the family was reached that week, each kind once, in [`ReachKind`]'s order;
+    /// empty when nobody reached them.
+    pub kinds: Vec<ReachKind>,
+}
+
+/// The last [`STRIP_WEEKS`] weeks (Monday to Sunday in `tz`, oldest first, the week of
+/// `now` last) with how `log` ((when, method) entries of one family, in any order)
+/// reached them. Entries outside those weeks are left out.
+pub fn strip<'a>(
+    log: impl IntoIterator<Item = (DateTime<Utc>, &'a str)>,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Vec<WeekMarks> {
+    let first = strip_start(now, tz);
+    let mut weeks: Vec<WeekMarks> = (0..STRIP_WEEKS)
+        .map(|i| WeekMarks {
+            week_of: first + chrono::Duration::weeks(i as i64),
+            kinds: Vec::new(),
+        })
+        .collect();
+    for (at, method) in log {
+        let day = at.with_timezone(&tz).date_naive();
+        let Ok(i) = usize::try_from((day - first).num_days().div_euclid(7)) else {
+            continue;
+        };
+        if let (Some(w), Some(kind)) = (weeks.get_mut(i), ReachKind::of_method(method)) {
+            if !w.kinds.contains(&kind) {
+                w.kinds.push(kind);
+                w.kinds.sort_unstable();
+            }
+        }
+    }
+    weeks
+}
+
+/// The Monday of the first week of the strip that ends with the week of `now`.
+fn strip_start(now: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
+    let today = now.with_timezone(&tz).date_naive();
+    let monday = today - chrono::Duration::days(today.weekday().num_days_from_monday().into());
+    monday - chrono::Duration::weeks(STRIP_WEEKS as i64 - 1)
+}
+
+/// How many weeks of a strip someone reached the family in.
+pub fn weeks_reached(weeks: &[WeekMarks]) -> usize {
+    weeks.iter().filter(|w| !w.kinds.is_empty()).count()
+}
+
+/// Where a family (or a student, through all their contacts) stands, for [`worst_first`].
+#[derive(Debug, Clone, Copy)]
+pub struct Standing<'a> {
+    /// False for a student with no contact at all: nobody can reach them.
+    pub has_contact: bool,
+    pub reached_lately: bool,
+    /// Weeks of the strip in which they were reached.
+    pub weeks_reached: usize,
+    pub last_at: Option<DateTime<Utc>>,
+    pub name: &'a str,
+    pub id: i64,
+}
+
+/// The one order of the left out, worst first, for the Families screen and `goalpost
+/// reach` alike: nobody to reach first, then not reached lately, then the fewest weeks of
+/// the strip reached, then never reached before reached long ago (the longest ago first),
+/// then by name.
+pub fn worst_first(a: &Standing<'_>, b: &Standing<'_>) -> Ordering {
+    // `false < true` and `None < Some`.
+    let key = |s: &Standing<'_>| {
+        (
+            s.has_contact,
+            s.reached_lately,
+            s.weeks_reached,
+            s.last_at,
+            s.name.to_lowercase(),
+            s.id,
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+/// Each contact's contact log entries, (when, method), oldest first.
+type LogByContact = std::collections::HashMap<ContactId, Vec<(DateTime<Utc>, String)>>;
+
+impl Goalpost {
+    /// The class's time zone and each contact's contact log entries of the strip's weeks.
+    fn strip_log(&self, now: DateTime<Utc>) -> Result<(chrono_tz::Tz, LogByContact)> {
+        let class = self.class()?;
+        let tz: chrono_tz::Tz = class.timezone.parse().map_err(|_| {
+            Error::invalid(format!(
+                "the class time zone {:?} is not valid: fix it with `goalpost init`",
+                class.timezone
+            ))
+        })?;
+        // A day early: the strip's first Monday starts at midnight in the class's zone.
+        let from = strip_start(now, tz)
+            .pred_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(now, |d| d.and_utc());
+        let mut by_contact = LogByContact::default();
+        for (c, at, method) in store::contact_log::since(self.store().conn(), from)? {
+            by_contact.entry(c).or_default().push((at, method));
+        }
+        Ok((tz, by_contact))
+    }
+}
 
 /// One contact with how they were reached.
 #[derive(Debug, Clone, Serialize)]
@@ -45,15 +191,33 @@ pub struct FamilyReach {
     pub days_since: Option<i64>,
     /// Reached within the last [`LATELY_DAYS`] days.
     pub reached_lately: bool,
+    /// The last [`STRIP_WEEKS`] weeks, oldest first: how they were reached in each.
+    pub weeks: Vec<WeekMarks>,
+}
+
+impl FamilyReach {
+    /// Where this family stands in [`worst_first`].
+    pub fn standing(&self) -> Standing<'_> {
+        Standing {
+            has_contact: true,
+            reached_lately: self.reached_lately,
+            weeks_reached: weeks_reached(&self.weeks),
+            last_at: self.last_at,
+            name: &self.name,
+            id: self.contact_id,
+        }
+    }
 }
 
 /// The Families screen.
 #[derive(Debug, Clone, Serialize)]
 pub struct FamiliesView {
     pub lately_days: i64,
-    /// The families not reached lately first (never reached, then the longest ago), then
-    /// the others, the longest ago first.
+    /// Worst first ([`worst_first`]): the families not reached lately first, the fewest
+    /// weeks reached first, never reached before the longest ago.
     pub families: Vec<FamilyReach>,
+    /// How many weeks each family's strip shows.
+    pub strip_weeks: usize,
     /// The ways a contact made by hand can be logged ([`BY_HAND`]), for the form.
     pub by_hand: &'static [&'static str],
 }
@@ -62,6 +226,7 @@ impl Goalpost {
     /// Every contact of the class with how they were reached, from the contact log.
     pub fn families_reached(&self) -> Result<FamiliesView> {
         let now = self.now();
+        let (tz, log) = self.strip_log(now)?;
         let reach: std::collections::HashMap<ContactId, store::contact_log::Reach> =
             store::contact_log::reach_by_contact(self.store().conn())?
                 .into_iter()
@@ -87,15 +252,21 @@ impl Goalpost {
                     last_method: r.map(|r| r.last_method.clone()),
                     days_since,
                     reached_lately: days_since.is_some_and(|d| d < LATELY_DAYS),
+                    weeks: strip(
+                        log.get(&c.id)
+                            .into_iter()
+                            .flatten()
+                            .map(|(at, m)| (*at, m.as_str())),
+                        now,
+                        tz,
+                    ),
                 }
             })
             .collect();
-        // `None < Some`: never reached sorts before reached long ago.
-        families.sort_by(|a, b| {
-            (a.reached_lately, a.last_at, &a.name).cmp(&(b.reached_lately, b.last_at, &b.name))
-        });
+        families.sort_by(|a, b| worst_first(&a.standing(), &b.standing()));
         Ok(FamiliesView {
             lately_days: LATELY_DAYS,
+            strip_weeks: STRIP_WEEKS,
             families,
             by_hand: &BY_HAND,
         })
@@ -195,6 +366,22 @@ pub struct StudentReach {
     /// What stands in the way, worst first (empty: nothing but time).
     pub problems: Vec<ReachProblem>,
     pub contacts: Vec<ContactReach>,
+    /// The last [`STRIP_WEEKS`] weeks, oldest first: how any of their contacts was reached.
+    pub weeks: Vec<WeekMarks>,
+}
+
+impl StudentReach {
+    /// Where this student's family stands in [`worst_first`] (listed: not reached lately).
+    pub fn standing(&self) -> Standing<'_> {
+        Standing {
+            has_contact: !self.contacts.is_empty(),
+            reached_lately: false,
+            weeks_reached: weeks_reached(&self.weeks),
+            last_at: self.last_at,
+            name: &self.display_name,
+            id: self.student_id,
+        }
+    }
 }
 
 /// `goalpost reach`: the students none of whose contacts was reached in `days` days.
@@ -203,7 +390,8 @@ pub struct ReachList {
     pub days: i64,
     /// How many students the class has.
     pub students: usize,
-    /// Worst first: no contact, then never reached, then the longest ago; then by name.
+    /// Worst first, in the Families screen's order ([`worst_first`]): no contact, then the
+    /// fewest weeks reached, then never reached, then the longest ago; then by name.
     pub not_reached: Vec<StudentReach>,
 }
 
@@ -217,6 +405,7 @@ impl Goalpost {
             )));
         }
         let now = self.now();
+        let (tz, strip_log) = self.strip_log(now)?;
         let log: std::collections::HashMap<ContactId, store::contact_log::Reach> =
             store::contact_log::reach_by_contact(self.store().conn())?
                 .into_iter()
@@ -271,6 +460,14 @@ impl Goalpost {
             if own.iter().any(|c| c.chats_waiting > 0) {
                 problems.push(ReachProblem::ChatNotSent);
             }
+            let weeks = strip(
+                own.iter()
+                    .filter_map(|c| strip_log.get(&c.contact_id))
+                    .flatten()
+                    .map(|(at, m)| (*at, m.as_str())),
+                now,
+                tz,
+            );
             not_reached.push(StudentReach {
                 student_id: s.id,
                 display_name: s.display_name.clone(),
@@ -278,20 +475,10 @@ impl Goalpost {
                 days_since: last_at.map(|at| (now - at).num_days().max(0)),
                 problems,
                 contacts: own,
+                weeks,
             });
         }
-        // No contact first, then never reached (`None < Some`), then the longest ago.
-        not_reached.sort_by(|a, b| {
-            let key = |r: &StudentReach| {
-                (
-                    !r.contacts.is_empty(),
-                    r.last_at,
-                    r.display_name.to_lowercase(),
-                    r.student_id,
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        not_reached.sort_by(|a, b| worst_first(&a.standing(), &b.standing()));
         Ok(ReachList {
             days,
             students: students.len(),
@@ -359,6 +546,43 @@ mod tests {
         let o = &v.families[last - 1];
         assert_eq!((o.days_since, o.reached_lately), (Some(20), false));
         assert_eq!(o.last_method.as_deref(), Some("phone"));
+    }
+
+    /// The left out first: nobody to reach, then not reached lately, then the fewest weeks
+    /// of the strip reached (a family reached once lately is worse off than one reached
+    /// most weeks until a fortnight ago), then never reached, then the longest ago.
+    #[test]
+    fn worst_first_puts_fewer_weeks_reached_before_reached_longer_ago() {
+        let t = |d: &str| Some(format!("{d}T09:00:00Z").parse::<DateTime<Utc>>().unwrap());
+        let s = |name, has_contact, reached_lately, weeks_reached, last_at| Standing {
+            has_contact,
+            reached_lately,
+            weeks_reached,
+            last_at,
+            name,
+            id: 1,
+        };
+        let mut all = [
+            s("often, long ago", true, false, 5, t("2026-10-01")),
+            s("lately", true, true, 1, t("2026-11-19")),
+            s("once", true, false, 1, t("2026-11-01")),
+            s("nobody", false, false, 0, None),
+            s("never", true, false, 0, None),
+            s("once, longer ago", true, false, 1, t("2026-10-20")),
+        ];
+        all.sort_by(worst_first);
+        let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            [
+                "nobody",
+                "never",
+                "once, longer ago",
+                "once",
+                "often, long ago",
+                "lately"
+            ]
+        );
     }
 
     #[test]

@@ -352,9 +352,22 @@ fn every_code_core_sends_has_words() {
         | ErrorKind::Database
         | ErrorKind::Forbidden => {}
     }
+    // Issue 16, part 7: every way the Families strip marks a week.
+    use goalpost::families::ReachKind;
+    let reach_kinds = [
+        ReachKind::Email,
+        ReachKind::Paper,
+        ReachKind::Chat,
+        ReachKind::ByHand,
+    ];
+    match reach_kinds[0] {
+        ReachKind::Email | ReachKind::Paper | ReachKind::Chat | ReachKind::ByHand => {}
+    }
     let all = catalogs();
     let en = &all.iter().find(|(n, _)| n == "en").unwrap().1;
     let missing: Vec<String> = [
+        words("families.kind", &reach_kinds),
+        vec!["families.kind.nothing".to_string()],
         words("review.mention", &mentions),
         words("reason.failure", &failures),
         words("reason.unreachable", &unreachable),

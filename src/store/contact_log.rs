@@ -91,3 +91,21 @@ pub fn reach_by_contact(conn: &Connection) -> Result<Vec<Reach>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
+
+/// Every entry made at or after `from`: (contact, when, method), oldest first. What the
+/// Families screen's weekly strips are drawn from.
+pub fn since(
+    conn: &Connection,
+    from: DateTime<Utc>,
+) -> Result<Vec<(ContactId, DateTime<Utc>, String)>> {
+    // Times compare as text a day early (a time written in another form than Goalpost's
+    // still sorts by its date), then exactly.
+    let mut stmt = conn
+        .prepare("SELECT contact_id, at, method FROM contact_log WHERE at >= ?1 ORDER BY at, id")?;
+    let rows = stmt
+        .query_map([from - chrono::Duration::days(1)], |r| {
+            Ok((r.get(0)?, super::time_at(r, 1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(ContactId, DateTime<Utc>, String)>>>()?;
+    Ok(rows.into_iter().filter(|(_, at, _)| *at >= from).collect())
+}

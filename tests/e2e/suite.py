@@ -1033,6 +1033,90 @@ def families_chat_list_copies_text_and_marks_sent(s):
     cli("contact", "edit", str(hine["id"]), "--channel", hine["channel"])
 
 
+def families_strip_marks_each_week_with_words(s):
+    """Issue 16, part 7: each family's last 8 weeks are a strip of marks in inline SVG, a
+    shape per way of reaching them (readable without colour), each week with its words
+    ("Week of 16 Nov: email") as a <title> and in the strip's aria-label; the rows come in
+    the core's order (the left out first); a phone call logged now marks this week."""
+    unlock_if_locked(s)
+    cli("sync")  # what is due goes out (nothing new when the story synced already)
+    never = next((c for c in cli_json("contact", "list")
+                  if c["channel"] == "none"), None)
+    show_screen(s, "goals")  # changed from outside: draw Families afresh
+    show_screen(s, "families")
+    s.wait("[data-testid=families] tbody tr [data-testid=family-strip] svg")
+    rows = s.execute("""
+        return [...document.querySelectorAll('[data-testid=families] tbody tr')].map((tr) => {
+          const svg = tr.querySelector('[data-testid=family-strip] svg');
+          return { id: Number(tr.dataset.contactId), role: svg.getAttribute('role'),
+                   label: svg.getAttribute('aria-label'),
+                   weeks: [...svg.querySelectorAll('g.week')].map((g) => ({
+                     kinds: g.dataset.kinds, title: g.querySelector('title').textContent,
+                     shapes: g.querySelectorAll('[class^=mark-]').length })) };
+        });""")
+    assert rows, "the families table has rows"
+    for r in rows:
+        assert r["role"] == "img" and len(r["weeks"]) == 8, r
+        titles = [w["title"] for w in r["weeks"]]
+        assert r["label"] == "; ".join(titles), r
+        for w in r["weeks"]:
+            assert re.match(r"^Week of .+: .+$", w["title"]), w
+            if w["kinds"] == "nothing":
+                assert w["title"].endswith(": nothing"), w
+            else:
+                assert len(w["kinds"].split()) == w["shapes"], f"a mark per way: {w}"
+    reached = [r for r in rows if r["weeks"][-1]["kinds"] != "nothing"]
+    assert any("email" in r["weeks"][-1]["kinds"] and r["weeks"][-1]["title"].endswith("email")
+               for r in reached), f"the sync's emails mark this week: {rows}"
+    core = try_invoke(s, "families_list")["ok"]["families"]
+    assert [r["id"] for r in rows] == [f["contact_id"] for f in core], "the core's order, worst first"
+    assert s.find("[data-testid=strip-legend]").displayed()
+    shot(s, "teacher-families-strip")
+    axe(s, "teacher-families-strip")
+    if never:
+        cli("contact", "log", str(never["id"]), "--method", "phone")
+        show_screen(s, "goals")
+        show_screen(s, "families")
+        row = f"[data-testid=families] tr[data-contact-id='{never['id']}'] g.week.this-week"
+        s.wait(row)
+        s.wait_until(f"document.querySelector(\"{row}\").dataset.kinds.includes('by_hand')", timeout=30)
+        title = s.execute(f"return document.querySelector(\"{row} title\").textContent;")
+        assert title.endswith("by hand"), title
+
+
+def goals_screen_prints_goal_sheets(s):
+    """Issue 16, part 5: the Goals screen prints the whole class's goal sheets (one file, a
+    page each) and one student's, written to the print folder and opened (the file manager
+    is a recorder here: GOALPOST_FILE_MANAGER)."""
+    unlock_if_locked(s)
+    show_screen(s, "goals")
+    button = s.wait("[data-testid=goal-sheets-print-all]")
+    if os.path.exists(Env.opened):
+        os.remove(Env.opened)
+    button.click()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not os.path.exists(Env.opened):
+        time.sleep(0.1)
+    with open(Env.opened) as f:
+        opened = f.read().strip()
+    assert opened == os.path.join(Env.data, "print", "goal-sheets-class.html"), opened
+    with open(opened, encoding="utf-8") as f:
+        html = f.read()
+    students = cli_json("student", "list")
+    assert html.count('<section class="page"') == len(students), "a page per student"
+    toast = s.wait_until("(document.getElementById('toast') || {}).textContent", timeout=10)
+    assert "goal-sheets-class.html" in toast, toast
+    os.remove(Env.opened)
+    first = students[0]
+    s.find(f"[data-testid=goals] li.goal-student button[aria-label$='{first['display_name']}']").click()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not os.path.exists(Env.opened):
+        time.sleep(0.1)
+    with open(Env.opened) as f:
+        assert os.path.basename(f.read().strip()).startswith(f"goal-sheet-s{first['id']}-")
+    axe(s, "teacher-goals-print")
+
+
 def settings_mail_server_sends_a_test_email_and_folders_open(s):
     """The teacher fills in the mail server as the school's instructions give it, sends a
     test email that a real SMTP server on 127.0.0.1 receives, and opens the theme folder
@@ -1382,6 +1466,8 @@ STEPS = [
     ("teacher", sync_writes_the_blog_page_and_the_email),
     ("teacher", families_screen_shows_who_was_reached),
     ("teacher", families_chat_list_copies_text_and_marks_sent),
+    ("teacher", families_strip_marks_each_week_with_words),
+    ("teacher", goals_screen_prints_goal_sheets),
     ("teacher", a_refused_address_is_fixed_on_the_class_screen),
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
     ("teacher", screens_speak_spanish),

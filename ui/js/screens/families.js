@@ -2,7 +2,9 @@
 // The Families screen: who was reached, when and how (from the contact log), the families
 // nobody reached lately first and marked, and a form to log a contact made by hand (a
 // phone call, the reading notebook, a visit). Families on the chat channel: the texts and
-// photos to paste into their chat, each marked sent here.
+// photos to paste into their chat, each marked sent here. Each family's last weeks are a
+// strip of marks (inline SVG, a shape per way of reaching them, each week with its words),
+// in the core's order: the left out first.
 import { teacher as api } from '../api.js';
 import { h, toast } from '../dom.js';
 import { actor, errorRegion, screenHead } from '../screen.js';
@@ -34,6 +36,70 @@ function reachProblem(f) {
 
 const photoUrls = [];
 
+// The strip: one cell per week; in each cell a mark per way the family was reached, each a
+// shape of its own in its own corner (readable without colour), or a dash for nothing.
+const SVG = 'http://www.w3.org/2000/svg';
+const CELL = 20;
+const GAP = 3;
+const KINDS = ['email', 'paper', 'chat', 'by_hand'];
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const c of children.flat()) if (c) el.append(c);
+  return el;
+}
+
+/** The mark of one way of reaching a family, drawn in a cell whose corner is at x. */
+function mark(kind, x) {
+  switch (kind) {
+    case 'email': return svg('circle', { class: 'mark-email', cx: x + 5.5, cy: 5.5, r: 3.5 });
+    case 'paper': return svg('rect', { class: 'mark-paper', x: x + 11, y: 2, width: 7, height: 7 });
+    case 'chat': return svg('polygon', { class: 'mark-chat', points: `${x + 2},18 ${x + 9},18 ${x + 5.5},11` });
+    default: return svg('polygon', { class: 'mark-by_hand', points: `${x + 14.5},10.5 ${x + 18.5},14.5 ${x + 14.5},18.5 ${x + 10.5},14.5` });
+  }
+}
+
+function weekOf(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  try {
+    return new Date(y, m - 1, d).toLocaleDateString(language(), { day: 'numeric', month: 'short' });
+  } catch (_) {
+    return iso;
+  }
+}
+
+/** "Week of 5 Oct: email, paper" (or "…: nothing"). */
+function weekText(w) {
+  const how = w.kinds.length ? w.kinds.map((k) => t(`families.kind.${k}`)).join(', ') : t('families.kind.nothing');
+  return t('families.week', { week: weekOf(w.week_of), how });
+}
+
+/** A family's last weeks as small marks, oldest first, with the words of each week. */
+function strip(weeks) {
+  const cells = weeks.map((w, i) => {
+    const x = i * (CELL + GAP);
+    const text = weekText(w);
+    return svg('g', { class: `week${i === weeks.length - 1 ? ' this-week' : ''}`, 'data-kinds': w.kinds.join(' ') || 'nothing', 'data-week-of': w.week_of },
+      svg('title', {}, document.createTextNode(text)),
+      svg('rect', { class: 'cell', x: x + 0.5, y: 0.5, width: CELL - 1, height: CELL - 1, rx: 2 }),
+      w.kinds.length ? w.kinds.map((k) => mark(k, x)) : svg('line', { class: 'mark-nothing', x1: x + 6, y1: 10, x2: x + 14, y2: 10 }));
+  });
+  const width = weeks.length * (CELL + GAP) - GAP;
+  return svg('svg', { class: 'strip', role: 'img', width, height: CELL, viewBox: `0 0 ${width} ${CELL}`,
+    'aria-label': weeks.map(weekText).join('; ') }, cells);
+}
+
+/** What each mark means, under the table. */
+function legend() {
+  return h('p', { class: 'strip-legend muted small', 'data-testid': 'strip-legend' },
+    [...KINDS, 'nothing'].map((k) => h('span', { class: 'legend-item' },
+      svg('svg', { class: 'strip', width: CELL, height: CELL, viewBox: `0 0 ${CELL} ${CELL}`, 'aria-hidden': 'true', focusable: 'false' },
+        svg('rect', { class: 'cell', x: 0.5, y: 0.5, width: CELL - 1, height: CELL - 1, rx: 2 }),
+        k === 'nothing' ? svg('line', { class: 'mark-nothing', x1: 6, y1: 10, x2: 14, y2: 10 }) : mark(k, 0)),
+      ` ${t(`families.kind.${k}`)}`)));
+}
+
 export async function render(root, view) {
   while (photoUrls.length) URL.revokeObjectURL(photoUrls.pop());
   const [data, chats] = await Promise.all([api.familiesList(), api.chatList()]);
@@ -54,7 +120,8 @@ export async function render(root, view) {
   h('td', {}, t(`channel.${f.channel}`)),
   h('td', {}, lastContact(f)),
   h('td', {}, f.last_method ? t(`families.method.${f.last_method}`) : '—'),
-  h('td', { class: 'num' }, String(f.times))));
+  h('td', { class: 'num' }, String(f.times)),
+  h('td', { class: 'weeks', 'data-testid': 'family-strip' }, strip(f.weeks))));
 
   root.replaceChildren(
     screenHead(t('families.title')),
@@ -73,8 +140,9 @@ export async function render(root, view) {
             h('th', { scope: 'col' }, t('families.col.channel')),
             h('th', { scope: 'col' }, t('families.col.last')),
             h('th', { scope: 'col' }, t('families.col.how')),
-            h('th', { scope: 'col', class: 'num' }, t('families.col.times')))),
-          h('tbody', {}, rows)))
+            h('th', { scope: 'col', class: 'num' }, t('families.col.times')),
+            h('th', { scope: 'col' }, t('families.col.weeks', { n: data.strip_weeks })))),
+          h('tbody', {}, rows)), legend())
         : h('p', { class: 'muted' }, t('families.none'))),
     chatList(chats, act),
     families.length ? logForm(families, data.by_hand, act) : '',
