@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "station_goals",
     "station_submit",
     "station_call_teacher",
+    // station window: a child's own note to their family (issue 16, part 2)
+    "station_note",
     // teacher window
     "teacher_status",
     "teacher_unlock",
@@ -57,6 +59,10 @@ const COMMANDS: &[&str] = &[
     "open_folder",
     // teacher window: goal sheets go home (issue 16, part 5)
     "goal_sheets_print",
+    // teacher window: the children's notes to their families (issue 16, part 2)
+    "notes_waiting",
+    "note_approve",
+    "note_reject",
 ];
 
 fn main() {

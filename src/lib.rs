@@ -25,6 +25,7 @@ pub mod lock;
 pub mod mail;
 pub mod mentions;
 pub mod model;
+pub mod notes;
 pub mod photo;
 pub mod plan;
 pub mod publish;

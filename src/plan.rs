@@ -22,7 +22,8 @@
 //! - names in texts: on the blog, a child without `blog` or `name_on_blog` consent is "a
 //!   classmate"; everywhere, a pseudonymised child's first name is their pseudonym and a
 //!   last name is the display name;
-//! - a family hears only about its own children, with photos only under `email_family`.
+//! - a family hears only about its own children, with photos only under `email_family`;
+//! - a child's own note to their family reaches that child's contacts only, once approved.
 
 use std::collections::HashMap;
 
@@ -164,6 +165,19 @@ pub struct FamilyView {
     /// The goal sheet in short of each of this contact's own students, in the order of
     /// the contact's links (what an achievement message ends with).
     pub sheets: Vec<SheetInShort>,
+    /// Approved notes of this contact's own students to their family, oldest first.
+    pub notes: Vec<NoteItem>,
+}
+
+/// A child's own note to their family, approved by the teacher, as the family may read it:
+/// the child's words as written, with the name rule of family messages applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoteItem {
+    pub note_id: store::notes::NoteId,
+    pub student_id: StudentId,
+    pub display_name: String,
+    pub text: Text,
+    pub approved_at: DateTime<Utc>,
 }
 
 /// How many of the latest goals reached a goal sheet in short names.
@@ -195,6 +209,8 @@ struct Loaded {
     consents: HashMap<StudentId, ConsentSet>,
     goals: HashMap<GoalId, Goal>,
     approved: Vec<Evidence>,
+    /// The children's notes to their families that the teacher approved.
+    notes: Vec<store::notes::Note>,
     /// Each subject's slug, made once per subject rather than once per post.
     subject_slugs: HashMap<String, String>,
     /// The class's names and what each output may show of each child.
@@ -256,6 +272,7 @@ impl Goalpost {
             consents,
             goals,
             approved: store::evidence::list(conn, Some(ReviewStatus::Approved))?,
+            notes: store::notes::list(conn, Some(store::notes::NoteStatus::Approved))?,
             subject_slugs,
             names,
             blog_subjects,
@@ -374,6 +391,19 @@ fn family_views(l: &Loaded, contacts: Vec<Contact>) -> Vec<FamilyView> {
     for g in l.goals.values().filter(|g| wanted.contains(&g.student_id)) {
         own_goals.entry(g.student_id).or_default().push(g);
     }
+    // Each approved note as families read it, made once.
+    let mut notes: HashMap<StudentId, Vec<NoteItem>> = HashMap::new();
+    for n in l.notes.iter().filter(|n| wanted.contains(&n.student_id)) {
+        if let Some(s) = l.students.get(&n.student_id) {
+            notes.entry(s.id).or_default().push(NoteItem {
+                note_id: n.id,
+                student_id: s.id,
+                display_name: s.display_name.clone(),
+                text: l.mark(&n.text, Output::Family),
+                approved_at: n.reviewed_at.unwrap_or(n.submitted_at),
+            });
+        }
+    }
     let sheets: HashMap<StudentId, SheetInShort> = wanted
         .iter()
         .filter_map(|id| l.students.get(id))
@@ -401,10 +431,23 @@ fn family_views(l: &Loaded, contacts: Vec<Contact>) -> Vec<FamilyView> {
                 .iter()
                 .filter_map(|s| sheets.get(&s.student_id).cloned())
                 .collect();
+            let mut own_notes: Vec<NoteItem> = c
+                .students
+                .iter()
+                .filter_map(|s| notes.get(&s.student_id))
+                .flatten()
+                .cloned()
+                .collect();
+            own_notes.sort_by(|a, b| {
+                a.approved_at
+                    .cmp(&b.approved_at)
+                    .then(a.note_id.cmp(&b.note_id))
+            });
             FamilyView {
                 contact: c,
                 items,
                 sheets,
+                notes: own_notes,
             }
         })
         .collect()

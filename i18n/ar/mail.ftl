@@ -58,3 +58,5 @@ sheet-short-reached = { $count ->
    *[other] الأهداف التي حققها { $name } منذ بداية العام الدراسي: { $count }
 }
 sheet-short-latest = آخر الأهداف المحققة
+note-subject = رسالة من { $name }
+note-intro = كتب لكم { $name } رسالة في المدرسة:

@@ -63,3 +63,6 @@ sheet-short-reached = { $count ->
    *[other] { $name } has reached { $count } goals since the class began.
 }
 sheet-short-latest = Latest goals reached
+# A child's own note to their family, written at the class station.
+note-subject = A note from { $name }
+note-intro = { $name } wrote you a note at school:

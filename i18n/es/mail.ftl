@@ -62,3 +62,6 @@ sheet-short-reached = { $count ->
    *[other] { $name } ha alcanzado { $count } metas desde que empezó el curso.
 }
 sheet-short-latest = Últimas metas alcanzadas
+# La nota de un niño a su familia, escrita en la estación de la clase.
+note-subject = Una nota de { $name }
+note-intro = { $name } te escribió una nota en la escuela:

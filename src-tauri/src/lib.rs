@@ -177,6 +177,10 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             commands::settings::mail_test,
             commands::settings::open_folder,
             commands::goals::goal_sheets_print,
+            commands::station::station_note,
+            commands::review::notes_waiting,
+            commands::review::note_approve,
+            commands::review::note_reject,
         ])
 }
 

@@ -141,6 +141,9 @@ fn the_capabilities_keep_the_station_away_from_teacher_commands() {
         ("mail_test", json!({ "address": "a@example.org" })),
         ("open_folder", json!({ "folder": "blog" })),
         ("goal_sheets_print", json!({ "studentId": null })),
+        ("notes_waiting", json!({})),
+        ("note_approve", json!({ "ids": [1] })),
+        ("note_reject", json!({ "ids": [1] })),
     ] {
         let e = invoke(&f.station, cmd, args).unwrap_err();
         let text = e.to_string();
@@ -169,6 +172,9 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
         ("mail_test", json!({ "address": "a@example.org" })),
         ("open_folder", json!({ "folder": "theme" })),
         ("goal_sheets_print", json!({ "studentId": 1 })),
+        ("notes_waiting", json!({})),
+        ("note_approve", json!({ "ids": [1] })),
+        ("note_reject", json!({ "ids": [1] })),
         ("chat_photo", json!({ "id": 1 })),
         ("chat_sent", json!({ "ids": [1] })),
         (
@@ -778,4 +784,58 @@ fn an_unreachable_family_comes_with_a_code_beside_the_english_reason() {
         };
         assert_eq!(fam["reach_problem"], want, "{fam}");
     }
+}
+
+/// Issue 16, part 2: a child writes a note to their own family at the station; it waits
+/// for the teacher, who approves it in Review. The station can do nothing else with notes,
+/// and the teacher window may not pose as the station to write one.
+#[test]
+fn a_childs_note_from_the_station_waits_and_the_teacher_approves_it() {
+    let f = fixture(true, true);
+    let (student, _) = first_student_with_a_goal(&f);
+    let r = invoke(
+        &f.station,
+        "station_note",
+        json!({ "note": { "student_id": student, "text": "Come and see my reading goal on Thursday!" } }),
+    )
+    .unwrap();
+    let id = r["note_id"].as_i64().unwrap();
+    assert!(r["display_name"].is_string());
+    let e = invoke(
+        &f.station,
+        "station_note",
+        json!({ "note": { "student_id": student, "text": "x".repeat(141) } }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "invalid", "{e}");
+    let e = invoke(
+        &f.teacher,
+        "station_note",
+        json!({ "note": { "student_id": student, "text": "hi" } }),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("not allowed") || kind(&e) == "forbidden",
+        "{e}"
+    );
+
+    let e = invoke(&f.teacher, "notes_waiting", json!({})).unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "locked: {e}");
+    invoke(&f.teacher, "teacher_unlock", json!({ "pin": PIN })).unwrap();
+    let waiting = invoke(&f.teacher, "notes_waiting", json!({})).unwrap();
+    let mine = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == id)
+        .expect("the note waits for review");
+    assert_eq!(mine["text"], "Come and see my reading goal on Thursday!");
+    assert_eq!(mine["status"], "waiting");
+    let done = invoke(&f.teacher, "note_approve", json!({ "ids": [id] })).unwrap();
+    assert_eq!(done[0]["status"], "approved");
+    assert!(invoke(&f.teacher, "notes_waiting", json!({}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .is_empty());
 }

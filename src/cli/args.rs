@@ -53,6 +53,10 @@ pub enum Command {
     /// Review evidence: list what waits, approve, return.
     #[command(subcommand)]
     Review(ReviewCmd),
+    /// A child's own notes to their family: add one (what the station does), list what
+    /// waits, approve, reject. Only an approved note is sent, to that child's contacts.
+    #[command(subcommand)]
+    Note(NoteCmd),
     /// Photos: make the web copies of approved photos.
     #[command(subcommand)]
     Photo(PhotoCmd),
@@ -457,5 +461,39 @@ pub enum PrintCmd {
         /// class's).
         #[arg(long)]
         language: Option<String>,
+    },
+}
+
+/// `goalpost note`: a child's own note to their family (issue 16, part 2).
+#[derive(Debug, Subcommand)]
+pub enum NoteCmd {
+    /// List the notes waiting for review.
+    List {
+        /// Show every note, not only what waits.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Add a note from a child to their own family, as the station does; it waits for
+    /// review.
+    Add {
+        /// The student's id or unique name.
+        #[arg(long)]
+        student: String,
+        /// The child's words (at most 140 characters).
+        #[arg(long)]
+        text: String,
+    },
+    /// Approve notes by id, or every waiting note with --all: the next sync sends each to
+    /// its child's contacts.
+    Approve {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<i64>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Reject notes by id: they never leave this PC.
+    Reject {
+        #[arg(required = true)]
+        ids: Vec<i64>,
     },
 }

@@ -19,6 +19,7 @@ mod args;
 mod class;
 mod learning;
 mod mail;
+mod notes;
 mod output;
 mod sync;
 
@@ -122,6 +123,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Consent(c) => consent(&ctx, c),
         Command::Goal(c) => goal(&ctx, c),
         Command::Evidence(c) => evidence(&ctx, c),
+        Command::Note(c) => notes::note(&ctx, c),
         Command::Review(c) => review(&ctx, c),
         Command::Photo(c) => photo(&ctx, c),
         Command::Sharing(c) => sharing(&ctx, c),

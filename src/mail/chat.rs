@@ -4,7 +4,8 @@
 //! delivery. The teacher pastes them into the family's chat (a WhatsApp group, a text
 //! message) and marks them sent; only then is the family reached (a `chat` entry in the
 //! contact log). Texts are made from the plan's [`FamilyView`](crate::plan::FamilyView),
-//! so what a chat text may say is decided where an email's is.
+//! so what a chat text may say is decided where an email's is. A child's own note to their
+//! family, once approved, is a chat text of its own (the child's words, no photo).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,10 +13,11 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::compose::{chat_text, Languages, Renderer};
+use super::compose::{chat_text, note_chat_text, Languages, Renderer};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::plan::FamilyItem;
+use crate::plan::{FamilyItem, NoteItem};
+use crate::store::notes::NoteId;
 use crate::store::{self, outbox};
 use crate::{photo, Goalpost};
 
@@ -65,6 +67,25 @@ impl Goalpost {
                 continue;
             };
             let c = &v.contact;
+            // A child's own note: the words as written, no photo.
+            if !d.note_ids.is_empty() {
+                let Some(note) = own_note(v, &d.note_ids) else {
+                    continue;
+                };
+                let l = langs.get(&c.language)?;
+                out.push(ChatMessage {
+                    delivery_id: d.id,
+                    contact_id: c.id,
+                    contact: c.name.clone(),
+                    language: l.lang.clone(),
+                    student: note.display_name.clone(),
+                    text: note_chat_text(l, note),
+                    photo: None,
+                    photo_missing: false,
+                    queued_at: d.created_at,
+                });
+                continue;
+            }
             // Only this contact's own item, the one this delivery is about.
             let Some(item) = own_item(v, &d.evidence_ids) else {
                 continue;
@@ -171,5 +192,19 @@ fn own_item<'v>(v: &'v crate::plan::FamilyView, evidence: &[EvidenceId]) -> Opti
                 .students
                 .iter()
                 .any(|s| s.student_id == i.student_id)
+        })
+}
+
+/// The child's note a chat delivery carries, if it is still there and the contact's own
+/// child's.
+fn own_note<'v>(v: &'v crate::plan::FamilyView, notes: &[NoteId]) -> Option<&'v NoteItem> {
+    v.notes
+        .iter()
+        .filter(|n| notes.contains(&n.note_id))
+        .find(|n| {
+            v.contact
+                .students
+                .iter()
+                .any(|s| s.student_id == n.student_id)
         })
 }

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::i18n::Localizer;
 use crate::model::{ClassInfo, Contact};
-use crate::plan::{FamilyItem, SheetInShort, Text};
+use crate::plan::{FamilyItem, NoteItem, SheetInShort, Text};
 
 /// The most a message may weigh, all encodings included.
 pub const MAX_BYTES: usize = 1_000_000;
@@ -85,6 +85,8 @@ const TEXT: &str = include_str!("templates/message.txt");
 const SLIPS: &str = include_str!("templates/slips.html");
 const SHEET: &str = include_str!("templates/goal_sheet.html");
 const CHAT: &str = include_str!("templates/chat.txt");
+const NOTE_HTML: &str = include_str!("templates/note.html");
+const NOTE_TEXT: &str = include_str!("templates/note.txt");
 
 /// The templates, loaded once per run. HTML templates escape everything they insert.
 pub struct Renderer {
@@ -100,6 +102,8 @@ impl Renderer {
             ("slips.html", SLIPS),
             ("goal_sheet.html", SHEET),
             ("chat.txt", CHAT),
+            ("note.html", NOTE_HTML),
+            ("note.txt", NOTE_TEXT),
         ] {
             env.add_template(name, src)
                 .map_err(|e| Error::Mail(format!("the built-in template {name} is broken: {e}")))?;
@@ -577,6 +581,129 @@ fn content_language(lang: &str) -> Result<HeaderValue> {
         HeaderName::new_from_ascii_str("Content-Language"),
         if tag.is_empty() { "en".into() } else { tag },
     ))
+}
+
+/// Everything an email carrying a child's own note is made from.
+pub struct NoteLetter<'a> {
+    pub class: &'a ClassInfo,
+    pub contact: &'a Contact,
+    /// The note, one of this contact's own children's.
+    pub note: &'a NoteItem,
+    pub message_id: &'a str,
+    pub date: DateTime<Utc>,
+    /// The configured sender address (`smtp.from`, else the teacher's).
+    pub from: &'a str,
+}
+
+#[derive(Serialize)]
+struct NoteView {
+    lang: String,
+    dir: &'static str,
+    subject: String,
+    greeting: String,
+    intro: String,
+    note: String,
+    reply_hint: String,
+    footer: String,
+}
+
+/// "A note from Ana", in `l`'s words: the subject of a note's email, the title of its slip.
+pub fn note_title(l: &Localizer, n: &NoteItem) -> String {
+    l.t(
+        "note-subject",
+        &[("name", FluentValue::from(n.display_name.clone()))],
+    )
+}
+
+/// "Ana wrote you a note at school:", in `l`'s words.
+pub fn note_intro(l: &Localizer, n: &NoteItem) -> String {
+    l.t(
+        "note-intro",
+        &[("name", FluentValue::from(n.display_name.clone()))],
+    )
+}
+
+/// The chat text of a child's note: the intro and the child's words as written.
+pub fn note_chat_text(l: &Localizer, n: &NoteItem) -> String {
+    format!("{}\n\n“{}”", note_intro(l, n), shown(l, &n.text).trim())
+}
+
+/// Builds the email of a child's own note to their family: the child's words as written
+/// (with the name rule of family messages applied in the plan), in the family's language
+/// frame. Same shape as every message: `mixed > alternative(plain, html)`.
+pub fn compose_note(letter: &NoteLetter<'_>, l: &Localizer, r: &Renderer) -> Result<Composed> {
+    let to_addr = letter.contact.email.as_deref().ok_or_else(|| {
+        Error::Mail(format!(
+            "{} has no email address: add one or choose the paper channel",
+            letter.contact.name
+        ))
+    })?;
+    let class = letter.class;
+    let subject: String = note_title(l, letter.note)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let view = NoteView {
+        lang: l.lang.clone(),
+        dir: l.dir.as_str(),
+        subject: subject.clone(),
+        greeting: l.t(
+            "greeting",
+            &[("contact", FluentValue::from(letter.contact.name.clone()))],
+        ),
+        intro: note_intro(l, letter.note),
+        note: shown(l, &letter.note.text).trim().to_string(),
+        reply_hint: l.t(
+            "reply-hint",
+            &[("teacher", FluentValue::from(class.teacher.clone()))],
+        ),
+        footer: l.t(
+            "footer",
+            &[
+                ("class", FluentValue::from(class.class_name.clone())),
+                ("school", FluentValue::from(class.school.clone())),
+            ],
+        ),
+    };
+    let html = r.render("note.html", &view)?;
+    let text = r.render("note.txt", &view)?;
+    let seed = boundary_seed(letter.message_id);
+    let body = MultiPart::builder()
+        .kind(MultiPartKind::Alternative)
+        .boundary(format!("gp-alt-{seed}"))
+        .singlepart(SinglePart::plain(text))
+        .singlepart(SinglePart::html(html));
+    let mixed = MultiPart::builder()
+        .kind(MultiPartKind::Mixed)
+        .boundary(format!("gp-mix-{seed}"))
+        .multipart(body);
+    let msg = class_builder(class, letter.from)?
+        .to(mailbox(&letter.contact.name, to_addr, "the address of")?)
+        .subject(subject.clone())
+        .message_id(Some(letter.message_id.to_string()))
+        .date(SystemTime::from(letter.date))
+        .raw_header(content_language(&l.lang)?)
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".into(),
+        ))
+        .multipart(mixed)
+        .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
+    let bytes = msg.formatted();
+    if bytes.len() > MAX_BYTES {
+        return Err(Error::Mail(format!(
+            "the note to {} is {} KB: shorten it",
+            letter.contact.name,
+            bytes.len() / 1024
+        )));
+    }
+    Ok(Composed {
+        bytes,
+        subject,
+        to: to_addr.to_string(),
+        lang: l.lang.clone(),
+        photos_left_out: 0,
+    })
 }
 
 /// A short message that proves the settings work (`goalpost mail test`).

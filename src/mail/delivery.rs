@@ -147,6 +147,9 @@ impl Goalpost {
             return Ok(None);
         };
         let c = &view.contact;
+        if !d.note_ids.is_empty() {
+            return self.prepare_note(d, run, view, langs, summary);
+        }
         // Only this contact's own items, and only those this delivery is about.
         let items: Vec<&FamilyItem> = view
             .items
@@ -219,6 +222,81 @@ impl Goalpost {
                 contact: c,
                 to,
                 kind,
+                bytes: m.bytes,
+            })),
+            Err(e) => {
+                let reason = e.to_string();
+                self.store()
+                    .in_tx(|tx| outbox::mark_failed(tx, d.id, FailureKind::Content, &reason))?;
+                summary.failures.push(FailureNote {
+                    delivery_id: d.id,
+                    contact_id: c.id,
+                    contact: c.name.clone(),
+                    kind: FailureKind::Content,
+                    reason,
+                    code: FailureCode::MessageProblem,
+                });
+                Ok(None)
+            }
+        }
+    }
+
+    /// [`Self::prepare`] for a delivery that carries a child's own note: only a note of
+    /// this contact's own children, approved (the plan holds no other).
+    fn prepare_note<'p>(
+        &self,
+        d: &outbox::Delivery,
+        run: &Run<'p>,
+        view: &'p crate::plan::FamilyView,
+        langs: &mut Languages<'_>,
+        summary: &mut MailSummary,
+    ) -> Result<Option<Ready<'p>>> {
+        let c = &view.contact;
+        let Some(note) = view
+            .notes
+            .iter()
+            .find(|n| d.note_ids.contains(&n.note_id))
+            .filter(|n| c.students.iter().any(|s| s.student_id == n.student_id))
+        else {
+            // Its child was erased before it went out.
+            self.store()
+                .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
+            return Ok(None);
+        };
+        let to = match usable_address(c) {
+            Ok(a) => a.to_string(),
+            Err(code) => {
+                let u = Unreachable::note(c, code, When::Waiting);
+                self.store().in_tx(|tx| {
+                    outbox::note_waiting(tx, d.id, FailureKind::Permanent, &u.reason)
+                })?;
+                summary.unreachable.push(u);
+                return Ok(None);
+            }
+        };
+        let l = langs.get(&c.language)?;
+        if l.fell_back {
+            summary.language_fallbacks.push(Fallback {
+                contact_id: c.id,
+                contact: c.name.clone(),
+                wanted: c.language.clone(),
+                used: l.lang.clone(),
+            });
+        }
+        let letter = compose::NoteLetter {
+            class: &run.plan.class,
+            contact: c,
+            note,
+            message_id: &d.message_id,
+            date: run.now,
+            from: &run.plan.sender,
+        };
+        match compose::compose_note(&letter, l, &run.renderer) {
+            Ok(m) => Ok(Some(Ready {
+                d: d.clone(),
+                contact: c,
+                to,
+                kind: LetterKind::Evidence,
                 bytes: m.bytes,
             })),
             Err(e) => {
@@ -454,6 +532,7 @@ mod tests {
             sent_at: None,
             address: None,
             evidence_ids: vec![1],
+            note_ids: Vec::new(),
         }
     }
 

@@ -56,7 +56,7 @@ use compose::{Languages, Renderer};
 
 pub use chat::{ChatMessage, ChatSent};
 pub use delivery::{backoff, BATCH};
-pub use preview::{preview, FamilyPreview, MailPreview, PreviewDelivery, PreviewItem};
+pub use preview::{preview, FamilyPreview, MailPreview, PreviewDelivery, PreviewItem, PreviewNote};
 pub use queue::{digest_key, due, message_id, Due, DueDelivery};
 pub use report::{
     FailureCode, FailureNote, Fallback, MailSummary, OutboxEntry, Progress, QueueCounts,

@@ -19,7 +19,7 @@ use super::compose::{self, Languages, Renderer};
 use super::{Fallback, MailSummary, Run};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::plan::{FamilyItem, SheetInShort};
+use crate::plan::{FamilyItem, NoteItem, SheetInShort};
 use crate::store::{self, outbox};
 use crate::{photo, Goalpost};
 
@@ -29,7 +29,10 @@ struct SlipView {
     dir: &'static str,
     title: String,
     to: String,
-    item: SlipItem,
+    /// An evidence's news, or
+    item: Option<SlipItem>,
+    /// a child's own note to their family.
+    note: Option<NoteSlip>,
     photo: Option<String>,
     sharing: Option<String>,
     /// The child's goal sheet in short.
@@ -51,6 +54,12 @@ struct SlipItem {
     next_goal: Option<String>,
     ask_label: String,
     question: String,
+}
+
+#[derive(Serialize)]
+struct NoteSlip {
+    intro: String,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -76,6 +85,51 @@ fn data_uri(data_dir: &std::path::Path, hash: &str) -> Result<String> {
     }
 }
 
+/// A slip for `contact` in their language, about nothing yet (see [`slip`], [`note_slip`]).
+fn blank_slip(
+    run: &Run<'_>,
+    l: &crate::i18n::Localizer,
+    contact: &Contact,
+    day: NaiveDate,
+) -> (SlipView, Option<Fallback>) {
+    let fallback = l.fell_back.then(|| Fallback {
+        contact_id: contact.id,
+        contact: contact.name.clone(),
+        wanted: contact.language.clone(),
+        used: l.lang.clone(),
+    });
+    let class = &run.plan.class;
+    let view = SlipView {
+        lang: l.lang.clone(),
+        dir: l.dir.as_str(),
+        title: l.t(
+            "slip-title",
+            &[("class", FluentValue::from(class.class_name.clone()))],
+        ),
+        to: l
+            .t(
+                "greeting",
+                &[("contact", FluentValue::from(contact.name.clone()))],
+            )
+            .trim_end_matches([',', ':', '،'])
+            .to_string(),
+        item: None,
+        note: None,
+        photo: None,
+        sharing: None,
+        sheet: None,
+        footer: l.t(
+            "footer",
+            &[
+                ("class", FluentValue::from(class.class_name.clone())),
+                ("school", FluentValue::from(class.school.clone())),
+            ],
+        ),
+        date: compose::long_date(l, day),
+    };
+    (view, fallback)
+}
+
 fn slip(
     run: &Run<'_>,
     langs: &mut Languages<'_>,
@@ -87,71 +141,55 @@ fn slip(
 ) -> Result<(SlipView, Option<Fallback>)> {
     let l = langs.get(&contact.language)?;
     let name = || ("name", FluentValue::from(item.display_name.clone()));
-    let fallback = l.fell_back.then(|| Fallback {
-        contact_id: contact.id,
-        contact: contact.name.clone(),
-        wanted: contact.language.clone(),
-        used: l.lang.clone(),
+    let (mut view, fallback) = blank_slip(run, l, contact, day);
+    view.item = Some(SlipItem {
+        name: item.display_name.clone(),
+        goal: compose::shown(l, &item.goal_title),
+        words_label: l.t("in-own-words", &[name()]),
+        words: compose::shown(l, &item.words).trim().to_string(),
+        photo_alt: l.t("photo-alt", &[name()]),
+        message_label: l.t("message-from", &[name()]),
+        message: compose::shown(l, &item.family_message).trim().to_string(),
+        next_label: l.s("next-goal"),
+        next_goal: item.next_goal.as_ref().map(|t| compose::shown(l, t)),
+        ask_label: l.t("ask-tonight", &[name()]),
+        question: compose::question(l, item),
     });
-    let view = SlipView {
-        lang: l.lang.clone(),
-        dir: l.dir.as_str(),
-        title: l.t(
-            "slip-title",
-            &[(
-                "class",
-                FluentValue::from(run.plan.class.class_name.clone()),
-            )],
-        ),
-        to: l
-            .t(
-                "greeting",
-                &[("contact", FluentValue::from(contact.name.clone()))],
-            )
-            .trim_end_matches([',', ':', '،'])
-            .to_string(),
-        item: SlipItem {
-            name: item.display_name.clone(),
-            goal: compose::shown(l, &item.goal_title),
-            words_label: l.t("in-own-words", &[name()]),
-            words: compose::shown(l, &item.words).trim().to_string(),
-            photo_alt: l.t("photo-alt", &[name()]),
-            message_label: l.t("message-from", &[name()]),
-            message: compose::shown(l, &item.family_message).trim().to_string(),
-            next_label: l.s("next-goal"),
-            next_goal: item.next_goal.as_ref().map(|t| compose::shown(l, t)),
-            ask_label: l.t("ask-tonight", &[name()]),
-            question: compose::question(l, item),
-        },
-        photo,
-        sharing: run.sharing().map(|s| {
-            l.t(
-                "sharing-invite",
-                &[
-                    ("title", FluentValue::from(compose::shown(l, &s.title))),
-                    (
-                        "when",
-                        FluentValue::from(compose::long_date(
-                            l,
-                            s.starts_at.with_timezone(&run.plan.tz).date_naive(),
-                        )),
-                    ),
-                ],
-            )
-        }),
-        sheet: sheet.map(|s| compose::sheet_short_view(l, s)),
-        footer: l.t(
-            "footer",
+    view.photo = photo;
+    view.sharing = run.sharing().map(|s| {
+        l.t(
+            "sharing-invite",
             &[
+                ("title", FluentValue::from(compose::shown(l, &s.title))),
                 (
-                    "class",
-                    FluentValue::from(run.plan.class.class_name.clone()),
+                    "when",
+                    FluentValue::from(compose::long_date(
+                        l,
+                        s.starts_at.with_timezone(&run.plan.tz).date_naive(),
+                    )),
                 ),
-                ("school", FluentValue::from(run.plan.class.school.clone())),
             ],
-        ),
-        date: compose::long_date(l, day),
-    };
+        )
+    });
+    view.sheet = sheet.map(|s| compose::sheet_short_view(l, s));
+    Ok((view, fallback))
+}
+
+/// The slip of a child's own note to their family: the child's words as written.
+fn note_slip(
+    run: &Run<'_>,
+    langs: &mut Languages<'_>,
+    contact: &Contact,
+    note: &NoteItem,
+    day: NaiveDate,
+) -> Result<(SlipView, Option<Fallback>)> {
+    let l = langs.get(&contact.language)?;
+    let (mut view, fallback) = blank_slip(run, l, contact, day);
+    view.title = compose::note_title(l, note);
+    view.note = Some(NoteSlip {
+        intro: compose::note_intro(l, note),
+        text: compose::shown(l, &note.text).trim().to_string(),
+    });
     Ok((view, fallback))
 }
 
@@ -252,6 +290,27 @@ pub(super) fn write_slips(
         let mut placed = Vec::new();
         for d in rows.iter().filter(|d| day_of(d) == day) {
             if d.status == outbox::Status::Failed {
+                continue;
+            }
+            if !d.note_ids.is_empty() {
+                let found = run.views.get(&d.contact_id).and_then(|v| {
+                    v.notes
+                        .iter()
+                        .find(|n| d.note_ids.contains(&n.note_id))
+                        .map(|n| (&v.contact, n))
+                });
+                let Some((contact, note)) = found else {
+                    // Its child was erased: it leaves the page; an unsent slip the outbox.
+                    gp.store()
+                        .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
+                    continue;
+                };
+                let (view, fb) = note_slip(run, langs, contact, note, day)?;
+                summary.language_fallbacks.extend(fb);
+                slips.push(view);
+                if d.status == outbox::Status::Queued {
+                    placed.push((d.id, contact.id));
+                }
                 continue;
             }
             let found = run.views.get(&d.contact_id).and_then(|v| {

@@ -31,6 +31,16 @@ pub struct PreviewDelivery {
     /// `evidence`, `digest` or `slip`.
     pub kind: String,
     pub items: Vec<PreviewItem>,
+    /// A child's own note it would carry (then no items).
+    pub notes: Vec<PreviewNote>,
+}
+
+/// A child's note to their family, as a dry run shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewNote {
+    pub note_id: crate::store::notes::NoteId,
+    pub student: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,6 +99,16 @@ pub fn preview(gp: &Goalpost, plan: &Plan) -> Result<MailPreview> {
                     student: i.display_name.clone(),
                     goal: i.goal_title.render(crate::mentions::CLASSMATE_EN),
                     with_photo: i.photo_hash.is_some(),
+                })
+                .collect(),
+            notes: d
+                .note_ids
+                .iter()
+                .filter_map(|id| v.notes.iter().find(|n| n.note_id == *id))
+                .map(|n| PreviewNote {
+                    note_id: n.note_id,
+                    student: n.display_name.clone(),
+                    text: n.text.render(crate::mentions::CLASSMATE_EN),
                 })
                 .collect(),
         });

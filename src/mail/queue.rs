@@ -14,6 +14,12 @@
 //! A contact on `email` or `weekly` whose address the mail server refused gets their news
 //! as paper slips until the address is fixed, the news of emails still waiting included;
 //! news that went home on paper is never emailed after the fix.
+//!
+//! A child's own note to their family, once approved, is a delivery of its own
+//! (`note:12`) to each of that child's contacts, at the next sync, on their channel: an
+//! email (at once for contacts on `weekly` too: a note is usually about a day soon), a
+//! slip, or a chat text; nothing for contacts on `none`. The same rules hold: never twice,
+//! no back catalogue, on paper while an address is refused.
 
 use chrono::{DateTime, Datelike, Utc};
 use sha2::{Digest, Sha256};
@@ -22,7 +28,8 @@ use super::report::{QueueCounts, Unreachable, UnreachableCode, When};
 use super::BACK_CATALOGUE_DAYS;
 use crate::error::Result;
 use crate::model::*;
-use crate::plan::{FamilyItem, Plan};
+use crate::plan::{FamilyItem, NoteItem, Plan};
+use crate::store::notes::NoteId;
 use crate::store::outbox::{self, Held, Kind};
 use crate::Goalpost;
 
@@ -37,6 +44,8 @@ pub struct DueDelivery {
     pub message_id: String,
     /// The evidence it tells about, oldest first: all of it the contact's own.
     pub evidence_ids: Vec<EvidenceId>,
+    /// The child's note it carries (then no evidence): their own child's.
+    pub note_ids: Vec<NoteId>,
 }
 
 /// Everything due at one moment.
@@ -91,9 +100,20 @@ pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
             .items
             .iter()
             .filter(|i| !done.is_some_and(|d| d.contains(&i.evidence_id)))
-            .filter(|i| within_link_window(c, i))
+            .filter(|i| within_link_window(c, i.student_id, i.approved_at))
             .collect();
-        if new.is_empty() {
+        let notes_done = if refused {
+            held.notes_settled.get(&c.id)
+        } else {
+            held.notes_covered.get(&c.id)
+        };
+        let new_notes: Vec<&NoteItem> = v
+            .notes
+            .iter()
+            .filter(|n| !notes_done.is_some_and(|d| d.contains(&n.note_id)))
+            .filter(|n| within_link_window(c, n.student_id, n.approved_at))
+            .collect();
+        if new.is_empty() && new_notes.is_empty() {
             continue;
         }
         if let Some(code) = UnreachableCode::of(c) {
@@ -111,7 +131,29 @@ pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
                 subject_key,
                 channel: c.channel,
                 evidence_ids: ids,
+                note_ids: Vec::new(),
             };
+        // The child's notes: one delivery each, on the contact's channel (on paper while
+        // their address is refused).
+        let note_kind = match c.channel {
+            _ if refused => Some(Kind::Slip),
+            Channel::Email | Channel::Weekly => Some(Kind::Evidence),
+            Channel::Paper => Some(Kind::Slip),
+            Channel::Chat => Some(Kind::Chat),
+            Channel::None => None,
+        };
+        if let Some(kind) = note_kind {
+            for n in &new_notes {
+                let key = note_key(n.note_id);
+                let mid_key = format!("{}:{key}", kind.as_str());
+                let mut d = delivery(kind, key, &mid_key, vec![]);
+                d.note_ids = vec![n.note_id];
+                if refused {
+                    d.channel = Channel::Paper;
+                }
+                due.deliveries.push(d);
+            }
+        }
         match c.channel {
             _ if refused => {
                 for i in &new {
@@ -142,7 +184,7 @@ pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
                 }
             }
             // This week's digest may already be out: then these wait for next week's.
-            Channel::Weekly if weekly_due && !held.has_digest(c.id, &week) => {
+            Channel::Weekly if weekly_due && !new.is_empty() && !held.has_digest(c.id, &week) => {
                 let ids = new.iter().map(|i| i.evidence_id).collect();
                 due.deliveries
                     .push(delivery(Kind::Digest, week.clone(), &week, ids));
@@ -183,6 +225,7 @@ impl Goalpost {
                 channel: d.channel.as_str(),
                 message_id: &d.message_id,
                 evidence_ids: &d.evidence_ids,
+                note_ids: &d.note_ids,
             };
             outbox::insert(&tx, &row, now)?;
             counts.add(d.kind);
@@ -203,16 +246,16 @@ impl Goalpost {
 pub const SENT_ON_PAPER: &str =
     "the mail server refused the address, so this news went home on a paper slip instead";
 
-/// Whether `item` is recent enough for `contact` (see [`BACK_CATALOGUE_DAYS`]).
-fn within_link_window(contact: &Contact, item: &FamilyItem) -> bool {
+/// Whether news about `student` approved at `approved_at` is recent enough for `contact`
+/// (see [`BACK_CATALOGUE_DAYS`]).
+fn within_link_window(contact: &Contact, student: StudentId, approved_at: DateTime<Utc>) -> bool {
     contact
         .students
         .iter()
-        .find(|l| l.student_id == item.student_id)
+        .find(|l| l.student_id == student)
         .is_some_and(|l| {
-            l.linked_at.is_none_or(|at| {
-                item.approved_at >= at - chrono::Duration::days(BACK_CATALOGUE_DAYS)
-            })
+            l.linked_at
+                .is_none_or(|at| approved_at >= at - chrono::Duration::days(BACK_CATALOGUE_DAYS))
         })
 }
 
@@ -253,6 +296,10 @@ pub fn message_id(class: &ClassInfo, from: &str, subject_key: &str, contact: Con
 
 fn evidence_key(e: EvidenceId) -> String {
     format!("evidence:{e}")
+}
+
+fn note_key(n: NoteId) -> String {
+    format!("note:{n}")
 }
 
 /// The digest key of the ISO week `at` falls in, in the class's time zone.

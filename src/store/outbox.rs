@@ -1,4 +1,4 @@
-//! The `deliveries` and `delivery_items` tables: the outbox.
+//! The `deliveries`, `delivery_items` and `delivery_notes` tables: the outbox.
 //!
 //! A delivery is written here before anything is sent, and its status only moves forward
 //! through `queued → sending → sent`, or back to `queued` for a retry, or to `failed`.
@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
+use super::notes::NoteId;
 use crate::error::Result;
 use crate::model::{ContactId, EvidenceId, FailureKind, StudentId};
 
@@ -101,6 +102,9 @@ pub struct Delivery {
     pub sent_at: Option<DateTime<Utc>>,
     pub address: Option<String>,
     pub evidence_ids: Vec<EvidenceId>,
+    /// The child's notes it carries (`delivery_notes`): a note goes on a delivery of its
+    /// own, with no evidence.
+    pub note_ids: Vec<NoteId>,
 }
 
 /// A delivery to queue.
@@ -112,6 +116,7 @@ pub struct NewDelivery<'a> {
     pub channel: &'a str,
     pub message_id: &'a str,
     pub evidence_ids: &'a [EvidenceId],
+    pub note_ids: &'a [NoteId],
 }
 
 const COLUMNS: &str = "id, contact_id, kind, subject_key, channel, message_id, status, attempts,
@@ -138,6 +143,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Delivery> {
         sent_at: r.get(13)?,
         address: r.get(14)?,
         evidence_ids: Vec::new(),
+        note_ids: Vec::new(),
     })
 }
 
@@ -145,8 +151,14 @@ fn with_items(conn: &Connection, mut rows: Vec<Delivery>) -> Result<Vec<Delivery
     let mut stmt = conn.prepare_cached(
         "SELECT evidence_id FROM delivery_items WHERE delivery_id = ?1 ORDER BY evidence_id",
     )?;
+    let mut notes = conn.prepare_cached(
+        "SELECT note_id FROM delivery_notes WHERE delivery_id = ?1 ORDER BY note_id",
+    )?;
     for d in &mut rows {
         d.evidence_ids = stmt
+            .query_map([d.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        d.note_ids = notes
             .query_map([d.id], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
     }
@@ -201,6 +213,13 @@ pub fn insert(conn: &Connection, d: &NewDelivery<'_>, now: DateTime<Utc>) -> Res
     for e in d.evidence_ids {
         stmt.execute(params![id, e])?;
     }
+    if !d.note_ids.is_empty() {
+        let mut stmt = conn
+            .prepare_cached("INSERT INTO delivery_notes (delivery_id, note_id) VALUES (?1, ?2)")?;
+        for n in d.note_ids {
+            stmt.execute(params![id, n])?;
+        }
+    }
     Ok(id)
 }
 
@@ -217,6 +236,10 @@ pub struct Held {
     /// sent (waiting, or refused) does not count: its evidence goes on paper while the
     /// server refuses the contact's address.
     pub settled: HashMap<ContactId, HashSet<EvidenceId>>,
+    /// [`Held::covered`] for the children's notes.
+    pub notes_covered: HashMap<ContactId, HashSet<NoteId>>,
+    /// [`Held::settled`] for the children's notes.
+    pub notes_settled: HashMap<ContactId, HashSet<NoteId>>,
 }
 
 impl Held {
@@ -245,6 +268,18 @@ pub fn held(conn: &Connection) -> Result<Held> {
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         held.settled.entry(r.get(0)?).or_default().insert(r.get(1)?);
+    }
+    let mut stmt = conn.prepare(
+        "SELECT d.contact_id, n.note_id, d.status = 'sent' OR d.kind = 'slip'
+           FROM delivery_notes n JOIN deliveries d ON d.id = n.delivery_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (contact, note, settled): (ContactId, NoteId, bool) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        held.notes_covered.entry(contact).or_default().insert(note);
+        if settled {
+            held.notes_settled.entry(contact).or_default().insert(note);
+        }
     }
     let mut stmt =
         conn.prepare("SELECT contact_id, subject_key FROM deliveries WHERE kind = 'digest'")?;
@@ -399,17 +434,22 @@ pub fn mark_failed(conn: &Connection, id: i64, kind: FailureKind, error: &str) -
     Ok(())
 }
 
-/// Every delivery about any of a student's evidence: its Message-ID, kind, and when it
-/// was queued.
+/// Every delivery about any of a student's evidence or notes: its Message-ID, kind, and
+/// when it was queued.
 pub fn about_student(
     conn: &Connection,
     student: StudentId,
 ) -> Result<Vec<(String, Kind, DateTime<Utc>)>> {
     let mut st = conn.prepare(
-        "SELECT DISTINCT d.message_id, d.kind, d.created_at FROM deliveries d
+        "SELECT d.message_id, d.kind, d.created_at FROM deliveries d
          JOIN delivery_items i ON i.delivery_id = d.id
          JOIN evidence e ON e.id = i.evidence_id
-         WHERE e.student_id = ?1",
+         WHERE e.student_id = ?1
+         UNION
+         SELECT d.message_id, d.kind, d.created_at FROM deliveries d
+         JOIN delivery_notes i ON i.delivery_id = d.id
+         JOIN family_notes n ON n.id = i.note_id
+         WHERE n.student_id = ?1",
     )?;
     let rows = st
         .query_map([student], |r| {
@@ -419,7 +459,7 @@ pub fn about_student(
     Ok(rows)
 }
 
-/// Removes a delivery that was never sent (its evidence was erased or withdrawn).
+/// Removes a delivery that was never sent (its evidence or note was erased or withdrawn).
 pub fn delete_unsent(conn: &Connection, id: i64) -> Result<bool> {
     Ok(conn.execute(
         "DELETE FROM deliveries WHERE id = ?1 AND status != 'sent'",
@@ -427,15 +467,21 @@ pub fn delete_unsent(conn: &Connection, id: i64) -> Result<bool> {
     )? > 0)
 }
 
-/// True for an email (or digest) none of whose evidence went home on a slip to the same
-/// contact instead: only those may be queued again, so a family never gets on paper and
+/// True for an email (or digest) none of whose evidence or notes went home on a slip to the
+/// same contact instead: only those may be queued again, so a family never gets on paper and
 /// then by email the same news. (SQL, for the `WHERE` of the requeues below.)
-const NOT_SENT_ON_PAPER: &str = "NOT EXISTS (
+const NOT_SENT_ON_PAPER: &str = "(NOT EXISTS (
     SELECT 1 FROM delivery_items i
       JOIN delivery_items j ON j.evidence_id = i.evidence_id
       JOIN deliveries s ON s.id = j.delivery_id
      WHERE i.delivery_id = deliveries.id AND s.contact_id = deliveries.contact_id
-       AND s.kind = 'slip')";
+       AND s.kind = 'slip')
+    AND NOT EXISTS (
+    SELECT 1 FROM delivery_notes i
+      JOIN delivery_notes j ON j.note_id = i.note_id
+      JOIN deliveries s ON s.id = j.delivery_id
+     WHERE i.delivery_id = deliveries.id AND s.contact_id = deliveries.contact_id
+       AND s.kind = 'slip'))";
 
 /// Queues failed deliveries again (after the teacher fixed an address, for example).
 /// With no ids, every failed delivery. Returns how many were queued. One whose news went
@@ -493,6 +539,12 @@ pub fn settle_sent_on_paper(conn: &Connection, contact: ContactId, reason: &str)
                           SELECT 1 FROM delivery_items j JOIN deliveries s ON s.id = j.delivery_id
                            WHERE j.evidence_id = i.evidence_id AND s.contact_id = deliveries.contact_id
                              AND s.kind = 'slip'))
+               AND NOT EXISTS (
+                   SELECT 1 FROM delivery_notes i WHERE i.delivery_id = deliveries.id
+                      AND NOT EXISTS (
+                          SELECT 1 FROM delivery_notes j JOIN deliveries s ON s.id = j.delivery_id
+                           WHERE j.note_id = i.note_id AND s.contact_id = deliveries.contact_id
+                             AND s.kind = 'slip'))
                AND NOT {NOT_SENT_ON_PAPER}"
         ),
         params![contact, reason],
@@ -544,6 +596,7 @@ mod tests {
                     channel: "email",
                     message_id: "<m1@x>",
                     evidence_ids: &[],
+                    note_ids: &[],
                 };
                 insert(tx, &d, now)
             })

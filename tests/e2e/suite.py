@@ -4,13 +4,17 @@ The suite is one story on one demo class, told in order, with as few app launche
 story allows (one for the station, one for the teacher):
 
   station   a child cannot reach teacher commands; goes from their name to the
-            confirmation with a photo (the file fallback, or WebKit's mock camera)
+            confirmation with a photo (the file fallback, or WebKit's mock camera);
+            writes a note to their own family, with a count of letters left
   teacher   the locked window refuses teacher commands; a wrong PIN is refused; unlock;
             the class screen; the teacher approves the child's evidence; the Sync screen
             previews, refuses a second sync while one runs, syncs with live progress and
             writes the blog page and the email (.eml in the outbox: no SMTP configured);
             the Families screen shows who was reached, lists a chat family's text and
-            photo, copies it and marks it sent; Settings saves the mail server
+            photo, copies it and marks it sent, and draws each family's last 8 weeks as
+            a strip with words for every week; the Goals screen prints goal sheets; the
+            teacher approves the child's note in Review and the sync emails it to that
+            child's family only; Settings saves the mail server
             and a test email reaches a real SMTP server on 127.0.0.1, a bad sender is
             refused in place, the theme folder opens; the screens in Spanish;
             a slow earlier draw never covers a newer screen; reasons and errors in Spanish
@@ -603,6 +607,39 @@ def station_flow_from_name_to_confirmation_with_a_photo(s):
     Env.timings["camera"] = "mock camera" if camera else "file fallback"
 
 
+def station_note_to_my_family_waits_for_the_teacher(s):
+    """Issue 16, part 2: a child taps their name, then "Write a note to my family", writes a
+    few words (an idea button starts them; a counter says how many letters are left; the
+    box takes no more than 140), and sends: the note waits for the teacher."""
+    child = first_child()
+    name = child["display_name"]
+    s.execute("location.reload();")
+    s.wait(".name-tile")
+    [t for t in s.find_all(".name-tile") if name in t.text][0].click()
+    s.wait("[data-testid=write-note]").click()
+    box = s.wait("[data-testid=note-text]")
+    assert name in s.find("#note-title").text, s.find("#note-title").text
+    assert s.find("[data-testid=note-count]").text == "140 letters left"
+    s.find("[data-note-starter='station.note_starter.1']").click()
+    box.send_keys("reading goal on Thursday!")
+    text = s.execute("return document.getElementById('note-text').value;")
+    assert text == "Come and see my reading goal on Thursday!", text
+    left = s.find("[data-testid=note-count]").text
+    assert left == f"{140 - len(text)} letters left", left
+    assert s.execute("return document.getElementById('note-text').maxLength;") == 140
+    assert s.execute("return document.getElementById('note-text').getAttribute('aria-describedby');") == "note-count"
+    shot(s, "station-note")
+    assert_fits(s)
+    axe(s, "station-note")
+    s.find("[data-testid=send-note]").click()
+    done = s.wait("[data-testid=done-title]")
+    assert name in done.text, done.text
+    axe(s, "station-note-done")
+    waiting = [n for n in cli_json("note", "list") if n["student_id"] == child["id"]]
+    assert waiting and waiting[-1]["text"] == text and waiting[-1]["status"] == "waiting", waiting
+    Env.facts["note"] = waiting[-1]
+
+
 def station_steps_stay_usable_at_1024x768(s):
     """Issue 7: on a 1024x768 screen every step still keeps the bar at the top and its
     buttons in view, however far a child scrolls. Nothing is sent."""
@@ -1117,6 +1154,44 @@ def goals_screen_prints_goal_sheets(s):
     axe(s, "teacher-goals-print")
 
 
+def teacher_approves_the_childs_note_in_review(s):
+    """Issue 16, part 2: the child's note waits in Review with their name and the words as
+    written; the teacher approves it, and the next sync sends it to that child's contacts
+    only (here: the email in the outbox folder, no mail server yet)."""
+    unlock_if_locked(s)
+    note = Env.facts.get("note")
+    if not note:
+        child = first_child()
+        cli("note", "add", "--student", str(child["id"]), "--text", "Come and see my reading goal on Thursday!")
+        note = [n for n in cli_json("note", "list") if n["student_id"] == child["id"]][-1]
+    show_screen(s, "goals")
+    show_screen(s, "review")
+    item = f"[data-testid=review-notes] li[data-note-id='{note['id']}']"
+    s.wait(item)
+    assert s.find(f"{item} .note-text").text == note["text"]
+    assert note["display_name"] in s.find(f"{item} .note-from").text
+    shot(s, "teacher-review-notes")
+    axe(s, "teacher-review-notes")
+    s.find(f"{item} [data-action=note-approve]").click()
+    s.wait_until(f"!document.querySelector(\"{item}\")", timeout=30)
+    mine = [n for n in cli_json("note", "list", "--all") if n["id"] == note["id"]][0]
+    assert mine["status"] == "approved", mine
+    before = set(glob.glob(os.path.join(Env.data, "outbox", "*.eml")))
+    cli("sync")
+    new = sorted(set(glob.glob(os.path.join(Env.data, "outbox", "*.eml"))) - before)
+    notes = []
+    for p in new:
+        with open(p, "rb") as f:
+            msg = email.message_from_binary_file(f, policy=email.policy.default)
+        body = msg.get_body(preferencelist=("plain",)).get_content()
+        if note["text"] in body:
+            notes.append(str(msg["To"]))
+    own = [c["email"] for c in cli_json("contact", "list")
+           if c["email"] and any(l["student_id"] == note["student_id"] for l in c["students"])
+           and c["channel"] in ("email", "weekly")]
+    assert notes and all(any(o in to for o in own) for to in notes), (notes, own)
+
+
 def settings_mail_server_sends_a_test_email_and_folders_open(s):
     """The teacher fills in the mail server as the school's instructions give it, sends a
     test email that a real SMTP server on 127.0.0.1 receives, and opens the theme folder
@@ -1454,6 +1529,7 @@ STEPS = [
     ("station", station_cannot_call_teacher_commands),
     ("station", station_flow_from_name_to_confirmation_with_a_photo),
     ("station", station_steps_stay_usable_at_1024x768),
+    ("station", station_note_to_my_family_waits_for_the_teacher),
     ("teacher", locked_teacher_window_refuses_teacher_commands),
     ("teacher", wrong_pin_is_refused_then_the_teacher_unlocks),
     ("teacher", class_screen_shows_class_name_and_students),
@@ -1468,6 +1544,7 @@ STEPS = [
     ("teacher", families_chat_list_copies_text_and_marks_sent),
     ("teacher", families_strip_marks_each_week_with_words),
     ("teacher", goals_screen_prints_goal_sheets),
+    ("teacher", teacher_approves_the_childs_note_in_review),
     ("teacher", a_refused_address_is_fixed_on_the_class_screen),
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
     ("teacher", screens_speak_spanish),

@@ -63,6 +63,8 @@ export const station = {
   home: () => call('station_home'),
   goals: (studentId) => call('station_goals', { studentId }),
   submit: (submission) => call('station_submit', { submission }),
+  /** A child's own note to their family: it waits for the teacher. */
+  note: (note) => call('station_note', { note }),
   callTeacher: () => call('station_call_teacher'),
 };
 
@@ -91,6 +93,9 @@ export const teacher = {
   rosterExport: () => call('roster_export'),
 
   reviewList: () => call('review_list'),
+  notesWaiting: () => call('notes_waiting'),
+  noteApprove: (ids) => call('note_approve', { ids }),
+  noteReject: (ids) => call('note_reject', { ids }),
   evidencePhoto: (id) => call('evidence_photo', { id }),
   evidenceEdit: (id, words, familyMessage) =>
     call('evidence_edit', { id, words, familyMessage }),

@@ -1,5 +1,6 @@
 'use strict';
-// The class station: name → goal → photo → words → well done, then back to the start.
+// The class station: name → goal → photo → words → well done, then back to the start; or
+// name → a note to my family (a few words, with a friendly count of letters left) → done.
 // Children use it one after another, so every step is big, every step can go back, and
 // an idle station forgets the last child and returns to the names.
 import { station as api } from './api.js';
@@ -10,6 +11,7 @@ const IDLE_MS = 90 * 1000; // a half-finished submission is dropped after this
 const MANY = 15; // more names than this: smaller tiles, so a whole class fits one screen
 const DONE_MS = 8 * 1000; // the confirmation shows this long
 const STEPS = { goals: 1, photo: 2, words: 3 };
+const NOTE_MAX = 140; // as core's NOTE_MAX_CHARS: a few words, not a letter
 
 const $ = (id) => document.getElementById(id);
 const state = { student: null, goal: null, photo: null, photoUrl: null, stream: null };
@@ -30,6 +32,7 @@ function go(step) {
   if (step === 'goals' && state.student) showGoals();
   if (step === 'photo') startPhoto();
   if (step === 'words') showWords();
+  if (step === 'note') showNote();
   const title = document.querySelector(`[data-step="${step}"] h1`);
   if (title) title.focus();
   armIdle(step === 'done' ? DONE_MS : IDLE_MS, step);
@@ -48,6 +51,8 @@ function reset() {
   $('words').value = '';
   $('family-message').value = '';
   showError($('words-error'), null);
+  $('note-text').value = '';
+  showError($('note-error'), null);
 }
 
 // ---- 1. names -------------------------------------------------------------------------
@@ -253,6 +258,52 @@ async function send(ev) {
   }
 }
 
+// ---- a note to my family --------------------------------------------------------------
+
+function noteCount() {
+  const left = NOTE_MAX - $('note-text').value.length;
+  $('note-count').textContent = t('station.note_left', { n: Math.max(left, 0) });
+  $('note-count').classList.toggle('few', left <= 20);
+}
+
+function showNote() {
+  $('note-title').textContent = t('station.note_title_for', { name: state.student.display_name });
+  noteCount();
+}
+
+function addNoteStarter(key) {
+  const box = $('note-text');
+  const text = t(key).replace(/\s*…$/, ' ');
+  box.value = `${box.value}${box.value && !box.value.endsWith(' ') ? ' ' : ''}${text}`.slice(0, NOTE_MAX);
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
+  noteCount();
+}
+
+async function sendNote(ev) {
+  ev.preventDefault();
+  const text = $('note-text').value.trim();
+  if (!text) {
+    showError($('note-error'), { message: t('station.note_empty') });
+    return;
+  }
+  const btn = $('send-note');
+  btn.disabled = true;
+  btn.textContent = t('station.sending');
+  try {
+    const receipt = await api.note({ student_id: state.student.id, text });
+    $('done-title').textContent = t('station.note_done_title', { name: receipt.display_name });
+    $('done-text').textContent = t('station.note_done_text');
+    go('done');
+    window.dispatchEvent(new CustomEvent('goalpost:noted', { detail: receipt }));
+  } catch (err) {
+    showError($('note-error'), err);
+  } finally {
+    btn.disabled = false;
+    btn.textContent = t('station.send');
+  }
+}
+
 // ---- start ----------------------------------------------------------------------------
 
 function wire() {
@@ -269,6 +320,11 @@ function wire() {
   $('choose-file').addEventListener('click', () => $('photo-file').click());
   $('photo-file').addEventListener('change', chooseFile);
   $('words-form').addEventListener('submit', send);
+  $('note-form').addEventListener('submit', sendNote);
+  $('note-text').addEventListener('input', noteCount);
+  for (const b of document.querySelectorAll('[data-note-starter]')) {
+    b.addEventListener('click', () => addNoteStarter(b.dataset.noteStarter));
+  }
   // Refused (forbidden) only before the teacher chose a PIN: then the child is told to go
   // and ask. Anything else shows as any other error.
   $('call-teacher').addEventListener('click', () => api.callTeacher().catch((err) => {

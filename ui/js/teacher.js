@@ -84,7 +84,8 @@ const drawing = createDrawing($('screen'), screens, ctx, {
   guarded: ['setReviewCount'],
   started(view, name) {
     if (name !== 'review') {
-      api.reviewList().then((l) => view.setReviewCount(l.length)).catch(() => {});
+      Promise.all([api.reviewList(), api.notesWaiting()])
+        .then(([l, n]) => view.setReviewCount(l.length + n.length)).catch(() => {});
     }
   },
 });

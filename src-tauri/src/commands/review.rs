@@ -1,5 +1,8 @@
-//! The Review screen: waiting evidence, its photo, edit, approve, return.
+//! The Review screen: waiting evidence, its photo, edit, approve, return; the children's
+//! notes to their families, approve or reject.
 
+use goalpost::notes::NoteView;
+use goalpost::store::notes::{Note, NoteId, NoteStatus};
 use goalpost::{Evidence, EvidenceId, EvidenceView, ReviewStatus};
 use tauri::ipc::Response;
 use tauri::{Runtime, State, Webview};
@@ -69,5 +72,38 @@ pub async fn evidence_return<R: Runtime>(
 ) -> Reply<Evidence> {
     s.teacher(w.label())?
         .run(move |gp| gp.return_evidence(id, &reason))
+        .await
+}
+
+/// The children's notes to their families that wait for review.
+#[tauri::command]
+pub async fn notes_waiting<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+) -> Reply<Vec<NoteView>> {
+    s.teacher(w.label())?
+        .run(|gp| gp.notes(Some(NoteStatus::Waiting)))
+        .await
+}
+
+#[tauri::command]
+pub async fn note_approve<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    ids: Vec<NoteId>,
+) -> Reply<Vec<Note>> {
+    s.teacher(w.label())?
+        .run(move |gp| gp.approve_notes(&ids))
+        .await
+}
+
+#[tauri::command]
+pub async fn note_reject<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    ids: Vec<NoteId>,
+) -> Reply<Vec<Note>> {
+    s.teacher(w.label())?
+        .run(move |gp| gp.reject_notes(&ids))
         .await
 }

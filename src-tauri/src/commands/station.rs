@@ -1,5 +1,7 @@
-//! The station window's commands: display names, current goals, submit. Nothing else.
+//! The station window's commands: display names, current goals, submit evidence, write a
+//! note to one's own family. Nothing else.
 
+use goalpost::notes::{NoteReceipt, NoteSubmission};
 use goalpost::station::{StationGoal, StationHome, StationReceipt, StationSubmission};
 use goalpost::StudentId;
 use tauri::{AppHandle, Runtime, State, Webview};
@@ -31,6 +33,18 @@ pub async fn station_submit<R: Runtime>(
 ) -> Reply<StationReceipt> {
     s.station(w.label())?
         .run(move |gp| gp.station_submit(&submission))
+        .await
+}
+
+/// A child's own note to their family: it waits for the teacher's review.
+#[tauri::command]
+pub async fn station_note<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    note: NoteSubmission,
+) -> Reply<NoteReceipt> {
+    s.station(w.label())?
+        .run(move |gp| gp.station_note(&note))
         .await
 }
 

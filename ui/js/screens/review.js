@@ -3,6 +3,7 @@
 // teacher edits the words, approves, returns with a reason, or approves everything.
 // Words that name someone the blog must not show (a last name, a classmate without
 // consent) are pointed out on the card, and "Approve all" leaves that evidence for a look.
+// The children's own notes to their families wait here too: approve or reject each.
 import { teacher as api } from '../api.js';
 import { h } from '../dom.js';
 import { t, language } from '../i18n.js';
@@ -19,10 +20,10 @@ function when(iso) {
 }
 
 export async function render(root, view) {
-  const list = await api.reviewList();
+  const [list, notes] = await Promise.all([api.reviewList(), api.notesWaiting()]);
   if (!view.current) return; // a newer draw owns the photos and the badge
   while (photoUrls.length) URL.revokeObjectURL(photoUrls.pop());
-  view.setReviewCount(list.length);
+  view.setReviewCount(list.length + notes.length);
   const errorBox = errorRegion();
   const act = actor(view, errorBox);
 
@@ -40,9 +41,31 @@ export async function render(root, view) {
     }),
     flagged ? h('p', { class: 'notice', 'data-testid': 'review-flagged' }, t('review.flagged_n', { n: flagged })) : '',
     errorBox,
+    notes.length ? notesSection(notes, act) : '',
     listOf(list, { class: 'review-list', 'data-testid': 'review-list' }, (e) => card(e, act),
-      h('section', { class: 'card empty' }, h('p', {}, t('review.empty')))),
+      notes.length ? null : h('section', { class: 'card empty' }, h('p', {}, t('review.empty')))),
   );
+}
+
+/** The children's notes to their families: the words as written, approve or reject. */
+function notesSection(notes, act) {
+  return h('section', { class: 'card', 'aria-labelledby': 'notes-title', 'data-testid': 'review-notes' },
+    h('h3', { id: 'notes-title' }, t('review.notes_title')),
+    h('p', { class: 'muted' }, t('review.notes_intro')),
+    h('ul', { class: 'plain note-list' }, notes.map((n) => {
+      const textId = `note-${n.id}`;
+      return h('li', { class: 'note-item', dataset: { noteId: n.id } },
+        h('p', { class: 'note-from' }, h('strong', {}, n.display_name), ' · ',
+          h('span', { class: 'muted' }, `${when(n.submitted_at)} · ${t('review.note_reaches', { n: n.contacts })}`)),
+        h('blockquote', { id: textId, class: 'note-text', dir: 'auto' }, n.text),
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', class: 'btn primary', 'data-action': 'note-approve', 'aria-describedby': textId,
+            onclick: () => act(() => api.noteApprove([n.id]), () => t('review.note_approved')) },
+          t('review.approve')),
+          h('button', { type: 'button', class: 'btn', 'data-action': 'note-reject', 'aria-describedby': textId,
+            onclick: () => act(() => api.noteReject([n.id]), () => t('review.note_rejected')) },
+          t('review.note_reject'))));
+    })));
 }
 
 /** What in the words the blog must not show, and what to do about it. */
