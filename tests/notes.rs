@@ -59,6 +59,7 @@ fn a_childs_note_reaches_only_their_contacts_after_approval_on_each_channel() {
     contact(&gp, "Aunty Sefa", None, "chat", "en", ana);
     contact(&gp, "Uncle Tui", None, "none", "en", ana);
     contact(&gp, "Lei", Some("lei@example.org"), "email", "en", ben);
+    contact(&gp, "Nana Wu", None, "paper", "en", ben);
     let server = Server::start(Fault::default());
     gp.set_setting("smtp.url", &server.url()).unwrap();
 
@@ -84,6 +85,16 @@ fn a_childs_note_reaches_only_their_contacts_after_approval_on_each_channel() {
     gp.reject_notes(&[rejected.id]).unwrap();
     let approved = gp.approve_notes(&[note.note_id]).unwrap();
     assert_eq!(approved[0].status, NoteStatus::Approved);
+    // The plan gives each family only their own children's approved notes.
+    for v in gp.family_views().unwrap() {
+        let own = |s: StudentId| v.contact.students.iter().any(|l| l.student_id == s);
+        assert!(
+            v.notes.iter().all(|n| own(n.student_id)),
+            "{}",
+            v.contact.name
+        );
+        assert_eq!(v.notes.len(), usize::from(own(ana)), "{}", v.contact.name);
+    }
     let s = mail_support::send(&gp);
     assert!(s.stopped.is_none(), "{s:?}");
     assert_eq!((s.sent, s.slips, s.queued.chats), (1, 1, 1), "{s:?}");
@@ -124,6 +135,7 @@ fn a_childs_note_reaches_only_their_contacts_after_approval_on_each_channel() {
     let all = everything_sent(&gp, &server);
     assert!(!all.contains("Secret plan"), "a rejected note never leaves");
     assert!(!all.contains("lei@example.org"));
+    assert!(!all.contains("Nana Wu"), "no slip for Ben's family");
     let log = goalpost::store::contact_log::list(gp.store().conn(), None).unwrap();
     let mut names: Vec<String> = gp
         .contacts()

@@ -293,10 +293,17 @@ pub(super) fn write_slips(
                 continue;
             }
             if !d.note_ids.is_empty() {
+                // Only a note of this contact's own children (the plan holds no other).
                 let found = run.views.get(&d.contact_id).and_then(|v| {
                     v.notes
                         .iter()
-                        .find(|n| d.note_ids.contains(&n.note_id))
+                        .filter(|n| d.note_ids.contains(&n.note_id))
+                        .find(|n| {
+                            v.contact
+                                .students
+                                .iter()
+                                .any(|s| s.student_id == n.student_id)
+                        })
                         .map(|n| (&v.contact, n))
                 });
                 let Some((contact, note)) = found else {
