@@ -148,13 +148,7 @@ type LogByContact = std::collections::HashMap<ContactId, Vec<(DateTime<Utc>, Str
 impl Goalpost {
     /// The class's time zone and each contact's contact log entries of the strip's weeks.
     fn strip_log(&self, now: DateTime<Utc>) -> Result<(chrono_tz::Tz, LogByContact)> {
-        let class = self.class()?;
-        let tz: chrono_tz::Tz = class.timezone.parse().map_err(|_| {
-            Error::invalid(format!(
-                "the class time zone {:?} is not valid: fix it with `goalpost init`",
-                class.timezone
-            ))
-        })?;
+        let tz = crate::plan::class_tz(&self.class()?)?;
         // A day early: the strip's first Monday starts at midnight in the class's zone.
         let from = strip_start(now, tz)
             .pred_opt()

@@ -240,16 +240,21 @@ impl Loaded {
     }
 }
 
+/// The class's time zone: days, weeks and dates are the class's.
+pub(crate) fn class_tz(class: &ClassInfo) -> Result<chrono_tz::Tz> {
+    class.timezone.parse().map_err(|_| {
+        Error::invalid(format!(
+            "the class time zone {:?} is not valid: fix it with `goalpost init`",
+            class.timezone
+        ))
+    })
+}
+
 impl Goalpost {
     fn load_for_plan(&self) -> Result<Loaded> {
         let conn = self.store().conn();
         let class = self.class()?;
-        let tz: chrono_tz::Tz = class.timezone.parse().map_err(|_| {
-            Error::invalid(format!(
-                "the class time zone {:?} is not valid: fix it with `goalpost init`",
-                class.timezone
-            ))
-        })?;
+        let tz = class_tz(&class)?;
         let goals: HashMap<GoalId, Goal> = store::goals::list(conn, None)?
             .into_iter()
             .map(|g| (g.id, g))

@@ -260,6 +260,25 @@ pub fn sheet_short_view(l: &Localizer, s: &SheetInShort) -> SheetShortView {
     }
 }
 
+/// "Room 7 at Kōwhai Primary", in `l`'s words: the end of every message, slip and sheet.
+pub fn footer(l: &Localizer, class: &ClassInfo) -> String {
+    l.t(
+        "footer",
+        &[
+            ("class", FluentValue::from(class.class_name.clone())),
+            ("school", FluentValue::from(class.school.clone())),
+        ],
+    )
+}
+
+/// "Reply to this email to reach Ms Te Rangi.", in `l`'s words.
+fn reply_hint(l: &Localizer, class: &ClassInfo) -> String {
+    l.t(
+        "reply-hint",
+        &[("teacher", FluentValue::from(class.teacher.clone()))],
+    )
+}
+
 /// A text from the plan as the family reads it: "a classmate" in their language for a child
 /// it may not name (see `crate::mentions`).
 pub fn shown(l: &Localizer, t: &Text) -> String {
@@ -500,17 +519,8 @@ fn build(
             .iter()
             .map(|s| sheet_short_view(l, s))
             .collect(),
-        reply_hint: l.t(
-            "reply-hint",
-            &[("teacher", FluentValue::from(class.teacher.clone()))],
-        ),
-        footer: l.t(
-            "footer",
-            &[
-                ("class", FluentValue::from(class.class_name.clone())),
-                ("school", FluentValue::from(class.school.clone())),
-            ],
-        ),
+        reply_hint: reply_hint(l, class),
+        footer: footer(l, class),
     };
     let html = r.render("message.html", &view)?;
     let text = r.render("message.txt", &view)?;
@@ -551,18 +561,18 @@ fn build(
         .boundary(format!("gp-mix-{seed}"))
         .multipart(body);
 
-    let msg = class_builder(class, letter.from)?
-        .to(mailbox(&letter.contact.name, to_addr, "the address of")?)
-        .subject(subject.clone())
-        .message_id(Some(letter.message_id.to_string()))
-        .date(SystemTime::from(letter.date))
-        .raw_header(content_language(&l.lang)?)
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("Auto-Submitted"),
-            "auto-generated".into(),
-        ))
-        .multipart(mixed)
-        .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
+    let msg = to_family(
+        class,
+        letter.from,
+        letter.contact,
+        to_addr,
+        &subject,
+        letter.message_id,
+        letter.date,
+        &l.lang,
+    )?
+    .multipart(mixed)
+    .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
     Ok(Composed {
         bytes: msg.formatted(),
         subject,
@@ -653,17 +663,8 @@ pub fn compose_note(letter: &NoteLetter<'_>, l: &Localizer, r: &Renderer) -> Res
         ),
         intro: note_intro(l, letter.note),
         note: shown(l, &letter.note.text).trim().to_string(),
-        reply_hint: l.t(
-            "reply-hint",
-            &[("teacher", FluentValue::from(class.teacher.clone()))],
-        ),
-        footer: l.t(
-            "footer",
-            &[
-                ("class", FluentValue::from(class.class_name.clone())),
-                ("school", FluentValue::from(class.school.clone())),
-            ],
-        ),
+        reply_hint: reply_hint(l, class),
+        footer: footer(l, class),
     };
     let html = r.render("note.html", &view)?;
     let text = r.render("note.txt", &view)?;
@@ -677,18 +678,18 @@ pub fn compose_note(letter: &NoteLetter<'_>, l: &Localizer, r: &Renderer) -> Res
         .kind(MultiPartKind::Mixed)
         .boundary(format!("gp-mix-{seed}"))
         .multipart(body);
-    let msg = class_builder(class, letter.from)?
-        .to(mailbox(&letter.contact.name, to_addr, "the address of")?)
-        .subject(subject.clone())
-        .message_id(Some(letter.message_id.to_string()))
-        .date(SystemTime::from(letter.date))
-        .raw_header(content_language(&l.lang)?)
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("Auto-Submitted"),
-            "auto-generated".into(),
-        ))
-        .multipart(mixed)
-        .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
+    let msg = to_family(
+        class,
+        letter.from,
+        letter.contact,
+        to_addr,
+        &subject,
+        letter.message_id,
+        letter.date,
+        &l.lang,
+    )?
+    .multipart(mixed)
+    .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
     let bytes = msg.formatted();
     if bytes.len() > MAX_BYTES {
         return Err(Error::Mail(format!(
@@ -732,6 +733,31 @@ pub fn compose_test(
         .singlepart(SinglePart::plain(body))
         .map_err(|e| Error::Mail(format!("could not build the test message: {e}")))?;
     Ok(msg.formatted())
+}
+
+/// A message from the class to one family's contact (one recipient), with its subject,
+/// Message-ID, date and language, marked as sent automatically.
+#[allow(clippy::too_many_arguments)]
+fn to_family(
+    class: &ClassInfo,
+    from: &str,
+    contact: &Contact,
+    to_addr: &str,
+    subject: &str,
+    message_id: &str,
+    date: DateTime<Utc>,
+    lang: &str,
+) -> Result<lettre::message::MessageBuilder> {
+    Ok(class_builder(class, from)?
+        .to(mailbox(&contact.name, to_addr, "the address of")?)
+        .subject(subject.to_string())
+        .message_id(Some(message_id.to_string()))
+        .date(SystemTime::from(date))
+        .raw_header(content_language(lang)?)
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".into(),
+        )))
 }
 
 /// A message from the class (`From` the sending address with the class's name, `Reply-To`

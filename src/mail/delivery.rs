@@ -19,6 +19,24 @@ use crate::plan::{FamilyItem, SheetInShort};
 use crate::store::{self, outbox};
 use crate::Goalpost;
 
+/// The contact's language for messages, with a fallback to another noted in the summary.
+fn language_for<'l>(
+    langs: &'l mut Languages<'_>,
+    c: &Contact,
+    summary: &mut MailSummary,
+) -> Result<&'l crate::i18n::Localizer> {
+    let l = langs.get(&c.language)?;
+    if l.fell_back {
+        summary.language_fallbacks.push(Fallback {
+            contact_id: c.id,
+            contact: c.name.clone(),
+            wanted: c.language.clone(),
+            used: l.lang.clone(),
+        });
+    }
+    Ok(l)
+}
+
 impl Goalpost {
     /// Step 3: delivers every due email row, [`BATCH`] rows at a time: the batch is marked
     /// `sending` in one commit, sent over one connection, and each row's outcome recorded
@@ -163,16 +181,8 @@ impl Goalpost {
                 .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
             return Ok(None);
         }
-        let to = match usable_address(c) {
-            Ok(a) => a.to_string(),
-            Err(code) => {
-                let u = Unreachable::note(c, code, When::Waiting);
-                self.store().in_tx(|tx| {
-                    outbox::note_waiting(tx, d.id, FailureKind::Permanent, &u.reason)
-                })?;
-                summary.unreachable.push(u);
-                return Ok(None);
-            }
+        let Some(to) = self.address_or_wait(d, c, summary)? else {
+            return Ok(None);
         };
         let photos = match load_photos(self.data_dir(), &items) {
             Ok(p) => p,
@@ -184,15 +194,7 @@ impl Goalpost {
                 return Ok(None);
             }
         };
-        let l = langs.get(&c.language)?;
-        if l.fell_back {
-            summary.language_fallbacks.push(Fallback {
-                contact_id: c.id,
-                contact: c.name.clone(),
-                wanted: c.language.clone(),
-                used: l.lang.clone(),
-            });
-        }
+        let l = language_for(langs, c, summary)?;
         let kind = if d.kind == outbox::Kind::Digest {
             LetterKind::Digest
         } else {
@@ -216,29 +218,8 @@ impl Goalpost {
             sharing: run.sharing(),
             sheets: &sheets,
         };
-        match compose::compose(&letter, l, &run.renderer, &photos) {
-            Ok(m) => Ok(Some(Ready {
-                d: d.clone(),
-                contact: c,
-                to,
-                kind,
-                bytes: m.bytes,
-            })),
-            Err(e) => {
-                let reason = e.to_string();
-                self.store()
-                    .in_tx(|tx| outbox::mark_failed(tx, d.id, FailureKind::Content, &reason))?;
-                summary.failures.push(FailureNote {
-                    delivery_id: d.id,
-                    contact_id: c.id,
-                    contact: c.name.clone(),
-                    kind: FailureKind::Content,
-                    reason,
-                    code: FailureCode::MessageProblem,
-                });
-                Ok(None)
-            }
-        }
+        let composed = compose::compose(&letter, l, &run.renderer, &photos);
+        self.ready_or_failed(d, c, to, kind, composed, summary)
     }
 
     /// [`Self::prepare`] for a delivery that carries a child's own note: only a note of
@@ -263,26 +244,10 @@ impl Goalpost {
                 .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
             return Ok(None);
         };
-        let to = match usable_address(c) {
-            Ok(a) => a.to_string(),
-            Err(code) => {
-                let u = Unreachable::note(c, code, When::Waiting);
-                self.store().in_tx(|tx| {
-                    outbox::note_waiting(tx, d.id, FailureKind::Permanent, &u.reason)
-                })?;
-                summary.unreachable.push(u);
-                return Ok(None);
-            }
+        let Some(to) = self.address_or_wait(d, c, summary)? else {
+            return Ok(None);
         };
-        let l = langs.get(&c.language)?;
-        if l.fell_back {
-            summary.language_fallbacks.push(Fallback {
-                contact_id: c.id,
-                contact: c.name.clone(),
-                wanted: c.language.clone(),
-                used: l.lang.clone(),
-            });
-        }
+        let l = language_for(langs, c, summary)?;
         let letter = compose::NoteLetter {
             class: &run.plan.class,
             contact: c,
@@ -291,12 +256,48 @@ impl Goalpost {
             date: run.now,
             from: &run.plan.sender,
         };
-        match compose::compose_note(&letter, l, &run.renderer) {
+        let composed = compose::compose_note(&letter, l, &run.renderer);
+        self.ready_or_failed(d, c, to, LetterKind::Evidence, composed, summary)
+    }
+
+    /// The contact's address, or `None` with the reason noted on the row (it waits until
+    /// the teacher fixes the address).
+    fn address_or_wait(
+        &self,
+        d: &outbox::Delivery,
+        c: &Contact,
+        summary: &mut MailSummary,
+    ) -> Result<Option<String>> {
+        match usable_address(c) {
+            Ok(a) => Ok(Some(a.to_string())),
+            Err(code) => {
+                let u = Unreachable::note(c, code, When::Waiting);
+                self.store().in_tx(|tx| {
+                    outbox::note_waiting(tx, d.id, FailureKind::Permanent, &u.reason)
+                })?;
+                summary.unreachable.push(u);
+                Ok(None)
+            }
+        }
+    }
+
+    /// A composed message ready to send, or, when it could not be made, the row failed as
+    /// a message problem (shown to the teacher).
+    fn ready_or_failed<'p>(
+        &self,
+        d: &outbox::Delivery,
+        c: &'p Contact,
+        to: String,
+        kind: LetterKind,
+        composed: Result<compose::Composed>,
+        summary: &mut MailSummary,
+    ) -> Result<Option<Ready<'p>>> {
+        match composed {
             Ok(m) => Ok(Some(Ready {
                 d: d.clone(),
                 contact: c,
                 to,
-                kind: LetterKind::Evidence,
+                kind,
                 bytes: m.bytes,
             })),
             Err(e) => {

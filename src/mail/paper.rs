@@ -118,13 +118,7 @@ fn blank_slip(
         photo: None,
         sharing: None,
         sheet: None,
-        footer: l.t(
-            "footer",
-            &[
-                ("class", FluentValue::from(class.class_name.clone())),
-                ("school", FluentValue::from(class.school.clone())),
-            ],
-        ),
+        footer: compose::footer(l, class),
         date: compose::long_date(l, day),
     };
     (view, fallback)
@@ -451,13 +445,7 @@ fn sheet_view(
         lang: l.lang.clone(),
         dir: l.dir.as_str(),
         title: l.t("goal-sheet-title", &[name()]),
-        footer: l.t(
-            "footer",
-            &[
-                ("class", FluentValue::from(class.class_name.clone())),
-                ("school", FluentValue::from(class.school.clone())),
-            ],
-        ),
+        footer: compose::footer(l, class),
         date: compose::long_date(l, today),
         current_label: l.s("goal-sheet-current"),
         achieved_label: l.s("goal-sheet-achieved"),
