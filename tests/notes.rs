@@ -95,6 +95,22 @@ fn a_childs_note_reaches_only_their_contacts_after_approval_on_each_channel() {
         );
         assert_eq!(v.notes.len(), usize::from(own(ana)), "{}", v.contact.name);
     }
+    // A dry run shows it for each of Ana's families on a channel, and nobody else.
+    let preview = goalpost::mail::preview(&gp, &gp.plan().unwrap()).unwrap();
+    let shown: Vec<(String, String)> = preview
+        .families
+        .iter()
+        .flat_map(|f| {
+            f.deliveries
+                .iter()
+                .flat_map(|d| d.notes.iter().map(|n| (f.contact.clone(), n.text.clone())))
+        })
+        .collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(shown.iter().all(
+        |(c, t)| ["Maria", "Koro", "Aunty Sefa"].contains(&c.as_str())
+            && t == "Come and see my reading goal with Star on Thursday!"
+    ));
     let s = mail_support::send(&gp);
     assert!(s.stopped.is_none(), "{s:?}");
     assert_eq!((s.sent, s.slips, s.queued.chats), (1, 1, 1), "{s:?}");
