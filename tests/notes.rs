@@ -315,3 +315,148 @@ fn a_note_to_a_refused_address_goes_on_paper_and_never_twice() {
     let s = mail_support::send(&gp);
     assert_eq!((s.sent, s.slips, s.queued.emails), (0, 0, 0), "{s:?}");
 }
+
+/// Six weeks of notes (seeded, bounded): children write notes, the teacher approves some
+/// and rejects others, contacts change channel, are linked to another child or unlinked,
+/// a child is erased, and a sync runs every day. After each sync: every note that went
+/// out was approved and went only to a contact of that child, as linked when it was
+/// queued; no waiting or rejected note is on any delivery; an erased child's notes are
+/// gone with what carried them.
+#[test]
+fn six_weeks_of_notes_go_only_to_each_childs_own_families() {
+    let (_dir, gp) = common::new_class();
+    gp.create_demo(6).unwrap();
+    let start = common::now();
+    let mut seed: u64 = 0x0016_0002;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let channels = ["email", "weekly", "paper", "chat", "none"];
+    let mut written = 0;
+    // Each note's words, by child.
+    let mut texts: Vec<(StudentId, String)> = Vec::new();
+    let mut erased: Option<(StudentId, Vec<String>)> = None;
+    for day in 0..42 {
+        let gp = mail_support::reopen(
+            gp.data_dir(),
+            &(start + chrono::Duration::days(day)).to_rfc3339(),
+        );
+        let students = gp.students().unwrap();
+        // A note or two a day, each with words of its own.
+        for _ in 0..1 + next(2) {
+            let s = &students[next(students.len())];
+            written += 1;
+            let text = format!("note{written}x for home");
+            gp.add_note(s.id, &text).unwrap();
+            texts.push((s.id, text));
+        }
+        let waiting = gp.notes(Some(NoteStatus::Waiting)).unwrap();
+        for n in &waiting {
+            match next(4) {
+                0 | 1 => {
+                    gp.approve_notes(&[n.note.id]).unwrap();
+                }
+                2 => {
+                    gp.reject_notes(&[n.note.id]).unwrap();
+                }
+                _ => {} // left waiting
+            }
+        }
+        let contacts = gp.contacts().unwrap();
+        let c = &contacts[next(contacts.len())];
+        match next(5) {
+            0 => {
+                let ch = channels[next(channels.len())];
+                if c.email.is_some() || !["email", "weekly"].contains(&ch) {
+                    gp.edit_contact(
+                        c.id,
+                        &ContactInput {
+                            channel: Some(ch.into()),
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap();
+                }
+            }
+            1 => {
+                let s = &students[next(students.len())];
+                if !c.students.iter().any(|l| l.student_id == s.id) {
+                    gp.link_contact(c.id, s.id, "aunt").unwrap();
+                }
+            }
+            2 if c.students.len() > 1 => {
+                gp.unlink_contact(c.id, c.students[0].student_id).unwrap();
+            }
+            _ => {}
+        }
+        if day == 20 {
+            let id = students[0].id;
+            gp.remove_student(id).unwrap();
+            let own = texts
+                .iter()
+                .filter(|(s, _)| *s == id)
+                .map(|(_, t)| t.clone())
+                .collect();
+            erased = Some((id, own));
+        }
+        // What the plan gives each family, checked against the links before the sync.
+        let links: std::collections::HashMap<ContactId, Vec<StudentId>> = gp
+            .contacts()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.id, c.students.iter().map(|l| l.student_id).collect()))
+            .collect();
+        mail_support::send(&gp);
+
+        let notes = gp.notes(None).unwrap();
+        let status = |id: i64| notes.iter().find(|n| n.note.id == id);
+        for d in goalpost::store::outbox::list(gp.store().conn(), false).unwrap() {
+            for id in &d.note_ids {
+                let n =
+                    status(*id).unwrap_or_else(|| panic!("day {day}: note {id} gone but carried"));
+                assert_eq!(
+                    n.note.status,
+                    NoteStatus::Approved,
+                    "day {day}: note {id} went out unapproved"
+                );
+                // Queued today: the contact was the child's when it was queued.
+                if d.created_at == gp.now() {
+                    assert!(
+                        links[&d.contact_id].contains(&n.note.student_id),
+                        "day {day}: note {id} to contact {} of another child",
+                        d.contact_id
+                    );
+                }
+            }
+        }
+        if let Some((id, texts)) = &erased {
+            assert!(notes.iter().all(|n| n.note.student_id != *id), "day {day}");
+            let dump = common::dump(gp.data_dir());
+            let outbox: String = common::eml_files(&gp.data_dir().join("outbox"))
+                .iter()
+                .map(|p| std::fs::read_to_string(p).unwrap())
+                .collect();
+            for t in texts {
+                assert!(!dump.contains(t.as_str()), "day {day}: {t} in the database");
+                assert!(
+                    !outbox.contains(t.as_str()),
+                    "day {day}: {t} in the outbox folder"
+                );
+            }
+        }
+    }
+    assert!(written > 42);
+    let carried = goalpost::store::outbox::list(gp.store().conn(), false)
+        .unwrap()
+        .iter()
+        .filter(|d| !d.note_ids.is_empty())
+        .count();
+    assert!(carried > 20, "notes went out: {carried}");
+    assert!(
+        erased.is_some_and(|(_, t)| !t.is_empty()),
+        "the erased child had notes"
+    );
+}
