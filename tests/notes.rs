@@ -460,3 +460,29 @@ fn six_weeks_of_notes_go_only_to_each_childs_own_families() {
         "the erased child had notes"
     );
 }
+
+/// `goalpost sync --dry-run` names the note for the child's family, and sends nothing.
+#[test]
+fn a_dry_run_shows_the_note_and_sends_nothing() {
+    let (_d, data) = common::demo_data_dir(2);
+    let v = common::cli_ok_json(
+        &data,
+        &[
+            "note",
+            "add",
+            "--student",
+            "1",
+            "--text",
+            "Ask me about volcanoes!",
+        ],
+    );
+    let id = v["id"].as_i64().unwrap().to_string();
+    common::cli_ok(&data, &["note", "approve", &id]);
+    let before = common::dump(&data);
+    let text = common::cli_ok(&data, &["sync", "--dry-run"]);
+    assert!(
+        text.contains("a note: \"Ask me about volcanoes!\""),
+        "{text}"
+    );
+    assert_eq!(common::dump(&data), before, "a dry run changes nothing");
+}

@@ -160,6 +160,11 @@ pub(super) fn sync_summary_text(s: &crate::sync::SyncSummary) -> String {
                         if i.with_photo { " (photo)" } else { "" }
                     )
                 })
+                .chain(
+                    d.notes
+                        .iter()
+                        .map(|n| format!("{}: a note: \"{}\"", n.student, n.text)),
+                )
                 .collect();
             out.push_str(&format!("\n  {} - {}", d.kind, items.join("; ")));
         }
