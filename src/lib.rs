@@ -147,6 +147,11 @@ impl Goalpost {
     }
 
     fn open_db(dir: &Path, create: bool) -> Result<Goalpost> {
+        // A migration about to change an existing class: back it up as it is first.
+        if let Some((conn, version)) = backup::auto::needs_migration(&DataDir::new(dir).database())
+        {
+            backup::auto::before_migration(dir, &conn, version)?;
+        }
         let store = Store::open(&DataDir::new(dir).database(), create)?;
         let gp = Goalpost {
             dir: dir.to_path_buf(),

@@ -56,6 +56,49 @@ pub struct Plan {
     pub photos: Vec<String>,
 }
 
+impl Plan {
+    /// Takes the photos in `gone` out of the plan (photos with neither original nor web
+    /// copies: see `photo::gone`), so that their evidence is published and sent without a
+    /// photo; returns each with the evidence that had it, for the summary (issue 15).
+    pub fn without_photos(&mut self, gone: &[String]) -> Vec<crate::photo::MissingPhoto> {
+        if gone.is_empty() {
+            return Vec::new();
+        }
+        let mut pairs: Vec<(String, EvidenceId)> = Vec::new();
+        let mut take = |hash: &mut Option<String>, evidence: EvidenceId| {
+            if hash.as_ref().is_some_and(|h| gone.contains(h)) {
+                if let Some(h) = hash.take() {
+                    pairs.push((h, evidence));
+                }
+            }
+        };
+        for p in &mut self.blog.posts {
+            take(&mut p.photo_hash, p.evidence_id);
+        }
+        for f in &mut self.families {
+            for i in &mut f.items {
+                take(&mut i.photo_hash, i.evidence_id);
+            }
+        }
+        self.photos.retain(|h| !gone.contains(h));
+        gone.iter()
+            .map(|h| {
+                let mut evidence: Vec<EvidenceId> = pairs
+                    .iter()
+                    .filter(|(x, _)| x == h)
+                    .map(|(_, e)| *e)
+                    .collect();
+                evidence.sort_unstable();
+                evidence.dedup();
+                crate::photo::MissingPhoto {
+                    photo: h.get(..12).unwrap_or(h).to_string(),
+                    evidence,
+                }
+            })
+            .collect()
+    }
+}
+
 /// A sharing time as an output may show it (its title and place are the teacher's words).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Sharing {

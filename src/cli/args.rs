@@ -94,14 +94,17 @@ pub enum Command {
         #[arg(long, default_value_t = crate::families::LATELY_DAYS)]
         days: i64,
     },
-    /// Write a consistent copy of the class database to FILE (safe while the app runs).
+    /// Write a backup of the whole class to FILE, e.g. room7.goalpost: the database, the
+    /// photos, the outbox and print folders, the theme and language files, with a manifest
+    /// of sha-256 hashes (not the blog: a sync rebuilds it). Safe while the app runs.
     Backup {
-        /// Where to write the backup.
+        /// Where to write the backup (one file; .goalpost by convention).
         file: PathBuf,
     },
-    /// Replace the class database with a backup (the current one is kept in backups/).
+    /// Replace the class with a backup, after checking every byte of it (the class it
+    /// replaces is kept in backups/). Into a new or empty data folder too: no init first.
     Restore {
-        /// A file made with `goalpost backup`.
+        /// A file made with `goalpost backup` (an older database-only backup works too).
         file: PathBuf,
     },
 }

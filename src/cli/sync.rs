@@ -114,6 +114,11 @@ pub(super) fn sync(ctx: &Ctx, dry_run: bool) -> Result<()> {
             p.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "by a signal".into())
         )));
     }
+    if let Some(why) = s.auto_backup.as_ref().and_then(|a| a.error.clone()) {
+        return Err(Error::Conflict(format!(
+            "everything else is done, but {why}; the next sync tries again"
+        )));
+    }
     match s.erasures_unfinished.first() {
         Some(e) => Err(Error::Conflict(format!(
             "everything else is done, but an erasure is not finished: {e}"

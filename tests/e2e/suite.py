@@ -53,6 +53,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import traceback
@@ -1097,6 +1098,36 @@ def settings_mail_server_sends_a_test_email_and_folders_open(s):
     cli("config", "set", "smtp.url", "")
 
 
+def settings_backs_up_and_restores_the_whole_class(s):
+    """Issue 15: Settings -> Back up now writes one whole-class .goalpost file into
+    backups/; a student added afterwards is gone again once that backup is restored from
+    the list, and the class it replaced is kept (listed as kept before a restore). The
+    card shows the state of the last automatic backup."""
+    unlock_if_locked(s)
+    show_screen(s, "settings")
+    card = "section[aria-labelledby=settings-backup]"
+    backups = os.path.join(Env.data, "backups")
+    before = set(os.listdir(backups)) if os.path.isdir(backups) else set()
+    assert s.find(f"{card} [data-auto-backup]").text.strip()
+    s.find(f"{card} button.btn.primary").click()
+    s.wait_until(f"document.querySelector('{card} li[data-backup-kind=manual]') !== null")
+    made = [n for n in os.listdir(backups) if n not in before and n.endswith(".goalpost")]
+    assert len(made) == 1, made
+    with tarfile.open(os.path.join(backups, made[0])) as t:
+        names = t.getnames()
+    assert names[0] == "manifest.json" and "goalpost.sqlite3" in names, names[:5]
+    assert any(n.startswith("photos/originals/") for n in names), "the photos are in it"
+
+    cli("student", "add", "--first-name", "Tuihana", "--last-name", "Backup")
+    assert "Tuihana" in cli("student", "list")
+    s.execute("window.confirm = () => true;")
+    s.find(f"{card} li[data-backup-kind=manual] button").click()
+    s.wait_until(f"document.querySelector('{card} li[data-backup-kind=before_restore]') !== null")
+    assert "Tuihana" not in cli("student", "list"), "the restore brought the class back"
+    shot(s, "teacher-settings-backup")
+    axe(s, "teacher-settings-backup")
+
+
 def speak(s, lang, settings_title):
     """Chooses the class's language in Settings, as the teacher does."""
     show_screen(s, "settings")
@@ -1384,6 +1415,7 @@ STEPS = [
     ("teacher", families_chat_list_copies_text_and_marks_sent),
     ("teacher", a_refused_address_is_fixed_on_the_class_screen),
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
+    ("teacher", settings_backs_up_and_restores_the_whole_class),
     ("teacher", screens_speak_spanish),
     ("teacher", reasons_and_errors_speak_spanish),
     ("teacher", calling_the_teacher_from_the_station_meets_the_pin),
