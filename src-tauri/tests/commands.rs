@@ -756,3 +756,70 @@ fn an_unreachable_family_comes_with_a_code_beside_the_english_reason() {
         assert_eq!(fam["reach_problem"], want, "{fam}");
     }
 }
+
+/// Issue 15: the Settings screen's backup is the whole class (a `.goalpost` file named as
+/// made by the teacher), its list names each kind, a restore by name brings the class back
+/// and keeps the one it replaced, and the screen shows the last automatic backup, failed
+/// or not.
+#[test]
+fn settings_back_up_the_whole_class_list_each_kind_and_show_the_automatic_backup() {
+    let f = fixture(true, false);
+    let view = invoke(&f.teacher, "settings_get", json!({})).unwrap();
+    assert!(view["last_auto_backup"].is_null(), "{view}");
+    assert_eq!(view["backup_dir"], json!(f.data.join("backups")));
+
+    let b = invoke(&f.teacher, "backup_create", json!({})).unwrap();
+    let name = b["name"].as_str().unwrap().to_string();
+    assert!(name.ends_with(".goalpost") && b["kind"] == "manual", "{b}");
+    assert!(b["bytes"].as_u64().unwrap() > 0);
+
+    // A sync makes the day's automatic backup; the screen shows it.
+    invoke(
+        &f.teacher,
+        "sync_run",
+        json!({ "onProgress": "__CHANNEL__:4242" }),
+    )
+    .unwrap();
+    let view = invoke(&f.teacher, "settings_get", json!({})).unwrap();
+    assert_eq!(view["last_auto_backup"]["ok"], true, "{view}");
+    let list = invoke(&f.teacher, "backup_list", json!({})).unwrap();
+    let kinds: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"manual") && kinds.contains(&"automatic"),
+        "{list}"
+    );
+
+    let gp = Goalpost::open(&f.data).unwrap();
+    gp.add_student("Tuihana", "Backup", None).unwrap();
+    let r = invoke(&f.teacher, "backup_restore", json!({ "name": name })).unwrap();
+    assert_eq!(r["format"], "archive", "{r}");
+    assert!(r["previous_saved_to"]
+        .as_str()
+        .unwrap()
+        .contains("before-restore-"));
+    let gp = Goalpost::open(&f.data).unwrap();
+    assert!(!gp
+        .students()
+        .unwrap()
+        .iter()
+        .any(|s| s.first_name == "Tuihana"));
+
+    // An automatic backup that fails is on the screen as failed, with why.
+    let usb = f.data.join("usb stick");
+    std::fs::create_dir_all(&usb).unwrap();
+    gp.set_setting("backup.dir", usb.to_str().unwrap()).unwrap();
+    std::fs::remove_dir(&usb).unwrap();
+    let gp = gp.with_clock(Clock::fixed(chrono::Utc::now() + chrono::Duration::days(1)));
+    assert!(gp.auto_backup_if_due().is_some_and(|a| !a.ok));
+    let view = invoke(&f.teacher, "settings_get", json!({})).unwrap();
+    assert_eq!(view["last_auto_backup"]["ok"], false, "{view}");
+    assert!(view["last_auto_backup"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("usb stick"));
+}
