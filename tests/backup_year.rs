@@ -18,7 +18,7 @@ mod privacy_support;
 
 use std::path::{Path, PathBuf};
 
-use privacy_support::Class;
+use privacy_support::{env_number, Class, Rng};
 
 const POOL: [(&str, &str); 8] = [
     ("Aroha", "Ngata"),
@@ -30,25 +30,6 @@ const POOL: [(&str, &str); 8] = [
     ("Ingrid", "Larsen"),
     ("Kofi", "Mensah"),
 ];
-
-/// A small seeded generator (xorshift): the same seed, the same year.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 struct Child {
     id: i64,

@@ -532,15 +532,10 @@ pub(super) fn restore(ctx: &Ctx, file: &Path) -> Result<()> {
             None => out.push_str(&format!(" into {}.", ctx.data_dir.display())),
         }
         if !r.missing_photos.is_empty() {
-            let ids: Vec<String> = r
-                .missing_photos
-                .iter()
-                .flat_map(|m| m.evidence.iter().map(|e| e.to_string()))
-                .collect();
             out.push_str(&format!(
                 "\n{} photos are missing (their files were not in this backup): evidence {} stays, and is published and sent without its photo. Restore a whole-class backup (.goalpost) made later to bring them back.",
                 r.missing_photos.len(),
-                ids.join(", ")
+                crate::photo::missing_evidence_ids(&r.missing_photos)
             ));
         }
         if !r.erased_again.is_empty() {

@@ -186,15 +186,10 @@ pub(super) fn queued_again(n: usize) -> String {
 fn backup_lines(s: &crate::sync::SyncSummary) -> String {
     let mut out = String::new();
     if !s.photos_missing.is_empty() {
-        let ids: Vec<String> = s
-            .photos_missing
-            .iter()
-            .flat_map(|m| m.evidence.iter().map(|e| e.to_string()))
-            .collect();
         out.push_str(&format!(
             "\n{} photos are missing (neither the original nor its web copies is in the data folder, as after restoring an older backup of the database alone): evidence {} went out without its photo.",
             s.photos_missing.len(),
-            ids.join(", ")
+            crate::photo::missing_evidence_ids(&s.photos_missing)
         ));
     }
     if s.originals_removed > 0 {

@@ -724,6 +724,14 @@ pub struct MissingPhoto {
     pub evidence: Vec<crate::model::EvidenceId>,
 }
 
+/// The evidence ids of these missing photos, for a message: "3, 7, 12".
+pub fn missing_evidence_ids(list: &[MissingPhoto]) -> String {
+    list.iter()
+        .flat_map(|m| m.evidence.iter().map(|e| e.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Groups (hash, evidence) pairs of gone photos (see [`gone`]) into one entry per photo.
 pub fn missing_photos(
     data_dir: &Path,
