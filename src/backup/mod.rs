@@ -168,11 +168,20 @@ impl Goalpost {
         } else {
             None
         };
-        self.store_mut().restore_from(&source)?;
+        // The folders first (on Windows a folder another program holds open refuses to
+        // move): if one cannot move, or then the database cannot be replaced, every folder
+        // moved goes back, and the class is as it was.
+        let swapped = match &p.verified {
+            Some(v) => swap_in(self.folders(), v, keep.as_deref())?,
+            None => Swapped::default(),
+        };
+        if let Err(e) = self.store_mut().restore_from(&source) {
+            swapped.undo();
+            return Err(e);
+        }
         drop(source);
         let photos_restored = match &p.verified {
             Some(v) => {
-                swap_in(self.folders(), v, keep.as_deref())?;
                 join_erasures(self.data_dir(), &erasures)?;
                 v.manifest.originals()
             }
@@ -404,41 +413,75 @@ fn prepare(src: &Path, data_dir: &Path) -> Result<Prepared> {
     }
 }
 
+/// The renames a restore made to put an archive's folders in place, to undo them.
+#[derive(Default)]
+struct Swapped {
+    /// (from, to) in the order made.
+    moves: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Swapped {
+    /// Moves every folder back where it was, newest move first. Best effort: the class as
+    /// it was is also in the `before-restore` backup.
+    fn undo(self) {
+        for (from, to) in self.moves.into_iter().rev() {
+            let _ = std::fs::rename(&to, &from);
+        }
+    }
+}
+
 /// Puts the staged folders of an archive in place of the class's, each by one rename; the
-/// class's own go into the staging folder, which is then removed.
-fn swap_in(data: DataDir<'_>, v: &archive::Verified, kept: Option<&Path>) -> Result<()> {
+/// class's own go into the staging folder, which is then removed. If one cannot move, the
+/// ones moved go back and the error says which.
+fn swap_in(data: DataDir<'_>, v: &archive::Verified, kept: Option<&Path>) -> Result<Swapped> {
+    let mut done = Swapped::default();
     let Some(stage) = v.dir.as_ref().map(|d| d.path()) else {
-        return Ok(());
+        return Ok(done);
     };
     let old = stage.join(".replaced");
     let fail = |what: &Path, e: std::io::Error| {
         let hint = match kept {
-            Some(k) => format!("; the class as it was is kept in {}", k.display()),
+            Some(k) => format!(" (the class as it was is also kept in {})", k.display()),
             None => String::new(),
         };
         Error::invalid(format!(
-            "could not put {} in place ({e}): restore again{hint}",
+            "could not put {} in place ({e}): nothing was restored{hint}; close the programs using the class's files and restore again",
             what.display()
         ))
     };
+    let mut step = |from: &Path, to: &Path| -> std::io::Result<()> {
+        if let Some(p) = to.parent() {
+            std::fs::create_dir_all(p)?;
+        }
+        std::fs::rename(from, to)?;
+        done.moves.push((from.to_path_buf(), to.to_path_buf()));
+        Ok(())
+    };
+    let mut result = Ok(());
     for rel in archive::FOLDERS {
         let live = data.path().join(rel);
         let new = stage.join(rel);
-        if live.exists() {
-            let aside = old.join(rel);
-            if let Some(p) = aside.parent() {
-                std::fs::create_dir_all(p).map_err(|e| fail(&live, e))?;
+        let moved = (|| {
+            if live.exists() {
+                step(&live, &old.join(rel))?;
             }
-            std::fs::rename(&live, &aside).map_err(|e| fail(&live, e))?;
-        }
-        if new.exists() {
-            if let Some(p) = live.parent() {
-                std::fs::create_dir_all(p).map_err(|e| fail(&live, e))?;
+            if new.exists() {
+                step(&new, &live)?;
             }
-            std::fs::rename(&new, &live).map_err(|e| fail(&live, e))?;
+            Ok(())
+        })();
+        if let Err(e) = moved {
+            result = Err(fail(&live, e));
+            break;
         }
     }
-    Ok(())
+    match result {
+        Ok(()) => Ok(done),
+        Err(e) => {
+            done.undo();
+            Err(e)
+        }
+    }
 }
 
 /// Writes the joined erasure list (the class's lines first, then the backup's others).
@@ -603,4 +646,68 @@ pub fn check_backup(src: &Path) -> Result<()> {
     }
     store::check_version(&conn, src)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(dir: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        for rel in archive::FOLDERS {
+            if let Ok(rd) = std::fs::read_dir(dir.join(rel)) {
+                for e in rd.flatten() {
+                    out.push(format!("{rel}/{}", e.file_name().to_string_lossy()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// A folder that cannot move half-way through a restore puts back every folder moved
+    /// before it: the class is as it was, not half old and half restored.
+    #[test]
+    fn a_folder_that_cannot_move_puts_back_the_ones_moved() {
+        let data = tempfile::tempdir().unwrap();
+        for f in [
+            "photos/originals/a",
+            "photos/copies/a-400.jpg",
+            "outbox/one.eml",
+        ] {
+            let p = data.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"class").unwrap();
+        }
+        let stage = tempfile::tempdir_in(data.path()).unwrap();
+        for f in ["photos/originals/b", "outbox/two.eml", "theme/style.css"] {
+            let p = stage.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"backup").unwrap();
+        }
+        // Where the class's outbox would be put aside is taken: that move fails.
+        let blocker = stage.path().join(".replaced/outbox/taken");
+        std::fs::create_dir_all(blocker.parent().unwrap()).unwrap();
+        std::fs::write(&blocker, b"x").unwrap();
+        let before = tree(data.path());
+        let v = archive::Verified {
+            manifest: Manifest {
+                format: archive::FORMAT.into(),
+                format_version: archive::FORMAT_VERSION,
+                app_version: String::new(),
+                created_at: chrono::Utc::now(),
+                entries: Vec::new(),
+            },
+            dir: Some(stage),
+        };
+        let err = swap_in(DataDir::new(data.path()), &v, None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("outbox") && err.contains("nothing was restored"),
+            "{err}"
+        );
+        assert_eq!(tree(data.path()), before);
+    }
 }
