@@ -71,8 +71,18 @@ impl Step {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Step { step: Step, index: usize, of: usize },
-    Sending { done: usize, total: usize },
+    Step {
+        step: Step,
+        index: usize,
+        of: usize,
+    },
+    Sending {
+        done: usize,
+        total: usize,
+    },
+    /// The day's automatic backup is being written (after the last step; see
+    /// `backup::auto`).
+    Backup,
 }
 
 /// Milliseconds spent in each part.
@@ -239,7 +249,8 @@ impl Goalpost {
         let result = self.sync_steps(&lock, dry_run, &mut steps).map(|mut s| {
             s.erasures_unfinished = erasures_unfinished;
             // Once a day: the whole class, after this sync's outbox and slips.
-            if !dry_run {
+            if !dry_run && self.auto_backup_due() {
+                (steps.on_event)(Event::Backup);
                 s.auto_backup = self.auto_backup_if_due();
             }
             s

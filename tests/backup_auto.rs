@@ -100,7 +100,13 @@ fn automatic_backups_rotate_as_configured_and_spare_every_other_backup() {
     let mut days = Vec::new();
     for day in 0..19 {
         let gp = open(&data, day);
-        let s = gp.sync(false, &mut |_| {}).unwrap();
+        let mut heard = 0;
+        let s = gp
+            .sync(false, &mut |e| {
+                heard += matches!(e, goalpost::sync::Event::Backup) as usize
+            })
+            .unwrap();
+        assert_eq!(heard, 1, "the progress says a backup is being made");
         assert!(s.all_ok());
         let a = s.auto_backup.expect("the first sync of a day makes one");
         assert!(a.ok, "day {day}: {:?}", a.error);
@@ -110,8 +116,14 @@ fn automatic_backups_rotate_as_configured_and_spare_every_other_backup() {
             file,
             backups.join(format!("auto-{}.goalpost", local_day(day)))
         );
-        // Another sync that day makes none.
-        assert!(gp.sync(false, &mut |_| {}).unwrap().auto_backup.is_none());
+        // Another sync that day makes none, and says none.
+        let mut heard = 0;
+        let again = gp
+            .sync(false, &mut |e| {
+                heard += matches!(e, goalpost::sync::Event::Backup) as usize
+            })
+            .unwrap();
+        assert!(again.auto_backup.is_none() && heard == 0);
         assert_eq!(
             auto_days(&backups),
             kept(&days, 3, 2),

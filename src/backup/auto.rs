@@ -73,6 +73,29 @@ pub fn to_remove(days: &[NaiveDate], keep_daily: u32, keep_weekly: u32) -> Vec<N
 }
 
 impl Goalpost {
+    /// Whether [`Goalpost::auto_backup_if_due`] would write a backup now (for a progress
+    /// display: it says nothing of whether that would work).
+    pub fn auto_backup_due(&self) -> bool {
+        match self.config() {
+            Ok(s) if s.backup_keep_daily == 0 && s.backup_keep_weekly == 0 => false,
+            Ok(s) => !s
+                .backup_dir(self.folders())
+                .join(daily_name(self.today()))
+                .is_file(),
+            Err(_) => true,
+        }
+    }
+
+    /// Today in the class's time zone: the day an automatic backup is named after.
+    fn today(&self) -> NaiveDate {
+        let tz = self
+            .class()
+            .ok()
+            .and_then(|c| c.timezone.parse::<chrono_tz::Tz>().ok())
+            .unwrap_or(chrono_tz::UTC);
+        self.now().with_timezone(&tz).date_naive()
+    }
+
     /// The daily automatic backup, if today's is not made yet and automatic backups are on
     /// (`backup.keep_daily` or `backup.keep_weekly` above 0): written, checked, recorded and
     /// rotated. A failure is returned as a report (`ok: false`), and recorded, not as an
@@ -86,13 +109,7 @@ impl Goalpost {
             return None;
         }
         let dir = settings.backup_dir(self.folders());
-        let tz = self
-            .class()
-            .ok()
-            .and_then(|c| c.timezone.parse::<chrono_tz::Tz>().ok())
-            .unwrap_or(chrono_tz::UTC);
-        let today = self.now().with_timezone(&tz).date_naive();
-        let dest = dir.join(daily_name(today));
+        let dest = dir.join(daily_name(self.today()));
         if dest.is_file() {
             return None;
         }

@@ -97,6 +97,8 @@ pub(super) fn sync(ctx: &Ctx, dry_run: bool) -> Result<()> {
         (None, crate::sync::Event::Step { step, index, of }) if !quiet => {
             eprintln!("[{index}/{of}] {}", step.label());
         }
+        (Some(b), crate::sync::Event::Backup) => b.set_message("Backing up the class"),
+        (None, crate::sync::Event::Backup) if !quiet => eprintln!("Backing up the class"),
         _ => {}
     })?;
     if let Some(b) = bar {
