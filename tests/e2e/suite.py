@@ -1415,12 +1415,14 @@ STEPS = [
     ("teacher", families_chat_list_copies_text_and_marks_sent),
     ("teacher", a_refused_address_is_fixed_on_the_class_screen),
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
-    ("teacher", settings_backs_up_and_restores_the_whole_class),
     ("teacher", screens_speak_spanish),
     ("teacher", reasons_and_errors_speak_spanish),
     ("teacher", calling_the_teacher_from_the_station_meets_the_pin),
     ("teacher", a_second_launch_opens_the_station_inside_the_running_app),
     ("teacher", a_station_started_as_a_kiosk_fills_the_screen),
+    # Last: a restore puts the whole class back as it was a moment before, which the
+    # steps above need not think about.
+    ("teacher", settings_backs_up_and_restores_the_whole_class),
 ]
 
 
