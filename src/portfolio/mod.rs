@@ -120,6 +120,41 @@ impl Goalpost {
         })
     }
 
+    /// The desktop's export: into a new folder inside `parent` (the folder the teacher
+    /// picked, a USB stick say, which usually holds other files), named
+    /// `portfolio-s<id>` for one student or `portfolios-<date>` for the class, with `-2`,
+    /// `-3`... when that name is taken. Never named after a child.
+    pub fn export_into(&self, parent: &Path, student: Option<StudentId>) -> Result<ExportReport> {
+        if !parent.is_dir() {
+            return Err(Error::invalid(format!(
+                "{} is not a folder: choose the folder to put the portfolios in",
+                parent.display()
+            )));
+        }
+        let class = self.class()?;
+        let tz: chrono_tz::Tz = class.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let stem = match student {
+            Some(id) => format!("portfolio-s{id}"),
+            None => format!("portfolios-{}", self.now().with_timezone(&tz).date_naive()),
+        };
+        let dir = (1..10_000)
+            .map(|n| match n {
+                1 => parent.join(&stem),
+                n => parent.join(format!("{stem}-{n}")),
+            })
+            .find(|d| !d.exists())
+            .ok_or_else(|| {
+                Error::Conflict(format!(
+                    "{} holds too many folders named {stem}: choose another folder",
+                    parent.display()
+                ))
+            })?;
+        match student {
+            Some(id) => self.export_student(id, &dir, None),
+            None => self.export_class(&dir, None),
+        }
+    }
+
     /// Refuses a `--language` that no portfolio catalog is written in.
     fn check_portfolio_language(&self, language: Option<&str>) -> Result<()> {
         let Some(wanted) = language else {
