@@ -80,6 +80,13 @@ pub(super) fn class(ctx: &Ctx, c: ClassCmd) -> Result<()> {
                 r.titles_naming_a_child
             ));
         }
+        if !r.files_left.is_empty() {
+            out.push_str(&format!(
+                "\n{} files of last year could not be removed; close the program that holds them and remove them by hand:\n  {}",
+                r.files_left.len(),
+                r.files_left.join("\n  ")
+            ));
+        }
         match &r.blog_problem {
             None => out.push_str("\nThe blog folder no longer shows last year's posts; the next sync publishes that."),
             Some(p) => out.push_str(&format!(

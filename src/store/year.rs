@@ -70,6 +70,12 @@ pub const CLEARED: [&str; 14] = [
 /// SQLite's own `sqlite_sequence`, so that no id of last year is ever given again).
 pub const KEPT: [&str; 3] = ["class", "settings", "goal_suggestions"];
 
+/// SQLite's `data_version`: it changes on this connection whenever another connection
+/// commits a change to the database.
+pub fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+}
+
 /// Empties every table of [`CLEARED`]; returns how many rows each held.
 pub fn clear(conn: &Connection) -> Result<Vec<(&'static str, usize)>> {
     CLEARED
