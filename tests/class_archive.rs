@@ -309,3 +309,58 @@ fn class_archive_changes_nothing_when_it_cannot_write_every_portfolio_or_is_not_
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not empty"));
     assert_eq!(dump(&data), before);
 }
+
+/// On a terminal, `class archive` asks first: anything but "yes" changes nothing. (The
+/// terminal is util-linux `script`'s pseudo-terminal, which types the answer.)
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_class_archive_asks_first() {
+    let (tmp, data) = demo_data_dir(2);
+    let before = dump(&data);
+    let out = tmp.path().join("year");
+    let run = |answer: &str| {
+        let cmd = format!(
+            "'{}' --data-dir '{}' class archive '{}'",
+            assert_cmd::cargo::cargo_bin("goalpost").display(),
+            data.display(),
+            out.display()
+        );
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("GOALPOST_NOW", common::NOW)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("util-linux `script` runs the command on a terminal");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{answer}\n").as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (ok, text) = run("no");
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("Type yes to go on") && text.contains("not confirmed"),
+        "{text}"
+    );
+    assert_eq!(dump(&data), before);
+    assert!(!out.exists());
+    let (ok, text) = run("yes");
+    assert!(ok, "{text}");
+    assert!(
+        out.join("portfolios").join("index.html").is_file(),
+        "{text}"
+    );
+    assert_eq!(
+        cli_ok_json(&data, &["student", "list"]),
+        serde_json::json!([])
+    );
+}
