@@ -55,6 +55,8 @@ const COMMANDS: &[&str] = &[
     "mail_server_save",
     "mail_test",
     "open_folder",
+    "portfolio_export",
+    "goal_suggestions",
 ];
 
 fn main() {

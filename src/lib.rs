@@ -27,6 +27,7 @@ pub mod mentions;
 pub mod model;
 pub mod photo;
 pub mod plan;
+pub mod portfolio;
 pub mod publish;
 pub mod roster;
 pub mod station;

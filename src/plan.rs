@@ -592,3 +592,56 @@ mod goal_sheet_tests {
         );
     }
 }
+
+/// One approved evidence in a student's year-end portfolio: exactly what their own family
+/// hears of it (see [`FamilyItem`]: names in texts and the photo under the rules of
+/// family messages).
+#[derive(Debug, Clone, Serialize)]
+pub struct PortfolioItem {
+    pub item: FamilyItem,
+    /// The evidence has a photo that the family may not have: no `email_family` consent.
+    pub photo_withheld: bool,
+}
+
+/// What a student's year-end portfolio may show (see `crate::portfolio`): their goal sheet
+/// and every approved evidence of theirs, as their own family's messages show them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Portfolio {
+    pub sheet: GoalSheet,
+    /// Oldest first.
+    pub items: Vec<PortfolioItem>,
+}
+
+impl Goalpost {
+    /// The portfolio of one student, for their own family.
+    pub fn portfolio(&self, student: StudentId) -> Result<Portfolio> {
+        let sheet = self.goal_sheet(student)?;
+        let l = self.load_for_plan()?;
+        let mut own: Vec<&Evidence> = l
+            .approved
+            .iter()
+            .filter(|e| e.student_id == student)
+            .collect();
+        own.sort_by_key(|e| (approved_at(e), e.id));
+        let items = own
+            .into_iter()
+            .filter_map(|e| {
+                family_item(&l, e).map(|item| PortfolioItem {
+                    photo_withheld: e.photo_hash.is_some() && item.photo_hash.is_none(),
+                    item,
+                })
+            })
+            .collect();
+        Ok(Portfolio { sheet, items })
+    }
+
+    /// The class's names, for a check that a text names no child (see
+    /// [`crate::mentions::Names::names_anyone`]).
+    pub(crate) fn class_names(&self) -> Result<Names> {
+        let conn = self.store().conn();
+        Ok(Names::new(
+            &store::students::list(conn)?,
+            &store::consent::all(conn)?,
+        ))
+    }
+}

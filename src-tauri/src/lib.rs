@@ -138,6 +138,8 @@ pub fn window_event<R: Runtime>(app: &AppHandle<R>, label: &str, event: &tauri::
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
+        // The folder dialog, opened only by commands in Rust (no window may call it).
+        .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri::plugin::Builder::<R>::new("goalpost-session")
                 .setup(|app, _| {
@@ -197,6 +199,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             commands::settings::mail_server_save,
             commands::settings::mail_test,
             commands::settings::open_folder,
+            commands::portfolio::portfolio_export,
+            commands::portfolio::goal_suggestions,
         ])
 }
 

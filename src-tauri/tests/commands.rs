@@ -140,6 +140,9 @@ fn the_capabilities_keep_the_station_away_from_teacher_commands() {
         ),
         ("mail_test", json!({ "address": "a@example.org" })),
         ("open_folder", json!({ "folder": "blog" })),
+        ("portfolio_export", json!({ "studentId": 1, "title": "t" })),
+        ("portfolio_export", json!({ "title": "t" })),
+        ("goal_suggestions", json!({})),
     ] {
         let e = invoke(&f.station, cmd, args).unwrap_err();
         let text = e.to_string();
@@ -160,6 +163,7 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
         "families_list",
         "chat_list",
         "mail_server_get",
+        "goal_suggestions",
     ] {
         let e = invoke(&f.station, cmd, json!({})).unwrap_err();
         assert_eq!(kind(&e), "forbidden", "{cmd}: {e}");
@@ -167,6 +171,8 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
     for (cmd, args) in [
         ("mail_test", json!({ "address": "a@example.org" })),
         ("open_folder", json!({ "folder": "theme" })),
+        ("portfolio_export", json!({ "studentId": 1, "title": "t" })),
+        ("portfolio_export", json!({ "title": "t" })),
         ("chat_photo", json!({ "id": 1 })),
         ("chat_sent", json!({ "ids": [1] })),
         (
@@ -822,4 +828,76 @@ fn settings_back_up_the_whole_class_list_each_kind_and_show_the_automatic_backup
         .as_str()
         .unwrap()
         .contains("usb stick"));
+}
+
+/// Issue 15: the Class screen's portfolios. The folder the teacher picks (here answered by
+/// `GOALPOST_PICK_FOLDER`, as the dialog cannot be shown in a test) usually holds other
+/// files: each export goes into a new folder inside it, named by id or date, never by a
+/// child; a locked teacher window cannot export.
+#[test]
+fn the_teacher_exports_portfolios_into_a_new_folder_inside_the_one_picked() {
+    let f = fixture(true, true);
+    let picked = f.data.parent().unwrap().join("usb");
+    std::fs::create_dir_all(&picked).unwrap();
+    std::fs::write(picked.join("holiday.jpg"), b"not ours").unwrap();
+    std::env::set_var("GOALPOST_PICK_FOLDER", &picked);
+    let e = invoke(
+        &f.teacher,
+        "portfolio_export",
+        json!({ "studentId": 1, "title": "t" }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "locked: {e}");
+    invoke(&f.teacher, "teacher_unlock", json!({ "pin": PIN })).unwrap();
+    let one = invoke(
+        &f.teacher,
+        "portfolio_export",
+        json!({ "studentId": 1, "title": "Where?" }),
+    )
+    .unwrap();
+    let again = invoke(
+        &f.teacher,
+        "portfolio_export",
+        json!({ "studentId": 1, "title": "Where?" }),
+    )
+    .unwrap();
+    let all = invoke(&f.teacher, "portfolio_export", json!({ "title": "Where?" })).unwrap();
+    std::env::remove_var("GOALPOST_PICK_FOLDER");
+    assert_eq!(one["dir"], json!(picked.join("portfolio-s1")), "{one}");
+    assert_eq!(
+        again["dir"],
+        json!(picked.join("portfolio-s1-2")),
+        "{again}"
+    );
+    assert!(picked.join("portfolio-s1").join("index.html").is_file());
+    assert!(picked.join("portfolio-s1").join("portfolio.json").is_file());
+    let dir = std::path::PathBuf::from(all["dir"].as_str().unwrap());
+    assert!(dir.starts_with(&picked), "{all}");
+    let students = all["report"]["students"].as_array().unwrap();
+    assert!(!students.is_empty());
+    for s in students {
+        let folder = dir.join(s["folder"].as_str().unwrap());
+        assert!(folder.join("index.html").is_file(), "{s}");
+    }
+    assert_eq!(
+        std::fs::read(picked.join("holiday.jpg")).unwrap(),
+        b"not ours"
+    );
+    // The dialog is the command's own: no window may open it (or any file) by itself.
+    for w in [&f.teacher, &f.station] {
+        let e = invoke(
+            w,
+            "plugin:dialog|open",
+            json!({ "options": { "directory": true } }),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not allowed"), "{e}");
+    }
+    let list = invoke(&f.teacher, "goal_suggestions", json!({})).unwrap();
+    assert_eq!(list, json!([]), "no year archived yet");
+    let gp = Goalpost::open(&f.data).unwrap();
+    goalpost::store::year::keep(gp.store().conn(), "I can skip", "PE", gp.now()).unwrap();
+    let list = invoke(&f.teacher, "goal_suggestions", json!({})).unwrap();
+    assert_eq!(list[0]["title"], "I can skip", "{list}");
+    assert_eq!(list[0]["subject"], "PE", "{list}");
 }

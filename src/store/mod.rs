@@ -30,6 +30,7 @@ pub mod settings;
 pub mod sharing;
 pub mod students;
 pub mod sync_runs;
+pub mod year;
 
 pub const DB_FILE: &str = "goalpost.sqlite3";
 
@@ -73,6 +74,8 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0006_reach.sql")).foreign_key_check(),
     // Issue 15: the automatic backups' record.
     M::up(include_str!("../../migrations/0007_backup_runs.sql")),
+    // Issue 15: next year's goal suggestions, kept by `class archive`.
+    M::up(include_str!("../../migrations/0008_goal_suggestions.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -146,13 +146,7 @@ pub fn dump(data_dir: &Path) -> String {
 /// [`dump`] of one database file (a backup, a kept copy).
 pub fn dump_db(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let mut tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let mut tables = table_names(&conn);
     tables.retain(|t| !t.starts_with("sqlite_"));
     let mut out = String::new();
     for t in tables {
@@ -175,6 +169,16 @@ pub fn dump_db(db: &Path) -> String {
         }
     }
     out
+}
+
+/// Every table of a database, SQLite's own included, by name.
+pub fn table_names(conn: &rusqlite::Connection) -> Vec<String> {
+    conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// The test inputs kept in the repository: `tests/fixtures` (real camera photos under

@@ -85,6 +85,7 @@ class Env:
     facts = {}  # what earlier steps learned, for later ones
     transport = []  # connection drops seen
     opened = None  # where the recording file manager writes what it was asked to open
+    picked = None  # the folder the folder dialog answers with (GOALPOST_PICK_FOLDER)
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -687,6 +688,43 @@ def class_screen_shows_class_name_and_students(s):
         assert full in rows, f"{full} not in {rows}"
     shot(s, "teacher-class")
     axe(s, "teacher-class")
+
+
+def class_screen_writes_portfolios(s):
+    """Issue 15: from the Class screen the teacher writes one student's year-end portfolio,
+    then every student's, each into a new folder inside the folder picked (a USB stick; the
+    dialog answers with GOALPOST_PICK_FOLDER here), shown in the file manager."""
+    unlock_if_locked(s)
+    show_screen(s, "class")
+    child = first_child()
+    result = "(document.querySelector('[data-testid=portfolio-result]') || {}).textContent || ''"
+    s.find(f"[data-testid=students] tr[data-student-id='{child['id']}'] "
+           "[data-action=export-portfolio]").click()
+    s.wait_until(f"({result}).includes('portfolio-s{child['id']}')", timeout=120)
+    one = os.path.join(Env.picked, f"portfolio-s{child['id']}")
+    for f in ("index.html", "portfolio.json"):
+        assert os.path.isfile(os.path.join(one, f)), f"{f} is missing in {os.listdir(one)}"
+    with open(os.path.join(one, "portfolio.json")) as f:
+        assert json.load(f)["student"]["id"] == child["id"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+            os.path.exists(Env.opened) and open(Env.opened).read().strip() == one):
+        time.sleep(0.1)
+    assert open(Env.opened).read().strip() == one, "the file manager shows the portfolio"
+
+    s.find("[data-action=export-portfolios]").click()
+    s.wait_until(f"({result}).includes('portfolios-')", timeout=180)
+    made = [d for d in os.listdir(Env.picked) if d.startswith("portfolios-")]
+    assert len(made) == 1, made
+    students = cli_json("student", "list")
+    for st in students:
+        assert os.path.isfile(os.path.join(Env.picked, made[0], f"s{st['id']}", "index.html")), st["id"]
+    names = {n.lower() for st in students for n in (st["first_name"], st["last_name"]) if len(n) > 2}
+    for root, dirs, files in os.walk(Env.picked):
+        for n in dirs + files:
+            assert not any(name in n.lower() for name in names), f"a name in the file name {n}"
+    shot(s, "teacher-class-portfolios")
+    axe(s, "teacher-class-portfolios")
 
 
 def overlapping_draws_never_mix(s):
@@ -1404,6 +1442,7 @@ STEPS = [
     ("teacher", locked_teacher_window_refuses_teacher_commands),
     ("teacher", wrong_pin_is_refused_then_the_teacher_unlocks),
     ("teacher", class_screen_shows_class_name_and_students),
+    ("teacher", class_screen_writes_portfolios),
     ("teacher", overlapping_draws_never_mix),
     ("teacher", teacher_approves_the_station_evidence),
     ("teacher", names_in_the_words_are_pointed_out_before_approving),
@@ -1443,8 +1482,11 @@ def start_driver():
     with open(opener, "w") as f:
         f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" > "{Env.opened}"\n')
     os.chmod(opener, 0o755)
+    # The folder dialog cannot be driven either: it answers with this folder.
+    Env.picked = os.path.join(Env.tmp, "usb-stick")
+    os.makedirs(Env.picked, exist_ok=True)
     env = dict(os.environ, GOALPOST_MOCK_CAMERA=os.environ.get("E2E_MOCK_CAMERA", "0"),
-               GOALPOST_FILE_MANAGER=opener)
+               GOALPOST_FILE_MANAGER=opener, GOALPOST_PICK_FOLDER=Env.picked)
     log = open(os.path.join(Env.artifacts, "tauri-driver.log"), "w")
     p = subprocess.Popen(
         ["tauri-driver", "--port", str(port), "--native-port", str(native)],
