@@ -57,6 +57,8 @@ const COMMANDS: &[&str] = &[
     "mail_server_save",
     "mail_test",
     "open_folder",
+    "portfolio_export",
+    "goal_suggestions",
     // teacher window: goal sheets go home (issue 16, part 5)
     "goal_sheets_print",
     // teacher window: the children's notes to their families (issue 16, part 2)

@@ -73,7 +73,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "photo.quality",
-        help: "JPEG quality of the web copies of photos, 40 to 95.",
+        help: "JPEG quality of the web copies of photos, 40 to 95. A change makes the copies again from the originals kept; a photo whose original was removed (photo.keep_originals_days) keeps the copies it has, so for those a change applies to new photos only.",
         default: Some("80"),
         check: check_quality,
     },
@@ -82,6 +82,31 @@ pub const KEYS: &[Key] = &[
         help: "yes: the class station opens full screen without a window frame (a kiosk), and only the teacher's window, behind the PIN, closes it. no: a normal window.",
         default: Some("no"),
         check: check_yes_no,
+    },
+    // Issue 15: automatic backups and how long photo originals are kept.
+    Key {
+        name: "backup.dir",
+        help: "The folder automatic backups go to (full path), e.g. a USB stick or a school share. Unset: <data folder>/backups.",
+        default: None,
+        check: check_dir,
+    },
+    Key {
+        name: "backup.keep_daily",
+        help: "How many daily automatic backups (auto-YYYY-MM-DD.goalpost) to keep, 0 to 366. Backups made by hand and before-restore copies are never removed. With backup.keep_weekly also 0, no daily backup is made.",
+        default: Some("7"),
+        check: check_keep_count,
+    },
+    Key {
+        name: "backup.keep_weekly",
+        help: "How many weekly automatic backups (the newest of each week) to keep besides the daily ones, 0 to 366.",
+        default: Some("4"),
+        check: check_keep_count,
+    },
+    Key {
+        name: "photo.keep_originals_days",
+        help: "Remove, at each sync, photo originals older than this many days whose web copies exist; from then on those photos are published and sent from their web copies. 0 or unset: keep every original.",
+        default: Some("0"),
+        check: check_keep_days,
     },
 ];
 
@@ -128,6 +153,14 @@ pub struct Settings {
     pub photo_quality: u8,
     /// `station.fullscreen`.
     pub station_fullscreen: bool,
+    /// `backup.dir` (see [`Settings::backup_dir`] for the folder used when it is not set).
+    pub backup_dir: Option<PathBuf>,
+    /// `backup.keep_daily`.
+    pub backup_keep_daily: u32,
+    /// `backup.keep_weekly`.
+    pub backup_keep_weekly: u32,
+    /// `photo.keep_originals_days`; 0 keeps every original.
+    pub photo_keep_originals_days: u32,
 }
 
 impl Settings {
@@ -173,7 +206,19 @@ impl Settings {
             photo_quality: typed("photo.quality", value("photo.quality"))?,
             station_fullscreen: typed::<String>("station.fullscreen", value("station.fullscreen"))?
                 == "yes",
+            backup_dir: value("backup.dir").map(PathBuf::from),
+            backup_keep_daily: typed("backup.keep_daily", value("backup.keep_daily"))?,
+            backup_keep_weekly: typed("backup.keep_weekly", value("backup.keep_weekly"))?,
+            photo_keep_originals_days: typed(
+                "photo.keep_originals_days",
+                value("photo.keep_originals_days"),
+            )?,
         })
+    }
+
+    /// The folder of automatic backups: `backup.dir`, or `backups/` in the data folder.
+    pub fn backup_dir(&self, data: DataDir<'_>) -> PathBuf {
+        self.backup_dir.clone().unwrap_or_else(|| data.backups())
     }
 
     /// The blog folder: `blog.dir`, or `blog/` in the data folder.
@@ -319,6 +364,24 @@ fn check_dir(v: &str) -> Result<String> {
     }
     validate::path_names(v)?;
     Ok(v.to_string())
+}
+
+fn check_keep_count(v: &str) -> Result<String> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if n <= 366 => Ok(n.to_string()),
+        _ => Err(Error::invalid(format!(
+            "{v:?} is not a number of backups from 0 to 366"
+        ))),
+    }
+}
+
+fn check_keep_days(v: &str) -> Result<String> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if n <= 36_500 => Ok(n.to_string()),
+        _ => Err(Error::invalid(format!(
+            "{v:?} is not a number of days from 0 (keep every original) to 36500"
+        ))),
+    }
 }
 
 fn check_ca_file(v: &str) -> Result<String> {

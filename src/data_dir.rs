@@ -16,7 +16,11 @@
 //! i18n/                   the teacher's own catalogs (`i18n/<lang>/<domain>.ftl`)
 //! outbox/                 emails as `.eml` files when no mail server is set
 //! print/                  slips and goal sheets to print
-//! backups/                backups of the database
+//! backups/                whole-class backups (`.goalpost`, see `backup`): the teacher's,
+//!                         `auto-YYYY-MM-DD` ones (unless `backup.dir` names another
+//!                         folder), `before-restore-*` and `before-migration-*` copies;
+//!                         older `.sqlite3` database-only ones
+//! .goalpost-restore-*/    a restore's staging folder, while it runs
 //! exports/                roster exports
 //! ```
 //!
@@ -119,7 +123,7 @@ impl<'a> DataDir<'a> {
         self.0.join("print")
     }
 
-    /// Backups of the class database.
+    /// Backups of the class (see `backup`), automatic ones too unless `backup.dir` is set.
     pub fn backups(self) -> PathBuf {
         self.0.join("backups")
     }

@@ -6,9 +6,10 @@
 //! `print/`, and their rows in the roster exports in `exports/`; SQLite overwrites the freed
 //! pages (`secure_delete`) and the write-ahead log is emptied, so the child's words are not
 //! left in the database file. The next sync removes what was published, writes the slip
-//! pages again without them, and (see `publish`) brings the web host up to date. Backups
-//! are not touched (a restore erases again, below), nor portfolios already handed to the
-//! family.
+//! pages again without them, and (see `publish`) brings the web host up to date. The
+//! automatic backups go too (they were made without the teacher asking; the next sync makes
+//! today's again, without the child). Backups the teacher made are not touched (a restore
+//! erases again, below), nor portfolios already handed to the family.
 //!
 //! Every erasure is noted in `<data folder>/erasures` first, flushed to disk, with the files
 //! it is to remove (paths in the data folder: hashes, ids and dates, never a name). If a
@@ -80,6 +81,8 @@ pub struct Erased {
     /// Roster exports in the exports folder that named the student, written again without
     /// them.
     pub exports_changed: usize,
+    /// Automatic backups removed because they held the student (see `backup::auto`).
+    pub automatic_backups_removed: usize,
 }
 
 /// Reads the erasure list; none yet is an empty list. A damaged line is an error, never
@@ -178,6 +181,11 @@ struct Files {
     goal_sheets: Vec<PathBuf>,
     /// Roster exports whose rows name the student.
     exports: Vec<PathBuf>,
+    /// Automatic backups (daily and before-migration ones), which hold the student: made
+    /// without the teacher asking, they go (issue 15); today's is made again by the next
+    /// sync. A backup the teacher made and `before-restore` copies stay (a restore of one
+    /// erases again).
+    auto_backups: Vec<PathBuf>,
 }
 
 impl Files {
@@ -187,6 +195,7 @@ impl Files {
             .chain(&self.photos)
             .chain(&self.goal_sheets)
             .chain(&self.exports)
+            .chain(&self.auto_backups)
     }
 }
 
@@ -246,11 +255,24 @@ impl Goalpost {
                 exports.push(p);
             }
         }
+        let mut backup_dirs = vec![data.backups()];
+        if let Some(dir) = self.config().ok().and_then(|c| c.backup_dir) {
+            backup_dirs.push(dir);
+        }
+        let mut auto_backups = Vec::new();
+        for dir in &backup_dirs {
+            auto_backups.extend(crate::backup::auto::automatic_files(dir)?);
+        }
+        // And what a backup killed half-way left: a database snapshot, an unfinished file.
+        auto_backups.extend(crate::backup::leftover_files(self.data_dir(), &backup_dirs));
+        auto_backups.sort();
+        auto_backups.dedup();
         Ok(Files {
             emails,
             photos,
             goal_sheets,
             exports,
+            auto_backups,
         })
     }
 
@@ -336,6 +358,12 @@ impl Goalpost {
                 ))
             })
             .count();
+        keep_first(crate::backup::remove_staging_leftovers(self.data_dir()).map(|()| true));
+        let automatic_backups_removed = files
+            .auto_backups
+            .iter()
+            .filter(|p| keep_first(crate::fsutil::remove_if_present(p, "delete the backup")))
+            .count();
         if let Some(e) = first_error {
             return Err(unfinished_error(id, e));
         }
@@ -349,6 +377,7 @@ impl Goalpost {
             emails_removed,
             goal_sheets_removed,
             exports_changed,
+            automatic_backups_removed,
         })
     }
 

@@ -27,6 +27,9 @@ const EMBEDDED: &[(&str, &str, &str)] = &[
     ("en", "blog", include_str!("../i18n/en/blog.ftl")),
     ("es", "blog", include_str!("../i18n/es/blog.ftl")),
     ("ar", "blog", include_str!("../i18n/ar/blog.ftl")),
+    ("en", "portfolio", include_str!("../i18n/en/portfolio.ftl")),
+    ("es", "portfolio", include_str!("../i18n/es/portfolio.ftl")),
+    ("ar", "portfolio", include_str!("../i18n/ar/portfolio.ftl")),
 ];
 
 /// Languages written right to left (by primary language subtag).

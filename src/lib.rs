@@ -28,6 +28,7 @@ pub mod model;
 pub mod notes;
 pub mod photo;
 pub mod plan;
+pub mod portfolio;
 pub mod publish;
 pub mod roster;
 pub mod station;
@@ -148,6 +149,11 @@ impl Goalpost {
     }
 
     fn open_db(dir: &Path, create: bool) -> Result<Goalpost> {
+        // A migration about to change an existing class: back it up as it is first.
+        if let Some((conn, version)) = backup::auto::needs_migration(&DataDir::new(dir).database())
+        {
+            backup::auto::before_migration(dir, &conn, version)?;
+        }
         let store = Store::open(&DataDir::new(dir).database(), create)?;
         let gp = Goalpost {
             dir: dir.to_path_buf(),

@@ -41,6 +41,10 @@ pub enum Operation {
     StudentRemove,
     Restore,
     RosterImport,
+    /// `export student` / `export class`: portfolios (they may make photo copies).
+    Export,
+    /// `class archive`: the year's backup and portfolios, then an empty class.
+    ClassArchive,
 }
 
 impl Operation {
@@ -56,6 +60,8 @@ impl Operation {
             Operation::StudentRemove => "a student's erasure",
             Operation::Restore => "a restore",
             Operation::RosterImport => "a roster import",
+            Operation::Export => "an export of portfolios",
+            Operation::ClassArchive => "a class archive",
         }
     }
 }

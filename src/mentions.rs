@@ -343,6 +343,12 @@ impl Names {
         t
     }
 
+    /// Whether `text` names any child of the class, whatever the consents (a goal title
+    /// kept for next year must name no one: see `crate::portfolio::archive`).
+    pub fn names_anyone(&self, text: &str) -> bool {
+        !self.found(&Folded::new(text)).is_empty()
+    }
+
     /// The names Review points out in `words` by the student `author`: for each child and
     /// each reason, the first place their name is written.
     pub fn mentions(&self, words: &str, author: StudentId) -> Vec<Mention> {

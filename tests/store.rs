@@ -1,6 +1,7 @@
 //! The class database through the core's operations: each store query reached, and the
 //! backup that stays consistent while another connection writes.
 
+mod backup_support;
 mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -276,7 +277,7 @@ fn backup_while_another_connection_writes() {
     let mut backups = Vec::new();
     for i in 0..5 {
         std::thread::sleep(std::time::Duration::from_millis(40));
-        let f = d.path().join(format!("b{i}.sqlite3"));
+        let f = d.path().join(format!("b{i}.goalpost"));
         gp.backup(&f).unwrap();
         backups.push(f);
     }
@@ -284,7 +285,9 @@ fn backup_while_another_connection_writes() {
     let written = writer.join().unwrap();
     assert!(written > 0);
     for f in &backups {
-        let c = rusqlite::Connection::open(f).unwrap();
+        let db = f.with_extension("db");
+        backup_support::database_of(f, &db);
+        let c = rusqlite::Connection::open(&db).unwrap();
         let ok: String = c
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();

@@ -68,6 +68,7 @@ fn run(opts: WindowOptions) -> ExitCode {
     context.config_mut().identifier = launch::instance_id(state.data_dir());
     // Read before any window exists, so not on the UI thread of a running app.
     let kiosk = opts.station && (opts.fullscreen || state.station_fullscreen_setting());
+    daily_backup(state.data_dir().to_path_buf());
     launch::guarded(|opened| {
         // First among plugins: a second launch must hand over before anything else starts.
         let single = tauri_plugin_single_instance::init(|app, argv, _cwd| second_launch(app, argv));
@@ -82,6 +83,26 @@ fn run(opts: WindowOptions) -> ExitCode {
         app.run(|_, _| {});
         Ok(())
     })
+}
+
+/// The day's automatic backup when the app starts (issue 15), on a thread of its own so
+/// that the window does not wait for it. Its outcome is recorded in the class and shown on
+/// the Settings screen; a failure is never skipped in silence.
+fn daily_backup(dir: std::path::PathBuf) {
+    let _ = std::thread::Builder::new()
+        .name("daily-backup".into())
+        .spawn(move || {
+            let clock = goalpost::Clock::from_env().unwrap_or_default();
+            if let Ok(gp) = goalpost::Goalpost::open(&dir) {
+                if gp
+                    .with_clock(clock)
+                    .auto_backup_if_due()
+                    .is_some_and(|r| !r.ok)
+                {
+                    eprintln!("warning: today's automatic backup failed: see the Settings screen");
+                }
+            }
+        });
 }
 
 /// The app's configuration, capabilities and embedded `ui/`.
@@ -117,6 +138,8 @@ pub fn window_event<R: Runtime>(app: &AppHandle<R>, label: &str, event: &tauri::
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder
         .manage(state)
+        // The folder dialog, opened only by commands in Rust (no window may call it).
+        .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri::plugin::Builder::<R>::new("goalpost-session")
                 .setup(|app, _| {
@@ -176,6 +199,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             commands::settings::mail_server_save,
             commands::settings::mail_test,
             commands::settings::open_folder,
+            commands::portfolio::portfolio_export,
+            commands::portfolio::goal_suggestions,
             commands::goals::goal_sheets_print,
             commands::station::station_note,
             commands::review::notes_waiting,

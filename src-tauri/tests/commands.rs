@@ -144,6 +144,9 @@ fn the_capabilities_keep_the_station_away_from_teacher_commands() {
         ("notes_waiting", json!({})),
         ("note_approve", json!({ "ids": [1] })),
         ("note_reject", json!({ "ids": [1] })),
+        ("portfolio_export", json!({ "studentId": 1, "title": "t" })),
+        ("portfolio_export", json!({ "title": "t" })),
+        ("goal_suggestions", json!({})),
     ] {
         let e = invoke(&f.station, cmd, args).unwrap_err();
         let text = e.to_string();
@@ -164,6 +167,7 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
         "families_list",
         "chat_list",
         "mail_server_get",
+        "goal_suggestions",
     ] {
         let e = invoke(&f.station, cmd, json!({})).unwrap_err();
         assert_eq!(kind(&e), "forbidden", "{cmd}: {e}");
@@ -175,6 +179,8 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
         ("notes_waiting", json!({})),
         ("note_approve", json!({ "ids": [1] })),
         ("note_reject", json!({ "ids": [1] })),
+        ("portfolio_export", json!({ "studentId": 1, "title": "t" })),
+        ("portfolio_export", json!({ "title": "t" })),
         ("chat_photo", json!({ "id": 1 })),
         ("chat_sent", json!({ "ids": [1] })),
         (
@@ -838,4 +844,143 @@ fn a_childs_note_from_the_station_waits_and_the_teacher_approves_it() {
         .as_array()
         .unwrap()
         .is_empty());
+}
+
+/// Issue 15: the Settings screen's backup is the whole class (a `.goalpost` file named as
+/// made by the teacher), its list names each kind, a restore by name brings the class back
+/// and keeps the one it replaced, and the screen shows the last automatic backup, failed
+/// or not.
+#[test]
+fn settings_back_up_the_whole_class_list_each_kind_and_show_the_automatic_backup() {
+    let f = fixture(true, false);
+    let view = invoke(&f.teacher, "settings_get", json!({})).unwrap();
+    assert!(view["last_auto_backup"].is_null(), "{view}");
+    assert_eq!(view["backup_dir"], json!(f.data.join("backups")));
+
+    let b = invoke(&f.teacher, "backup_create", json!({})).unwrap();
+    let name = b["name"].as_str().unwrap().to_string();
+    assert!(name.ends_with(".goalpost") && b["kind"] == "manual", "{b}");
+    assert!(b["bytes"].as_u64().unwrap() > 0);
+
+    // A sync makes the day's automatic backup; the screen shows it.
+    invoke(
+        &f.teacher,
+        "sync_run",
+        json!({ "onProgress": "__CHANNEL__:4242" }),
+    )
+    .unwrap();
+    let view = invoke(&f.teacher, "settings_get", json!({})).unwrap();
+    assert_eq!(view["last_auto_backup"]["ok"], true, "{view}");
+    let list = invoke(&f.teacher, "backup_list", json!({})).unwrap();
+    let kinds: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"manual") && kinds.contains(&"automatic"),
+        "{list}"
+    );
+
+    let gp = Goalpost::open(&f.data).unwrap();
+    gp.add_student("Tuihana", "Backup", None).unwrap();
+    let r = invoke(&f.teacher, "backup_restore", json!({ "name": name })).unwrap();
+    assert_eq!(r["format"], "archive", "{r}");
+    assert!(r["previous_saved_to"]
+        .as_str()
+        .unwrap()
+        .contains("before-restore-"));
+    let gp = Goalpost::open(&f.data).unwrap();
+    assert!(!gp
+        .students()
+        .unwrap()
+        .iter()
+        .any(|s| s.first_name == "Tuihana"));
+
+    // An automatic backup that fails is on the screen as failed, with why.
+    let usb = f.data.join("usb stick");
+    std::fs::create_dir_all(&usb).unwrap();
+    gp.set_setting("backup.dir", usb.to_str().unwrap()).unwrap();
+    std::fs::remove_dir(&usb).unwrap();
+    let gp = gp.with_clock(Clock::fixed(chrono::Utc::now() + chrono::Duration::days(1)));
+    assert!(gp.auto_backup_if_due().is_some_and(|a| !a.ok));
+    let view = invoke(&f.teacher, "settings_get", json!({})).unwrap();
+    assert_eq!(view["last_auto_backup"]["ok"], false, "{view}");
+    assert!(view["last_auto_backup"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("usb stick"));
+}
+
+/// Issue 15: the Class screen's portfolios. The folder the teacher picks (here answered by
+/// `GOALPOST_PICK_FOLDER`, as the dialog cannot be shown in a test) usually holds other
+/// files: each export goes into a new folder inside it, named by id or date, never by a
+/// child; a locked teacher window cannot export.
+#[test]
+fn the_teacher_exports_portfolios_into_a_new_folder_inside_the_one_picked() {
+    let f = fixture(true, true);
+    let picked = f.data.parent().unwrap().join("usb");
+    std::fs::create_dir_all(&picked).unwrap();
+    std::fs::write(picked.join("holiday.jpg"), b"not ours").unwrap();
+    std::env::set_var("GOALPOST_PICK_FOLDER", &picked);
+    let e = invoke(
+        &f.teacher,
+        "portfolio_export",
+        json!({ "studentId": 1, "title": "t" }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "locked: {e}");
+    invoke(&f.teacher, "teacher_unlock", json!({ "pin": PIN })).unwrap();
+    let one = invoke(
+        &f.teacher,
+        "portfolio_export",
+        json!({ "studentId": 1, "title": "Where?" }),
+    )
+    .unwrap();
+    let again = invoke(
+        &f.teacher,
+        "portfolio_export",
+        json!({ "studentId": 1, "title": "Where?" }),
+    )
+    .unwrap();
+    let all = invoke(&f.teacher, "portfolio_export", json!({ "title": "Where?" })).unwrap();
+    std::env::remove_var("GOALPOST_PICK_FOLDER");
+    assert_eq!(one["dir"], json!(picked.join("portfolio-s1")), "{one}");
+    assert_eq!(
+        again["dir"],
+        json!(picked.join("portfolio-s1-2")),
+        "{again}"
+    );
+    assert!(picked.join("portfolio-s1").join("index.html").is_file());
+    assert!(picked.join("portfolio-s1").join("portfolio.json").is_file());
+    let dir = std::path::PathBuf::from(all["dir"].as_str().unwrap());
+    assert!(dir.starts_with(&picked), "{all}");
+    let students = all["report"]["students"].as_array().unwrap();
+    assert!(!students.is_empty());
+    for s in students {
+        let folder = dir.join(s["folder"].as_str().unwrap());
+        assert!(folder.join("index.html").is_file(), "{s}");
+    }
+    assert_eq!(
+        std::fs::read(picked.join("holiday.jpg")).unwrap(),
+        b"not ours"
+    );
+    // The dialog is the command's own: no window may open it (or any file) by itself.
+    for w in [&f.teacher, &f.station] {
+        let e = invoke(
+            w,
+            "plugin:dialog|open",
+            json!({ "options": { "directory": true } }),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not allowed"), "{e}");
+    }
+    let list = invoke(&f.teacher, "goal_suggestions", json!({})).unwrap();
+    assert_eq!(list, json!([]), "no year archived yet");
+    let gp = Goalpost::open(&f.data).unwrap();
+    goalpost::store::year::keep(gp.store().conn(), "I can skip", "PE", gp.now()).unwrap();
+    let list = invoke(&f.teacher, "goal_suggestions", json!({})).unwrap();
+    assert_eq!(list[0]["title"], "I can skip", "{list}");
+    assert_eq!(list[0]["subject"], "PE", "{list}");
 }

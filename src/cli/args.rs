@@ -98,15 +98,62 @@ pub enum Command {
         #[arg(long, default_value_t = crate::families::LATELY_DAYS)]
         days: i64,
     },
-    /// Write a consistent copy of the class database to FILE (safe while the app runs).
+    /// Write a backup of the whole class to FILE, e.g. room7.goalpost: the database, the
+    /// photos, the outbox and print folders, the theme and language files, with a manifest
+    /// of sha-256 hashes (not the blog: a sync rebuilds it). Safe while the app runs.
     Backup {
-        /// Where to write the backup.
+        /// Where to write the backup (one file; .goalpost by convention).
         file: PathBuf,
     },
-    /// Replace the class database with a backup (the current one is kept in backups/).
+    /// Replace the class with a backup, after checking every byte of it (the class it
+    /// replaces is kept in backups/). Into a new or empty data folder too: no init first.
     Restore {
-        /// A file made with `goalpost backup`.
+        /// A file made with `goalpost backup` (an older database-only backup works too).
         file: PathBuf,
+    },
+    /// Year-end portfolios for families: a folder that opens from disk or a USB stick.
+    #[command(subcommand)]
+    Export(ExportCmd),
+    /// The class as a whole: close a school year.
+    #[command(subcommand)]
+    Class(ClassCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// Write one student's portfolio into DIR (a new or empty folder): index.html of the
+    /// year, portfolio.json, and the photos the family may have.
+    Student {
+        /// The student's id or unique name.
+        student: String,
+        /// The folder to write (made if missing; it must be empty).
+        dir: PathBuf,
+        /// The language of the portfolio (one with portfolio words: en, es, ar, or one the
+        /// teacher added). Default: the first contact's, else the class's.
+        #[arg(long)]
+        language: Option<String>,
+    },
+    /// Write every student's portfolio into DIR/s<id>/, with an index.html for the teacher.
+    Class {
+        /// The folder to write (made if missing; it must be empty).
+        dir: PathBuf,
+        /// One language for every portfolio. Default: each family's.
+        #[arg(long)]
+        language: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClassCmd {
+    /// Close the school year: a backup and every student's portfolio into DIR, then an empty
+    /// class for next year that keeps the settings, theme, language files and the goal
+    /// titles (as suggestions). Nothing changes if the backup or a portfolio fails.
+    Archive {
+        /// The folder to write (made if missing; it must be empty).
+        dir: PathBuf,
+        /// Do not ask for confirmation (needed when not run on a terminal).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -302,6 +349,8 @@ pub enum GoalCmd {
     },
     /// Mark a goal achieved by hand, without evidence.
     Achieve { goal: GoalId },
+    /// List the goal titles kept from earlier years (`class archive`), to reuse.
+    Suggestions,
 }
 
 #[derive(Debug, Subcommand)]

@@ -482,21 +482,77 @@ pub(super) fn print_goal_sheets_all(ctx: &Ctx, language: Option<&str>) -> Result
 }
 
 pub(super) fn backup(ctx: &Ctx, file: &Path) -> Result<()> {
-    ctx.class()?.backup(file)?;
-    ctx.print(&serde_json::json!({ "backup": file }), || {
-        format!("Backed up the class to {}", file.display())
-    })
+    use std::io::IsTerminal;
+    let gp = ctx.class()?;
+    let bar = (!ctx.json && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_message("Backing up the class");
+        b
+    });
+    let info = gp.backup_with(file, &mut |done, total| {
+        if let Some(b) = &bar {
+            b.set_length(total);
+            b.set_position(done);
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let info = info?;
+    ctx.print(
+        &serde_json::json!({
+            "backup": file,
+            "bytes": info.bytes,
+            "files": info.files,
+            "photos": info.photos,
+        }),
+        || {
+            format!(
+                "Backed up the class to {} ({} photos, {} files, {} KB). Keep it somewhere other than this PC; `goalpost restore` brings it back, photos included.",
+                file.display(),
+                info.photos,
+                info.files,
+                info.bytes.div_ceil(1024)
+            )
+        },
+    )
 }
 
 pub(super) fn restore(ctx: &Ctx, file: &Path) -> Result<()> {
-    let mut gp = ctx.open()?;
-    let r = gp.restore(file)?;
+    let r = if crate::DataDir::new(&ctx.data_dir).database().is_file() {
+        ctx.open()?.restore(file)?
+    } else {
+        // A new PC: no `init` first.
+        crate::backup::restore_into_new(&ctx.data_dir, file, ctx.clock)?
+    };
     ctx.print(&r, || {
-        let mut out = format!(
-            "Restored {}. The database it replaced is kept at {}",
-            r.restored_from.display(),
-            r.previous_saved_to.display()
-        );
+        let mut out = format!("Restored {}", r.restored_from.display());
+        match r.format {
+            crate::backup::BackupFormat::Archive => {
+                out.push_str(&format!(" ({} photos)", r.photos_restored))
+            }
+            crate::backup::BackupFormat::Database => out.push_str(
+                " (an older backup of the database alone: it holds no photos)",
+            ),
+        }
+        match &r.previous_saved_to {
+            Some(p) => out.push_str(&format!(
+                ". The class it replaced is kept at {}",
+                p.display()
+            )),
+            None => out.push_str(&format!(" into {}.", ctx.data_dir.display())),
+        }
+        if !r.missing_photos.is_empty() {
+            out.push_str(&format!(
+                "\n{} photos are missing (their files were not in this backup): evidence {} stays, and is published and sent without its photo. Restore a whole-class backup (.goalpost) made later to bring them back.",
+                r.missing_photos.len(),
+                crate::photo::missing_evidence_ids(&r.missing_photos)
+            ));
+        }
         if !r.erased_again.is_empty() {
             out.push_str(&format!(
                 "\n{} students erased since that backup was taken were erased again (ids {}).",

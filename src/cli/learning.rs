@@ -52,6 +52,7 @@ pub(super) fn goal(ctx: &Ctx, c: GoalCmd) -> Result<()> {
             let g = gp.set_goal_status(goal, GoalStatus::Achieved)?;
             ctx.print(&g, || format!("Goal {} achieved: {}", g.id, g.title))
         }
+        GoalCmd::Suggestions => super::portfolio::goal_suggestions(ctx, &gp),
     }
 }
 

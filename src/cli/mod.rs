@@ -21,12 +21,14 @@ mod learning;
 mod mail;
 mod notes;
 mod output;
+mod portfolio;
 mod sync;
 
 pub use args::*;
 use class::*;
 use learning::*;
 use mail::*;
+use portfolio::*;
 use sync::*;
 
 /// Runs the CLI with the process's arguments.
@@ -144,5 +146,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Reach { days } => reach(&ctx, days),
         Command::Backup { file } => backup(&ctx, &file),
         Command::Restore { file } => restore(&ctx, &file),
+        Command::Export(c) => export(&ctx, c),
+        Command::Class(c) => class(&ctx, c),
     }
 }

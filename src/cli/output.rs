@@ -136,6 +136,7 @@ pub(super) fn sync_summary_text(s: &crate::sync::SyncSummary) -> String {
     for e in &s.erasures_unfinished {
         out.push_str(&format!("\nErasure not finished: {e}"));
     }
+    out.push_str(&backup_lines(s));
     for f in &s.families {
         out.push_str(&format!(
             "\n{} ({}, {}{}):",
@@ -184,4 +185,38 @@ pub(super) fn queued_again(n: usize) -> String {
         1 => "\n1 email the mail server refused goes again to the corrected address at the next sync.".into(),
         n => format!("\n{n} emails the mail server refused go again to the corrected address at the next sync."),
     }
+}
+
+/// The sync summary's lines about photos and the day's automatic backup (issue 15).
+fn backup_lines(s: &crate::sync::SyncSummary) -> String {
+    let mut out = String::new();
+    if !s.photos_missing.is_empty() {
+        out.push_str(&format!(
+            "\n{} photos are missing (neither the original nor its web copies is in the data folder, as after restoring an older backup of the database alone): evidence {} went out without its photo.",
+            s.photos_missing.len(),
+            crate::photo::missing_evidence_ids(&s.photos_missing)
+        ));
+    }
+    if s.originals_removed > 0 {
+        out.push_str(&format!(
+            "\nRemoved {} photo originals older than photo.keep_originals_days; their web copies stay and are used from now on.",
+            s.originals_removed
+        ));
+    }
+    match &s.auto_backup {
+        Some(a) if a.ok => {
+            if let Some(f) = &a.file {
+                out.push_str(&format!("\nAutomatic backup: {}", f.display()));
+            }
+            if !a.removed.is_empty() {
+                out.push_str(&format!(" (older ones removed: {})", a.removed.join(", ")));
+            }
+        }
+        Some(a) => out.push_str(&format!(
+            "\nAUTOMATIC BACKUP FAILED: {}",
+            a.error.as_deref().unwrap_or("unknown error")
+        )),
+        None => {}
+    }
+    out
 }

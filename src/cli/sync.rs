@@ -97,6 +97,8 @@ pub(super) fn sync(ctx: &Ctx, dry_run: bool) -> Result<()> {
         (None, crate::sync::Event::Step { step, index, of }) if !quiet => {
             eprintln!("[{index}/{of}] {}", step.label());
         }
+        (Some(b), crate::sync::Event::Backup) => b.set_message("Backing up the class"),
+        (None, crate::sync::Event::Backup) if !quiet => eprintln!("Backing up the class"),
         _ => {}
     })?;
     if let Some(b) = bar {
@@ -112,6 +114,11 @@ pub(super) fn sync(ctx: &Ctx, dry_run: bool) -> Result<()> {
         return Err(Error::invalid(format!(
             "the blog was built but the publish command failed (exit {}): check blog.publish_command; the next sync runs it again",
             p.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "by a signal".into())
+        )));
+    }
+    if let Some(why) = s.auto_backup.as_ref().and_then(|a| a.error.clone()) {
+        return Err(Error::Conflict(format!(
+            "everything else is done, but {why}; the next sync tries again"
         )));
     }
     match s.erasures_unfinished.first() {

@@ -94,7 +94,10 @@ impl Goalpost {
     /// [`Goalpost::send_mail`]. See the module docs.
     pub fn mail_send(&self, progress: &mut dyn FnMut(Progress)) -> Result<MailSummary> {
         let lock = self.lock_class(Operation::MailSend)?;
-        let plan = self.plan()?;
+        let mut plan = self.plan()?;
+        // Photos a restore noted gone go without their photo, as at a sync.
+        let gone = self.gone_photos(&plan.photos)?;
+        plan.without_photos(&gone);
         // The email-size copies (cached: after a sync this makes nothing). Best effort: a
         // photo whose copy cannot be made keeps only its own messages waiting, with the
         // reason on their outbox rows, instead of stopping every family's mail.

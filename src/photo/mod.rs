@@ -167,6 +167,16 @@ impl Goalpost {
                 }
                 let (mut c, listed) = match cached(data_dir, h, quality, &listing) {
                     Some(c) => (c, Some(&listing)),
+                    // The original is gone (`photo.keep_originals_days`, or a backup that
+                    // held only these): its copies are all there is, whatever the quality
+                    // they were made with. Not indexed: the index is for copies that match
+                    // the settings.
+                    None if !original_path(data_dir, h).exists() => {
+                        match kept_copies(data_dir, h, &listing) {
+                            Some(c) => return Ok((c, None)),
+                            None => (make_and_store(data_dir, h, quality)?, None),
+                        }
+                    }
                     // Just made: not in the listing, or there as the file it replaced.
                     None => (make_and_store(data_dir, h, quality)?, None),
                 };
@@ -201,6 +211,39 @@ impl Goalpost {
     pub fn ensure_plan_copies(&self, plan: &Plan) -> Result<Vec<Copies>> {
         let look = CopiesLook::read(self.data_dir())?;
         self.ensure_copies_with(&plan.photos, look, plan.settings.photo_quality)
+    }
+
+    /// Of `hashes`, the photos a restore noted as gone for good and that are still not in
+    /// the data folder (a teacher who copies the originals back by hand gets them back).
+    /// Photos missing without that note (a disk not mounted) are not gone: their evidence
+    /// waits, and the sync says what to do.
+    pub fn gone_photos(&self, hashes: &[String]) -> Result<Vec<String>> {
+        let marked = store::photos::marked_gone(self.store().conn())?;
+        let asked: Vec<String> = hashes
+            .iter()
+            .filter(|h| marked.binary_search(h).is_ok())
+            .cloned()
+            .collect();
+        Ok(gone(self.data_dir(), &asked))
+    }
+
+    /// `photo.keep_originals_days` (issue 15): removes the originals recorded more than
+    /// `days` days ago whose web copies all exist; from then on those photos are published
+    /// and sent from their copies. 0 keeps every original. Returns how many it removed.
+    pub fn remove_old_originals(&self, days: u32) -> Result<usize> {
+        if days == 0 {
+            return Ok(0);
+        }
+        let before = self.now() - chrono::Duration::days(i64::from(days));
+        let old = store::photos::older_than(self.store().conn(), before)?;
+        let mut removed = 0;
+        for hash in old {
+            if has_original(self.data_dir(), &hash) && has_copies(self.data_dir(), &hash) {
+                delete_original(self.data_dir(), &hash)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// [`Goalpost::ensure_copies`] for every photo of approved evidence.
@@ -308,6 +351,58 @@ fn cached(data_dir: &Path, hash: &str, quality: u8, listing: &Listing) -> Option
         hash: hash.to_string(),
         copies: s.copies,
     })
+}
+
+/// The copies of a photo as its sidecar lists them, whatever recipe and quality they were
+/// made with, if every one is in `listing`: for a photo whose original is gone.
+fn kept_copies(data_dir: &Path, hash: &str, listing: &Listing) -> Option<Copies> {
+    let text = std::fs::read(sidecar_path(data_dir, hash)).ok()?;
+    let s: Sidecar = serde_json::from_slice(&text).ok()?;
+    let complete = !s.copies.is_empty()
+        && s.copies.iter().all(|c| {
+            Size::ALL.contains(&c.size)
+                && c.file_name == copy_file_name(hash, c.size)
+                && listing.contains_key(&c.file_name)
+        });
+    complete.then(|| Copies {
+        hash: hash.to_string(),
+        copies: s.copies,
+    })
+}
+
+/// True when the photo's private original is in the data folder.
+pub fn has_original(data_dir: &Path, hash: &str) -> bool {
+    check_hash(hash).is_ok() && original_path(data_dir, hash).is_file()
+}
+
+/// True when the photo's web copies are all there (with their sidecar), whatever quality
+/// they were made with: enough to publish and send it without its original.
+pub fn has_copies(data_dir: &Path, hash: &str) -> bool {
+    if check_hash(hash).is_err() {
+        return false;
+    }
+    let Ok(text) = std::fs::read(sidecar_path(data_dir, hash)) else {
+        return false;
+    };
+    let Ok(s) = serde_json::from_slice::<Sidecar>(&text) else {
+        return false;
+    };
+    s.copies.len() == Size::ALL.len()
+        && Size::ALL.iter().all(|&size| {
+            s.copies.iter().any(|c| c.size == size) && copy_path(data_dir, hash, size).is_file()
+        })
+}
+
+/// The photos of `hashes` that are gone: neither the original nor the web copies are in the
+/// data folder (after an old database-only backup was restored on a new PC). Their evidence
+/// stays; once a restore noted them gone ([`Goalpost::gone_photos`]), it is published and
+/// sent without a photo.
+pub fn gone(data_dir: &Path, hashes: &[String]) -> Vec<String> {
+    hashes
+        .iter()
+        .filter(|h| !has_original(data_dir, h) && !has_copies(data_dir, h))
+        .cloned()
+        .collect()
 }
 
 /// The copy cache as it is: one listing of its folder and its index. Reading it needs no
@@ -619,4 +714,46 @@ impl std::hash::Hash for CopyInfo {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         (self.size, &self.file_name, self.width, self.height).hash(state);
     }
+}
+
+/// A photo that is gone (neither original nor web copies), with the evidence that had it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MissingPhoto {
+    /// The first 12 hex digits of its content hash.
+    pub photo: String,
+    pub evidence: Vec<crate::model::EvidenceId>,
+}
+
+/// The evidence ids of these missing photos, for a message: "3, 7, 12".
+pub fn missing_evidence_ids(list: &[MissingPhoto]) -> String {
+    list.iter()
+        .flat_map(|m| m.evidence.iter().map(|e| e.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Groups (hash, evidence) pairs of gone photos (see [`gone`]) into one entry per photo.
+pub fn missing_photos(
+    data_dir: &Path,
+    evidence_photos: &[(String, crate::model::EvidenceId)],
+) -> Vec<MissingPhoto> {
+    let mut hashes: Vec<String> = evidence_photos.iter().map(|(h, _)| h.clone()).collect();
+    hashes.sort();
+    hashes.dedup();
+    gone(data_dir, &hashes)
+        .into_iter()
+        .map(|h| {
+            let mut evidence: Vec<_> = evidence_photos
+                .iter()
+                .filter(|(x, _)| *x == h)
+                .map(|(_, e)| *e)
+                .collect();
+            evidence.sort();
+            evidence.dedup();
+            MissingPhoto {
+                photo: h[..12].to_string(),
+                evidence,
+            }
+        })
+        .collect()
 }

@@ -16,6 +16,7 @@ use rusqlite_migration::{Migrations, SchemaVersion, M};
 
 use crate::error::{Error, Result};
 
+pub mod backup_runs;
 pub mod class;
 pub mod consent;
 pub mod contact_log;
@@ -30,6 +31,7 @@ pub mod settings;
 pub mod sharing;
 pub mod students;
 pub mod sync_runs;
+pub mod year;
 
 pub const DB_FILE: &str = "goalpost.sqlite3";
 
@@ -71,6 +73,10 @@ const MIGRATION_LIST: &[M<'static>] = &[
     // Rebuilds three tables for the chat channel: run with foreign keys off (see
     // `migrate`), references checked.
     M::up(include_str!("../../migrations/0006_reach.sql")).foreign_key_check(),
+    // Issue 15: the automatic backups' record.
+    M::up(include_str!("../../migrations/0007_backup_runs.sql")),
+    // Issue 15: next year's goal suggestions, kept by `class archive`.
+    M::up(include_str!("../../migrations/0008_goal_suggestions.sql")),
     // A child's own note to their family (issue 16, part 2).
     M::up(include_str!("../../migrations/0010_family_notes.sql")),
 ];
@@ -398,8 +404,8 @@ mod tests {
     fn the_chat_migration_keeps_every_row_and_reference() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
-        // The version just before 0006 (issue 12's 0005 made contacts AUTOINCREMENT): five
-        // migrations, whatever later ones add.
+        // The version just before 0006 (issue 12's 0005 made contacts AUTOINCREMENT).
+        // (A fixed number: later migrations must not move it.)
         let before = 5;
         {
             let mut c = Connection::open(&path).unwrap();

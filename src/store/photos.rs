@@ -57,3 +57,44 @@ pub fn approved_hashes(conn: &Connection) -> Result<Vec<String>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
+
+/// Every evidence with a photo, as (photo hash, evidence id), by hash then id.
+pub fn evidence_photos(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT photo_hash, id FROM evidence WHERE photo_hash IS NOT NULL ORDER BY photo_hash, id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The photos recorded before `before`, oldest first (for `photo.keep_originals_days`).
+pub fn older_than(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT hash FROM photos WHERE created_at < ?1 ORDER BY created_at, hash")?;
+    let rows = stmt
+        .query_map([before], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Notes photos as gone for good (their files were not in a restored backup).
+pub fn mark_gone(conn: &Connection, hashes: &[String], now: DateTime<Utc>) -> Result<()> {
+    let mut stmt =
+        conn.prepare("UPDATE photos SET gone_at = ?2 WHERE hash = ?1 AND gone_at IS NULL")?;
+    for h in hashes {
+        stmt.execute(params![h, now])?;
+    }
+    Ok(())
+}
+
+/// The photos noted as gone for good, sorted.
+pub fn marked_gone(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT hash FROM photos WHERE gone_at IS NOT NULL ORDER BY hash")?;
+    let rows = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

@@ -146,13 +146,7 @@ pub fn dump(data_dir: &Path) -> String {
 /// [`dump`] of one database file (a backup, a kept copy).
 pub fn dump_db(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let mut tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let mut tables = table_names(&conn);
     tables.retain(|t| !t.starts_with("sqlite_"));
     let mut out = String::new();
     for t in tables {
@@ -177,8 +171,39 @@ pub fn dump_db(db: &Path) -> String {
     out
 }
 
+/// Every table of a database, SQLite's own included, by name.
+pub fn table_names(conn: &rusqlite::Connection) -> Vec<String> {
+    conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// The test inputs kept in the repository: `tests/fixtures` (real camera photos under
 /// `photos/`, with their sources in `photos/README.md`). Never written to.
+/// [`dump`] of the database inside a backup: a whole-class `.goalpost` archive (the
+/// database entry is read out with the `tar` crate) or an old database-only backup.
+pub fn dump_backup(backup: &Path) -> String {
+    let mut archive = tar::Archive::new(std::fs::File::open(backup).unwrap());
+    let Ok(entries) = archive.entries() else {
+        return dump_db(backup);
+    };
+    for e in entries {
+        let Ok(mut e) = e else {
+            return dump_db(backup);
+        };
+        if e.path_bytes().as_ref() == b"goalpost.sqlite3" {
+            let dir = tempfile::tempdir().unwrap();
+            let db = dir.path().join("goalpost.sqlite3");
+            e.unpack(&db).unwrap();
+            return dump_db(&db);
+        }
+    }
+    dump_db(backup)
+}
+
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }

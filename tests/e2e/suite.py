@@ -57,6 +57,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import traceback
@@ -88,6 +89,7 @@ class Env:
     facts = {}  # what earlier steps learned, for later ones
     transport = []  # connection drops seen
     opened = None  # where the recording file manager writes what it was asked to open
+    picked = None  # the folder the folder dialog answers with (GOALPOST_PICK_FOLDER)
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -725,6 +727,43 @@ def class_screen_shows_class_name_and_students(s):
     axe(s, "teacher-class")
 
 
+def class_screen_writes_portfolios(s):
+    """Issue 15: from the Class screen the teacher writes one student's year-end portfolio,
+    then every student's, each into a new folder inside the folder picked (a USB stick; the
+    dialog answers with GOALPOST_PICK_FOLDER here), shown in the file manager."""
+    unlock_if_locked(s)
+    show_screen(s, "class")
+    child = first_child()
+    result = "(document.querySelector('[data-testid=portfolio-result]') || {}).textContent || ''"
+    s.find(f"[data-testid=students] tr[data-student-id='{child['id']}'] "
+           "[data-action=export-portfolio]").click()
+    s.wait_until(f"({result}).includes('portfolio-s{child['id']}')", timeout=120)
+    one = os.path.join(Env.picked, f"portfolio-s{child['id']}")
+    for f in ("index.html", "portfolio.json"):
+        assert os.path.isfile(os.path.join(one, f)), f"{f} is missing in {os.listdir(one)}"
+    with open(os.path.join(one, "portfolio.json")) as f:
+        assert json.load(f)["student"]["id"] == child["id"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (
+            os.path.exists(Env.opened) and open(Env.opened).read().strip() == one):
+        time.sleep(0.1)
+    assert open(Env.opened).read().strip() == one, "the file manager shows the portfolio"
+
+    s.find("[data-action=export-portfolios]").click()
+    s.wait_until(f"({result}).includes('portfolios-')", timeout=180)
+    made = [d for d in os.listdir(Env.picked) if d.startswith("portfolios-")]
+    assert len(made) == 1, made
+    students = cli_json("student", "list")
+    for st in students:
+        assert os.path.isfile(os.path.join(Env.picked, made[0], f"s{st['id']}", "index.html")), st["id"]
+    names = {n.lower() for st in students for n in (st["first_name"], st["last_name"]) if len(n) > 2}
+    for root, dirs, files in os.walk(Env.picked):
+        for n in dirs + files:
+            assert not any(name in n.lower() for name in names), f"a name in the file name {n}"
+    shot(s, "teacher-class-portfolios")
+    axe(s, "teacher-class-portfolios")
+
+
 def overlapping_draws_never_mix(s):
     """Issue 7: screens draw asynchronously. A slower earlier draw must not cover the newer
     screen, and a save's redraw after the teacher moved on must not either. First the
@@ -1256,6 +1295,36 @@ def settings_mail_server_sends_a_test_email_and_folders_open(s):
     cli("config", "set", "smtp.url", "")
 
 
+def settings_backs_up_and_restores_the_whole_class(s):
+    """Issue 15: Settings -> Back up now writes one whole-class .goalpost file into
+    backups/; a student added afterwards is gone again once that backup is restored from
+    the list, and the class it replaced is kept (listed as kept before a restore). The
+    card shows the state of the last automatic backup."""
+    unlock_if_locked(s)
+    show_screen(s, "settings")
+    card = "section[aria-labelledby=settings-backup]"
+    backups = os.path.join(Env.data, "backups")
+    before = set(os.listdir(backups)) if os.path.isdir(backups) else set()
+    assert s.find(f"{card} [data-auto-backup]").text.strip()
+    s.find(f"{card} button.btn.primary").click()
+    s.wait_until(f"document.querySelector('{card} li[data-backup-kind=manual]') !== null")
+    made = [n for n in os.listdir(backups) if n not in before and n.endswith(".goalpost")]
+    assert len(made) == 1, made
+    with tarfile.open(os.path.join(backups, made[0])) as t:
+        names = t.getnames()
+    assert names[0] == "manifest.json" and "goalpost.sqlite3" in names, names[:5]
+    assert any(n.startswith("photos/originals/") for n in names), "the photos are in it"
+
+    cli("student", "add", "--first-name", "Tuihana", "--last-name", "Backup")
+    assert "Tuihana" in cli("student", "list")
+    s.execute("window.confirm = () => true;")
+    s.find(f"{card} li[data-backup-kind=manual] button").click()
+    s.wait_until(f"document.querySelector('{card} li[data-backup-kind=before_restore]') !== null")
+    assert "Tuihana" not in cli("student", "list"), "the restore brought the class back"
+    shot(s, "teacher-settings-backup")
+    axe(s, "teacher-settings-backup")
+
+
 def speak(s, lang, settings_title):
     """Chooses the class's language in Settings, as the teacher does."""
     show_screen(s, "settings")
@@ -1533,6 +1602,7 @@ STEPS = [
     ("teacher", locked_teacher_window_refuses_teacher_commands),
     ("teacher", wrong_pin_is_refused_then_the_teacher_unlocks),
     ("teacher", class_screen_shows_class_name_and_students),
+    ("teacher", class_screen_writes_portfolios),
     ("teacher", overlapping_draws_never_mix),
     ("teacher", teacher_approves_the_station_evidence),
     ("teacher", names_in_the_words_are_pointed_out_before_approving),
@@ -1552,6 +1622,9 @@ STEPS = [
     ("teacher", calling_the_teacher_from_the_station_meets_the_pin),
     ("teacher", a_second_launch_opens_the_station_inside_the_running_app),
     ("teacher", a_station_started_as_a_kiosk_fills_the_screen),
+    # Last: a restore puts the whole class back as it was a moment before, which the
+    # steps above need not think about.
+    ("teacher", settings_backs_up_and_restores_the_whole_class),
 ]
 
 
@@ -1572,8 +1645,11 @@ def start_driver():
     with open(opener, "w") as f:
         f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" > "{Env.opened}"\n')
     os.chmod(opener, 0o755)
+    # The folder dialog cannot be driven either: it answers with this folder.
+    Env.picked = os.path.join(Env.tmp, "usb-stick")
+    os.makedirs(Env.picked, exist_ok=True)
     env = dict(os.environ, GOALPOST_MOCK_CAMERA=os.environ.get("E2E_MOCK_CAMERA", "0"),
-               GOALPOST_FILE_MANAGER=opener)
+               GOALPOST_FILE_MANAGER=opener, GOALPOST_PICK_FOLDER=Env.picked)
     log = open(os.path.join(Env.artifacts, "tauri-driver.log"), "w")
     p = subprocess.Popen(
         ["tauri-driver", "--port", str(port), "--native-port", str(native)],

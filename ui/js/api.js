@@ -131,5 +131,9 @@ export const teacher = {
   mailServerSave: (server) => call('mail_server_save', { server }),
   mailTest: (address) => call('mail_test', { address }),
   openFolder: (folder) => call('open_folder', { folder }),
+  /** Asks for a folder (the dialog's `title`), writes the portfolio of `studentId`, or of
+   * every student when it is null, into a new folder inside it; null if cancelled. */
+  portfolioExport: (studentId, title) => call('portfolio_export', { studentId, title }),
+  goalSuggestions: () => call('goal_suggestions'),
 };
 

@@ -4,6 +4,7 @@
 pub mod class;
 pub mod families;
 pub mod goals;
+pub mod portfolio;
 pub mod review;
 pub mod session;
 pub mod settings;

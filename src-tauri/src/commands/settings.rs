@@ -19,6 +19,10 @@ pub struct SettingsView {
     pub data_dir: std::path::PathBuf,
     pub blog_dir: std::path::PathBuf,
     pub theme_dir: std::path::PathBuf,
+    /// Where automatic backups go (`backup.dir`, else the data folder's `backups/`).
+    pub backup_dir: std::path::PathBuf,
+    /// The latest automatic backup, ok or failed.
+    pub last_auto_backup: Option<goalpost::store::backup_runs::BackupRun>,
 }
 
 #[tauri::command]
@@ -34,6 +38,8 @@ pub async fn settings_get<R: Runtime>(
                 data_dir: gp.data_dir().to_path_buf(),
                 blog_dir: gp.blog_dir()?,
                 theme_dir: goalpost::blog::theme_dir(gp.data_dir()),
+                backup_dir: gp.config()?.backup_dir(gp.folders()),
+                last_auto_backup: gp.last_auto_backup()?,
             })
         })
         .await

@@ -1,6 +1,6 @@
 'use strict';
 // The Class screen: students with their contacts and consents, contacts and their links,
-// roster import (every bad row shown) and export.
+// roster import (every bad row shown) and export, year-end portfolios (one student or all).
 import { teacher as api } from '../api.js';
 import { h, showError } from '../dom.js';
 import { languageName, t } from '../i18n.js';
@@ -16,6 +16,8 @@ export async function render(root, view) {
   view.setClassName(data.class.class_name);
   const errorBox = errorRegion();
   const act = actor(view, errorBox);
+  const exported = h('p', { class: 'muted', role: 'status', 'data-testid': 'portfolio-result' });
+  const exportPortfolio = portfolioExporter(act, exported);
 
   root.replaceChildren(
     screenHead(t('class.title'), {
@@ -24,13 +26,32 @@ export async function render(root, view) {
         importButton(act, errorBox),
         h('button', { type: 'button', class: 'btn', onclick: () =>
           act(() => api.rosterExport(), (p) => t('class.exported', { path: p })) }, t('class.export')),
+        h('button', { type: 'button', class: 'btn', 'data-action': 'export-portfolios',
+          onclick: (e) => exportPortfolio(null, e.currentTarget) }, t('class.portfolios_all')),
       ],
     }),
     errorBox,
-    studentsTable(data, act),
+    exported,
+    studentsTable(data, act, exportPortfolio),
     addStudentForm(act),
     contactsSection(data, act),
   );
+}
+
+/**
+ * Year-end portfolios: the app asks for a folder (a USB stick, say), writes into a new
+ * folder inside it and shows it in the file manager; the path stays on the screen.
+ */
+function portfolioExporter(act, out) {
+  return (student, button) => act(() => api.portfolioExport(student ? student.id : null,
+    t('class.portfolio_pick')), (r) => {
+    if (!r) return t('class.portfolio_cancelled');
+    const text = student
+      ? t('class.portfolio_done', { name: student.display_name, dir: r.dir })
+      : t('class.portfolios_done', { n: r.report.students.length, dir: r.dir });
+    out.textContent = text;
+    return text;
+  }, { redraw: false, busy: button });
 }
 
 function importButton(act, errorBox) {
@@ -59,7 +80,7 @@ function importButton(act, errorBox) {
       t('class.import')));
 }
 
-function studentsTable(data, act) {
+function studentsTable(data, act, exportPortfolio) {
   const givenBy = `${data.class.teacher} (Goalpost app)`;
   const rows = data.students.map((s) => h('tr', { dataset: { studentId: s.id } },
     h('th', { scope: 'row' }, `${s.first_name} ${s.last_name}`.trim()),
@@ -85,6 +106,9 @@ function studentsTable(data, act) {
           act(() => api.studentRemove(s.id), () => t('class.removed', { name: s.display_name }));
         }
       } }, '✕')),
+    h('td', {}, h('button', { type: 'button', class: 'btn quiet small', 'data-action': 'export-portfolio',
+      'aria-label': t('class.portfolio_of', { name: s.display_name }),
+      onclick: (e) => exportPortfolio(s, e.currentTarget) }, t('class.portfolio'))),
   ));
   return h('section', { class: 'card' },
     h('h3', {}, t('class.students')),
@@ -95,7 +119,8 @@ function studentsTable(data, act) {
           h('th', { scope: 'col' }, t('class.col.shown_as')),
           h('th', { scope: 'col' }, t('class.col.contacts')),
           h('th', { scope: 'col' }, t('class.col.consents')),
-          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.remove'))))),
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('common.remove'))),
+          h('th', { scope: 'col' }, t('class.col.portfolio')))),
         h('tbody', {}, rows))));
 }
 

@@ -1,5 +1,6 @@
 'use strict';
-// The Goals screen: a goal for one student or many at once (with ideas to start from),
+// The Goals screen: a goal for one student or many at once (with ideas to start from, and
+// the goal titles kept from earlier years),
 // each student's goals, marking a goal achieved by hand, setting the next goal, and
 // printing goal sheets to send home (one student's, or the whole class's, a page each).
 import { teacher as api } from '../api.js';
@@ -10,7 +11,7 @@ import { actor, errorRegion, listOf, screenHead } from '../screen.js';
 const TEMPLATES = [1, 2, 3, 4, 5].map((n) => `goals.template.${n}`);
 
 export async function render(root, view) {
-  const data = await api.goalsOverview();
+  const [data, kept] = await Promise.all([api.goalsOverview(), api.goalSuggestions()]);
   const errorBox = errorRegion();
   const act = actor(view, errorBox);
 
@@ -20,7 +21,7 @@ export async function render(root, view) {
   root.replaceChildren(
     screenHead(t('goals.title'), { actions: data.length ? printAll : '' }),
     errorBox,
-    addForm(data, act),
+    addForm(data, act, kept),
     listOf(data, { class: 'goal-students', 'data-testid': 'goals' }, (s) => studentGoals(s, act)),
   );
 }
@@ -32,10 +33,17 @@ function print(act, studentId, button) {
     { redraw: false, busy: button });
 }
 
-function addForm(data, act) {
+// `kept`: goal titles kept from earlier years (`class archive`), offered first.
+function addForm(data, act, kept) {
   const title = h('input', { type: 'text', id: 'goal-title', required: true, list: 'goal-templates' });
   const subject = h('input', { type: 'text', id: 'goal-subject' });
-  const templates = h('datalist', { id: 'goal-templates' }, TEMPLATES.map((k) => h('option', { value: t(k) })));
+  const templates = h('datalist', { id: 'goal-templates', 'data-testid': 'goal-suggestions' },
+    kept.map((k) => h('option', { value: k.title, label: k.subject || k.title })),
+    TEMPLATES.map((k) => h('option', { value: t(k) })));
+  title.addEventListener('change', () => {
+    const k = kept.find((x) => x.title === title.value);
+    if (k && k.subject && !subject.value) subject.value = k.subject;
+  });
   const all = h('input', { type: 'checkbox', id: 'goal-all' });
   const boxes = data.map((s) => h('input', { type: 'checkbox', id: `goal-for-${s.student_id}`, value: s.student_id }));
   all.addEventListener('change', () => boxes.forEach((b) => { b.checked = all.checked; }));

@@ -211,6 +211,27 @@ function pinCard(view) {
   return form;
 }
 
+// The kinds of backups the list names (see `BackupFile::kind`), as catalog keys.
+const BACKUP_KINDS = {
+  manual: 'settings.backup_kind_manual',
+  automatic: 'settings.backup_kind_automatic',
+  before_restore: 'settings.backup_kind_before_restore',
+  before_migration: 'settings.backup_kind_before_migration',
+  database: 'settings.backup_kind_database',
+};
+
+// The latest automatic backup: when and where, or why it failed (never hidden).
+function autoBackupLine(data) {
+  const last = data.last_auto_backup;
+  if (!last) return h('p', { class: 'muted', 'data-auto-backup': 'none' }, t('settings.auto_backup_none', { dir: data.backup_dir }));
+  const when = new Date(last.at).toLocaleString();
+  if (last.ok) {
+    return h('p', { class: 'muted', 'data-auto-backup': 'ok' }, t('settings.auto_backup_ok', { when, path: last.file || '' }));
+  }
+  return h('p', { class: 'error', role: 'alert', 'data-auto-backup': 'failed' },
+    t('settings.auto_backup_failed', { when, error: last.error || '' }));
+}
+
 function backupCard(data, backups, view) {
   const err = errorRegion();
   const act = actor(view, err);
@@ -223,8 +244,10 @@ function backupCard(data, backups, view) {
       const again = (r.erased_again || []).length;
       const off = r.settings_off || [];
       const refused = (r.settings_refused || []).map((x) => x.key);
-      return [t('settings.restored', { path: r.previous_saved_to }),
+      const missing = (r.missing_photos || []).length;
+      return [t('settings.restored', { path: r.previous_saved_to || '' }),
         again ? t('settings.erased_again', { n: again }) : '',
+        missing ? t('settings.restore_missing', { n: missing }) : '',
         off.length ? t('settings.restore_off', { keys: off.join(', ') }) : '',
         refused.length ? t('settings.restore_refused', { keys: refused.join(', ') }) : '']
         .filter(Boolean).join(' ');
@@ -232,11 +255,14 @@ function backupCard(data, backups, view) {
   };
   return h('section', { class: 'card', 'aria-labelledby': 'settings-backup' },
     h('h3', { id: 'settings-backup' }, t('settings.backup')),
+    h('p', { class: 'muted' }, t('settings.backup_hint')),
     h('p', { class: 'muted' }, t('settings.data_dir', { dir: data.data_dir })),
+    autoBackupLine(data),
     h('div', { class: 'actions' }, backupBtn, openButton('backups', t('settings.open_backups'), act)),
     err,
-    listOf(backups, { class: 'backups' }, (b) => h('li', {},
-      h('span', {}, b.name), h('span', { class: 'muted' }, ` ${Math.ceil(b.bytes / 1024)} KB `),
+    listOf(backups, { class: 'backups' }, (b) => h('li', { 'data-backup-kind': b.kind },
+      h('span', {}, b.name),
+      h('span', { class: 'muted' }, ` ${t(BACKUP_KINDS[b.kind] || BACKUP_KINDS.manual)}, ${Math.ceil(b.bytes / 1024)} KB `),
       h('button', { type: 'button', class: 'btn small danger', 'aria-label': `${t('settings.restore')} ${b.name}`,
         onclick: () => restore(b) }, t('settings.restore'))),
     h('p', { class: 'muted' }, t('settings.backups_none'))));

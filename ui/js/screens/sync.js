@@ -17,6 +17,7 @@ const state = {
   running: false,
   step: null, // {step, index, of}
   sending: null, // {done, total}
+  backup: false, // the day's automatic backup is being written
   result: null, // {kind: 'preview'|'run', data}
   error: null,
 };
@@ -55,6 +56,7 @@ async function start(what) {
     state.running = what;
     state.step = null;
     state.sending = null;
+    state.backup = false;
     state.result = null;
   }
   state.error = null;
@@ -77,6 +79,9 @@ function onEvent(e) {
     if (e.step !== 'mail') state.sending = null;
   } else if (e.event === 'sending') {
     state.sending = e;
+  } else if (e.event === 'backup') {
+    state.sending = null;
+    state.backup = true;
   }
   drawProgress();
 }
@@ -121,6 +126,7 @@ function drawProgress() {
     state.sending
       ? h('p', { 'data-testid': 'sync-sending' }, t('sync.sending', { n: state.sending.done + 1, total: state.sending.total }))
       : '',
+    state.backup ? h('p', { 'data-testid': 'sync-backup' }, t('sync.backing_up')) : '',
     h('p', { class: 'muted' }, t('sync.keep_working')),
   );
 }

@@ -1,0 +1,310 @@
+//! Issue 15, parts 2 and 4: automatic backups, day after day, and the retention of photo
+//! originals (`photo.keep_originals_days`). Driven through the library with a clock that
+//! moves on a day at a time, and through the CLI where the teacher sees the result.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use goalpost::{Clock, Goalpost};
+
+fn at(day: i64) -> DateTime<Utc> {
+    // 09:00 UTC: the evening of the same day in Auckland, the demo class's time zone.
+    "2026-09-07T09:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::days(day)
+}
+
+fn open(data: &Path, day: i64) -> Goalpost {
+    Goalpost::open(data)
+        .unwrap()
+        .with_clock(Clock::fixed(at(day)))
+}
+
+fn names(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The days of the automatic backups in `dir`, by their names `auto-YYYY-MM-DD.goalpost`.
+fn auto_days(dir: &Path) -> BTreeSet<NaiveDate> {
+    names(dir)
+        .iter()
+        .filter_map(|n| {
+            n.strip_prefix("auto-")?
+                .strip_suffix(".goalpost")?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+/// What the rotation should keep, written here from the setting's words: the newest
+/// `daily` days, and the newest day of each of the newest `weekly` weeks.
+fn kept(days: &[NaiveDate], daily: usize, weekly: usize) -> BTreeSet<NaiveDate> {
+    let mut keep: BTreeSet<NaiveDate> = days.iter().rev().take(daily).copied().collect();
+    let mut newest_of_week: BTreeMap<(i32, u32), NaiveDate> = BTreeMap::new();
+    for d in days {
+        let w = (d.iso_week().year(), d.iso_week().week());
+        let e = newest_of_week.entry(w).or_insert(*d);
+        *e = (*e).max(*d);
+    }
+    keep.extend(newest_of_week.values().rev().take(weekly));
+    keep
+}
+
+fn local_day(day: i64) -> NaiveDate {
+    at(day)
+        .with_timezone(&chrono_tz::Pacific::Auckland)
+        .date_naive()
+}
+
+#[test]
+fn automatic_backups_rotate_as_configured_and_spare_every_other_backup() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("class");
+    let gp = Goalpost::create(&data)
+        .unwrap()
+        .with_clock(Clock::fixed(at(0)));
+    gp.create_demo(3).unwrap();
+    gp.set_setting("backup.keep_daily", "3").unwrap();
+    gp.set_setting("backup.keep_weekly", "2").unwrap();
+    let backups = data.join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    // The teacher's own backups, a before-restore copy, and files whose names only look
+    // like automatic ones: none is ever removed.
+    gp.backup(&backups.join("room7 term 3.goalpost")).unwrap();
+    let hand_made = std::fs::read(backups.join("room7 term 3.goalpost")).unwrap();
+    for other in [
+        "before-restore-20260901T101010.goalpost",
+        "auto-2026-09-01.goalpost.old",
+        "auto-2026-09-01-2.goalpost",
+        "my auto-2026-09-02.goalpost",
+        "goalpost-20260901-101010.sqlite3",
+    ] {
+        std::fs::write(backups.join(other), &hand_made).unwrap();
+    }
+    let others: BTreeMap<String, Vec<u8>> = names(&backups)
+        .into_iter()
+        .map(|n| {
+            let b = std::fs::read(backups.join(&n)).unwrap();
+            (n, b)
+        })
+        .collect();
+
+    let mut days = Vec::new();
+    for day in 0..19 {
+        let gp = open(&data, day);
+        let mut heard = 0;
+        let s = gp
+            .sync(false, &mut |e| {
+                heard += matches!(e, goalpost::sync::Event::Backup) as usize
+            })
+            .unwrap();
+        assert_eq!(heard, 1, "the progress says a backup is being made");
+        assert!(s.all_ok());
+        let a = s.auto_backup.expect("the first sync of a day makes one");
+        assert!(a.ok, "day {day}: {:?}", a.error);
+        days.push(local_day(day));
+        let file = a.file.unwrap();
+        assert_eq!(
+            file,
+            backups.join(format!("auto-{}.goalpost", local_day(day)))
+        );
+        // Another sync that day makes none, and says none.
+        let mut heard = 0;
+        let again = gp
+            .sync(false, &mut |e| {
+                heard += matches!(e, goalpost::sync::Event::Backup) as usize
+            })
+            .unwrap();
+        assert!(again.auto_backup.is_none() && heard == 0);
+        assert_eq!(
+            auto_days(&backups),
+            kept(&days, 3, 2),
+            "day {day}: the automatic backups kept"
+        );
+        for (n, b) in &others {
+            assert_eq!(
+                std::fs::read(backups.join(n)).ok().as_ref(),
+                Some(b),
+                "day {day}: {n} was touched"
+            );
+        }
+        let last = gp.last_auto_backup().unwrap().unwrap();
+        assert!(last.ok && last.file.is_some());
+    }
+    // The newest restores into a new folder, and that class syncs.
+    let newest = backups.join(format!("auto-{}.goalpost", days.last().unwrap()));
+    let elsewhere = d.path().join("elsewhere");
+    goalpost::backup::restore_into_new(&elsewhere, &newest, Clock::fixed(at(20))).unwrap();
+    let restored = open(&elsewhere, 20);
+    assert!(restored.sync(false, &mut |_| {}).unwrap().all_ok());
+    assert_eq!(
+        std::fs::read(backups.join("room7 term 3.goalpost")).unwrap(),
+        hand_made
+    );
+}
+
+/// A `backup.dir` on a USB stick that is not plugged in: the sync does everything else,
+/// says so in its summary (text and --json) and exits non-zero; the Settings screen's
+/// record says it failed; the next sync that day, with the stick back, makes it.
+#[test]
+fn a_failed_automatic_backup_is_reported_never_skipped() {
+    let (d, data) = common::demo_data_dir(2);
+    let usb = d.path().join("usb stick");
+    std::fs::create_dir_all(&usb).unwrap();
+    common::cli_ok(
+        &data,
+        &["config", "set", "backup.dir", usb.to_str().unwrap()],
+    );
+    std::fs::remove_dir(&usb).unwrap();
+
+    let out = common::cli(&data)
+        .args(["sync", "--json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["auto_backup"]["ok"], false, "{s}");
+    let why = s["auto_backup"]["error"].as_str().unwrap();
+    assert!(
+        why.contains("usb stick") && why.contains("backup.dir"),
+        "{why}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("automatic backup"), "{err}");
+    // The blog was still built: only the backup failed.
+    assert!(data.join("blog").join("index.html").is_file());
+    let gp = Goalpost::open(&data).unwrap();
+    let last = gp.last_auto_backup().unwrap().unwrap();
+    assert!(!last.ok && last.error.unwrap().contains("usb stick"));
+
+    std::fs::create_dir_all(&usb).unwrap();
+    let text = common::cli_ok(&data, &["sync"]);
+    assert!(text.contains("Automatic backup:"), "{text}");
+    assert_eq!(names(&usb).len(), 1);
+    assert!(gp.last_auto_backup().unwrap().unwrap().ok);
+}
+
+/// Before a migration changes an existing class, the class is backed up as it was; the
+/// backup restores, and is never rotated away.
+#[test]
+fn a_backup_is_made_before_a_migration_changes_the_database() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("class");
+    std::fs::create_dir_all(&data).unwrap();
+    let db = data.join("goalpost.sqlite3");
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        goalpost::store::migrations().to_version(&mut c, 5).unwrap();
+        c.pragma_update(None, "application_id", goalpost::store::APPLICATION_ID)
+            .unwrap();
+        c.execute_batch(
+            "INSERT INTO students (id, first_name, last_name, created_at) VALUES (1, 'Ana', 'Ruiz', '2026-01-01');",
+        )
+        .unwrap();
+    }
+    let gp = Goalpost::open(&data).unwrap();
+    let v: i64 = gp
+        .store()
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v as usize, goalpost::store::latest_version());
+    let made: Vec<PathBuf> = names(&data.join("backups"))
+        .into_iter()
+        .filter(|n| n.starts_with("before-migration-v5-") && n.ends_with(".goalpost"))
+        .map(|n| data.join("backups").join(n))
+        .collect();
+    assert_eq!(made.len(), 1, "{:?}", names(&data.join("backups")));
+    // It holds the database as it was, before the migration.
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = tar::Archive::new(std::fs::File::open(&made[0]).unwrap());
+    a.unpack(dir.path()).unwrap();
+    let old = rusqlite::Connection::open(dir.path().join("goalpost.sqlite3")).unwrap();
+    let v: i64 = old
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 5);
+    // Opening again migrates nothing and backs up nothing more.
+    drop(gp);
+    Goalpost::open(&data).unwrap();
+    assert_eq!(names(&data.join("backups")).len(), 1);
+}
+
+/// `photo.keep_originals_days`: originals older than N days whose web copies exist are
+/// removed at sync, and said so; the blog keeps its photos, a later `photo.quality` change
+/// leaves their copies as they are, and a backup restored elsewhere still has them.
+#[test]
+fn retention_removes_only_old_originals_with_copies_and_the_class_still_works() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("class");
+    let gp = Goalpost::create(&data)
+        .unwrap()
+        .with_clock(Clock::fixed(at(0)));
+    gp.create_demo(6).unwrap();
+    assert!(gp.sync(false, &mut |_| {}).unwrap().all_ok());
+    let originals = data.join("photos").join("originals");
+    let all = names(&originals);
+    let approved: BTreeSet<String> = {
+        let c = gp.store().conn();
+        let mut st = c
+            .prepare("SELECT DISTINCT photo_hash FROM evidence WHERE status = 'approved' AND photo_hash IS NOT NULL")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(!approved.is_empty() && approved.len() < all.len());
+    let blog_photos = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
+        names(&dir.join("blog").join("media"))
+            .into_iter()
+            .map(|n| {
+                let b = std::fs::read(dir.join("blog").join("media").join(&n)).unwrap();
+                (n, b)
+            })
+            .collect()
+    };
+    let before = blog_photos(&data);
+    assert!(!before.is_empty());
+    gp.set_setting("photo.keep_originals_days", "30").unwrap();
+
+    // Day 10: nothing is old enough.
+    let s = open(&data, 10).sync(false, &mut |_| {}).unwrap();
+    assert_eq!(s.originals_removed, 0);
+    assert_eq!(names(&originals), all);
+
+    // Day 31: the approved photos' originals go (they have copies); photos waiting for
+    // review have none, and stay.
+    let gp = open(&data, 31);
+    let s = gp.sync(false, &mut |_| {}).unwrap();
+    assert_eq!(s.originals_removed, approved.len());
+    assert!(s.all_ok());
+    let left = names(&originals);
+    assert!(left.iter().all(|h| !approved.contains(h)));
+    assert_eq!(left.len(), all.len() - approved.len());
+    assert_eq!(blog_photos(&data), before, "the blog keeps its photos");
+
+    // A later quality change applies to photos whose original is kept only.
+    gp.set_setting("photo.quality", "50").unwrap();
+    let s = open(&data, 32).sync(false, &mut |_| {}).unwrap();
+    assert!(s.all_ok() && s.photos_missing.is_empty());
+    assert_eq!(blog_photos(&data), before);
+
+    // Backed up and restored elsewhere: the copies went with it; the blog is the same.
+    let file = d.path().join("room7.goalpost");
+    open(&data, 33).backup(&file).unwrap();
+    let elsewhere = d.path().join("elsewhere");
+    let r = goalpost::backup::restore_into_new(&elsewhere, &file, Clock::fixed(at(33))).unwrap();
+    assert!(r.missing_photos.is_empty(), "{:?}", r.missing_photos);
+    let s = open(&elsewhere, 33).sync(false, &mut |_| {}).unwrap();
+    assert!(s.all_ok() && s.photos_missing.is_empty());
+    assert_eq!(blog_photos(&elsewhere), before);
+}
