@@ -100,8 +100,14 @@ fn class_archive_keeps_the_year_and_starts_an_empty_class_with_settings_and_sugg
     // The new year: no child, family, goal, evidence, photo, delivery or outbox left.
     assert_eq!(
         tables_with_rows(&data.join("goalpost.sqlite3")),
-        ["class", "goal_suggestions", "settings", "sqlite_sequence"],
-        "only the class, its settings and the suggestions hold rows"
+        [
+            "backup_runs",
+            "class",
+            "goal_suggestions",
+            "settings",
+            "sqlite_sequence"
+        ],
+        "only the class, its settings, the suggestions and the backups' record hold rows"
     );
     assert_eq!(
         cli_ok_json(&data, &["student", "list"]),
