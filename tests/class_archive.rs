@@ -4,11 +4,12 @@
 //! goal titles (as suggestions); refused, changing nothing, when it cannot do all of it;
 //! and a second year archives too.
 
+mod backup_support;
 mod common;
 
 use std::path::Path;
 
-use common::{cli, cli_ok, cli_ok_json, demo_data_dir, dump, dump_db, files_under, INIT_ARGS};
+use common::{cli, cli_ok, cli_ok_json, demo_data_dir, dump, dump_db, files_under};
 
 /// The names of the tables that still hold rows.
 fn tables_with_rows(db: &Path) -> Vec<String> {
@@ -80,7 +81,8 @@ fn class_archive_keeps_the_year_and_starts_an_empty_class_with_settings_and_sugg
         .map(|g| g["title"].as_str().unwrap().to_string())
         .collect();
     let before = dump(&data);
-    assert!(!files_under(&data.join("photos").join("originals")).is_empty());
+    let originals = files_under(&data.join("photos").join("originals")).len();
+    assert!(originals > 0);
 
     let out = tmp.path().join("room7-2026");
     let r = archive(&data, &out);
@@ -100,8 +102,14 @@ fn class_archive_keeps_the_year_and_starts_an_empty_class_with_settings_and_sugg
     // The new year: no child, family, goal, evidence, photo, delivery or outbox left.
     assert_eq!(
         tables_with_rows(&data.join("goalpost.sqlite3")),
-        ["class", "goal_suggestions", "settings", "sqlite_sequence"],
-        "only the class, its settings and the suggestions hold rows"
+        [
+            "backup_runs",
+            "class",
+            "goal_suggestions",
+            "settings",
+            "sqlite_sequence"
+        ],
+        "only the class, its settings, the suggestions and the backups' record hold rows"
     );
     assert_eq!(
         cli_ok_json(&data, &["student", "list"]),
@@ -159,12 +167,26 @@ fn class_archive_keeps_the_year_and_starts_an_empty_class_with_settings_and_sugg
     let text = cli_ok(&data, &["goal", "suggestions"]);
     assert!(text.contains(&titles[0]), "{text}");
 
-    // The backup restores the old class.
+    // The backup restores the old class, photos and all, on a new PC (an empty folder),
+    // and the restored class syncs.
     let restored = tmp.path().join("new-pc");
-    cli(&restored).args(INIT_ARGS).assert().success();
     cli_ok(&restored, &["restore", backup.to_str().unwrap()]);
     assert_eq!(people(&dump(&restored)), people(&before));
-    assert_eq!(people(&dump_db(&backup)), people(&before));
+    let db = tmp.path().join("inside-the-backup.sqlite3");
+    backup_support::database_of(&backup, &db);
+    assert_eq!(people(&dump_db(&db)), people(&before));
+    assert_eq!(
+        files_under(&restored.join("photos").join("originals")).len(),
+        originals,
+        "every original of the year is in the backup"
+    );
+    cli_ok(&restored, &["sync"]);
+    assert!(
+        files_under(&restored.join("blog"))
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "jpg")),
+        "the restored class's blog shows its photos"
+    );
 }
 
 #[test]

@@ -66,9 +66,10 @@ pub const CLEARED: [&str; 14] = [
     "pin_tries",
 ];
 
-/// The tables a new year keeps: the class, its settings and the goal suggestions (and
-/// SQLite's own `sqlite_sequence`, so that no id of last year is ever given again).
-pub const KEPT: [&str; 3] = ["class", "settings", "goal_suggestions"];
+/// The tables a new year keeps: the class, its settings, the goal suggestions and the
+/// record of automatic backups (dates, file names and errors: no child in it), and
+/// SQLite's own `sqlite_sequence`, so that no id of last year is ever given again.
+pub const KEPT: [&str; 4] = ["class", "settings", "goal_suggestions", "backup_runs"];
 
 /// SQLite's `data_version`: it changes on this connection whenever another connection
 /// commits a change to the database.
@@ -82,4 +83,39 @@ pub fn clear(conn: &Connection) -> Result<Vec<(&'static str, usize)>> {
         .iter()
         .map(|t| Ok((*t, conn.execute(&format!("DELETE FROM {t}"), [])?)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table of the schema is either emptied for a new year or kept on purpose: a
+    /// table added by a later migration and named in neither list would carry last year's
+    /// children into the next one.
+    #[test]
+    fn every_table_is_either_cleared_or_kept() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrations().to_latest(&mut conn).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .unwrap();
+        let tables: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for t in &tables {
+            let cleared = CLEARED.contains(&t.as_str());
+            let kept = KEPT.contains(&t.as_str());
+            assert!(
+                cleared != kept,
+                "table {t}: add it to year::CLEARED (children's data) or year::KEPT"
+            );
+        }
+        for t in CLEARED.iter().chain(KEPT.iter()) {
+            assert!(tables.iter().any(|n| n == t), "{t} is not a table");
+        }
+    }
 }
