@@ -46,11 +46,14 @@ pub fn keep(conn: &Connection, title: &str, subject: &str, now: DateTime<Utc>) -
     )? > 0)
 }
 
-/// The tables a new year starts without: every child, family, goal, evidence, photo,
+/// The tables a new year starts without: every child, family, goal, evidence, note, photo,
 /// delivery, contact log entry, sharing time and sync record. In an order that deletes
 /// what refers to a row before the row (foreign keys stay on).
-pub const CLEARED: [&str; 14] = [
+pub const CLEARED: [&str; 16] = [
     "delivery_items",
+    // A child's own notes to their family and what carried them (issue 16, part 2).
+    "delivery_notes",
+    "family_notes",
     "deliveries",
     "contact_log",
     "evidence",
