@@ -29,6 +29,25 @@ pub struct EditedContact {
 
 pub use crate::erasure::Erased;
 
+/// A sharing time's start and end (UTC), title and place, checked.
+type SharingParts = (
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    String,
+    String,
+);
+
+/// A change to a sharing time: each part given replaces the old one (see
+/// [`Goalpost::edit_sharing_time`]). Times are local times in the class's time zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct SharingChange {
+    pub starts: Option<chrono::NaiveDateTime>,
+    /// `Some(None)` removes the end.
+    pub ends: Option<Option<chrono::NaiveDateTime>>,
+    pub title: Option<String>,
+    pub place: Option<String>,
+}
+
 impl Goalpost {
     /// Creates or updates the class of this data folder.
     pub fn init_class(&self, c: &ClassInfo) -> Result<ClassInfo> {
@@ -392,6 +411,7 @@ impl Goalpost {
     }
 
     /// Plans a sharing time. `starts` and `ends` are local times in the class's time zone.
+    /// The next sync invites every family (see `mail::queue`).
     pub fn add_sharing_time(
         &self,
         starts: chrono::NaiveDateTime,
@@ -399,6 +419,32 @@ impl Goalpost {
         title: &str,
         place: &str,
     ) -> Result<SharingTime> {
+        let (starts_at, ends_at, title, place) =
+            self.checked_sharing_time(starts, ends, title, place)?;
+        let now = self.now();
+        let id = self
+            .store()
+            .in_tx(|tx| store::sharing::insert(tx, starts_at, ends_at, &title, &place, "", now))?;
+        Ok(SharingTime {
+            id,
+            starts_at,
+            ends_at,
+            title,
+            place,
+            note: String::new(),
+            sequence: 0,
+            cancelled_at: None,
+        })
+    }
+
+    /// The parts of a sharing time, checked: start and end as UTC, title and place.
+    fn checked_sharing_time(
+        &self,
+        starts: chrono::NaiveDateTime,
+        ends: Option<chrono::NaiveDateTime>,
+        title: &str,
+        place: &str,
+    ) -> Result<SharingParts> {
         let to_utc = |t| self.class_time(t);
         let starts_at = to_utc(starts)?;
         let ends_at = ends.map(to_utc).transpose()?;
@@ -414,18 +460,78 @@ impl Goalpost {
             ));
         }
         let place = validate::line("place", place, 200)?;
-        let now = self.now();
-        let id = self
-            .store()
-            .in_tx(|tx| store::sharing::insert(tx, starts_at, ends_at, &title, &place, "", now))?;
-        Ok(SharingTime {
-            id,
+        Ok((starts_at, ends_at, title, place))
+    }
+
+    /// One sharing time, cancelled or not.
+    pub fn sharing_time(&self, id: i64) -> Result<SharingTime> {
+        store::sharing::get(self.store().conn(), id)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no sharing time with id {id}: see `goalpost sharing list`"
+            ))
+        })
+    }
+
+    /// Changes a sharing time: what `change` gives replaces what it was (start and end are
+    /// local times in the class's time zone). When anything changed, its calendar SEQUENCE
+    /// goes up, messages about it not yet sent are dropped, and the next sync sends every
+    /// invited family an update (same UID) and invites the others with the new details.
+    pub fn edit_sharing_time(&self, id: i64, change: &SharingChange) -> Result<SharingTime> {
+        let old = self.sharing_time(id)?;
+        if old.cancelled_at.is_some() {
+            return Err(Error::invalid(format!(
+                "sharing time {id} was cancelled: plan a new one with `goalpost sharing add`"
+            )));
+        }
+        let tz: chrono_tz::Tz = self.class()?.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).naive_local();
+        let starts = change.starts.unwrap_or_else(|| local(old.starts_at));
+        let ends = match change.ends {
+            Some(e) => e,
+            // The same length as before when only the start moves.
+            None => old
+                .ends_at
+                .map(|e| starts + (local(e) - local(old.starts_at))),
+        };
+        let (starts_at, ends_at, title, place) = self.checked_sharing_time(
+            starts,
+            ends,
+            change.title.as_deref().unwrap_or(&old.title),
+            change.place.as_deref().unwrap_or(&old.place),
+        )?;
+        let new = SharingTime {
             starts_at,
             ends_at,
             title,
             place,
-            note: String::new(),
-        })
+            ..old.clone()
+        };
+        if new == old {
+            return Ok(old);
+        }
+        self.store().in_tx(|tx| {
+            store::sharing::update(tx, &new)?;
+            store::outbox::drop_unsent_sharing(tx, id)?;
+            Ok(())
+        })?;
+        self.sharing_time(id)
+    }
+
+    /// Cancels a sharing time: it leaves the blog and the list, messages about it not yet
+    /// sent are dropped, and the next sync tells every family who was invited (an update
+    /// with STATUS:CANCELLED and the same UID).
+    pub fn cancel_sharing_time(&self, id: i64) -> Result<SharingTime> {
+        let now = self.now();
+        let t = self.sharing_time(id)?;
+        if t.cancelled_at.is_some() {
+            return Ok(t);
+        }
+        self.store().in_tx(|tx| {
+            store::sharing::cancel(tx, id, now)?;
+            store::outbox::drop_unsent_sharing(tx, id)?;
+            Ok(())
+        })?;
+        self.sharing_time(id)
     }
 
     /// Sharing times that have not ended yet, soonest first.
@@ -433,12 +539,8 @@ impl Goalpost {
         store::sharing::upcoming(self.store().conn(), self.now())
     }
 
+    /// Cancels a sharing time (see [`Goalpost::cancel_sharing_time`]).
     pub fn remove_sharing_time(&self, id: i64) -> Result<()> {
-        if !self.store().in_tx(|tx| store::sharing::delete(tx, id))? {
-            return Err(Error::not_found(format!(
-                "there is no sharing time with id {id}: see `goalpost sharing list`"
-            )));
-        }
-        Ok(())
+        self.cancel_sharing_time(id).map(|_| ())
     }
 }

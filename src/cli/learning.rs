@@ -251,11 +251,52 @@ pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
                 t.render_or("No sharing times planned: add one with `goalpost sharing add`.")
             })
         }
-        SharingCmd::Remove { id } => {
-            gp.remove_sharing_time(id)?;
-            ctx.print(&serde_json::json!({ "removed": id }), || {
-                format!("Cancelled sharing time {id}")
+        SharingCmd::Edit {
+            id,
+            at,
+            until,
+            title,
+            place,
+        } => {
+            let starts = at.as_deref().map(|a| parse_local(a, None)).transpose()?;
+            let ends = match until.as_deref().map(str::trim) {
+                None => None,
+                Some("none") => Some(None),
+                Some(u) => {
+                    let day = match starts {
+                        Some(s) => s.date(),
+                        None => {
+                            let tz: chrono_tz::Tz =
+                                gp.class()?.timezone.parse().unwrap_or(chrono_tz::UTC);
+                            gp.sharing_time(id)?
+                                .starts_at
+                                .with_timezone(&tz)
+                                .date_naive()
+                        }
+                    };
+                    Some(Some(parse_local(u, Some(day))?))
+                }
+            };
+            let change = crate::class::SharingChange {
+                starts,
+                ends,
+                title,
+                place,
+            };
+            let s = gp.edit_sharing_time(id, &change)?;
+            ctx.print(&s, || {
+                format!(
+                    "Changed sharing time {}: {} (families hear of it at the next sync)",
+                    s.id, s.title
+                )
             })
+        }
+        SharingCmd::Cancel { id } | SharingCmd::Remove { id } => {
+            let s = gp.cancel_sharing_time(id)?;
+            ctx.print(
+                &serde_json::json!({ "removed": id, "cancelled": id, "sharing": s }),
+                || format!("Cancelled sharing time {id}: families who were invited hear of it at the next sync"),
+            )
         }
     }
 }

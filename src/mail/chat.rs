@@ -13,19 +13,24 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::compose::{chat_text, Languages, Renderer};
+use super::invite::{invite_chat_text, invite_view, InviteKind};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::plan::FamilyItem;
 use crate::store::{self, outbox};
 use crate::{photo, Goalpost};
 
-/// One chat text waiting for the teacher to send it.
+/// One chat text waiting for the teacher to send it: about one evidence, or a sharing
+/// time's invitation, reminder or update (then `student` names the contact's children and
+/// there is no photo).
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatMessage {
     /// The delivery's id: `goalpost chat sent ID`.
     pub delivery_id: i64,
     pub contact_id: ContactId,
     pub contact: String,
+    /// What it is: `chat` (about an evidence), `invitation`, `reminder` or `update`.
+    pub kind: &'static str,
     /// The language the text is in (the contact's, else the class's).
     pub language: String,
     /// The student it is about (display name).
@@ -65,6 +70,36 @@ impl Goalpost {
                 continue;
             };
             let c = &v.contact;
+            if d.kind.is_sharing() {
+                // A sharing time's invitation, reminder or update, as a chat text.
+                let found = outbox::parse_sharing_key(&d.subject_key).and_then(|(id, _)| {
+                    let s = plan.invitations.iter().find(|s| s.id == id)?;
+                    Some((s, InviteKind::of(d.kind, s)?))
+                });
+                let Some((s, kind)) = found else {
+                    continue;
+                };
+                let l = langs.get(&c.language)?;
+                let view = invite_view(l, &plan.class, plan.tz, c, s, kind);
+                out.push(ChatMessage {
+                    delivery_id: d.id,
+                    contact_id: c.id,
+                    contact: c.name.clone(),
+                    kind: d.kind.as_str(),
+                    language: l.lang.clone(),
+                    student: c
+                        .students
+                        .iter()
+                        .map(|s| s.display_name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    text: invite_chat_text(&view, &renderer)?,
+                    photo: None,
+                    photo_missing: false,
+                    queued_at: d.created_at,
+                });
+                continue;
+            }
             // Only this contact's own item, the one this delivery is about.
             let Some(item) = own_item(v, &d.evidence_ids) else {
                 continue;
@@ -80,6 +115,7 @@ impl Goalpost {
                 delivery_id: d.id,
                 contact_id: c.id,
                 contact: c.name.clone(),
+                kind: d.kind.as_str(),
                 language: l.lang.clone(),
                 student: item.display_name.clone(),
                 text,
@@ -130,7 +166,10 @@ impl Goalpost {
                     continue; // the same id given twice
                 }
                 let d = outbox::get(tx, id)?
-                    .filter(|d| d.kind == outbox::Kind::Chat)
+                    .filter(|d| {
+                        d.kind == outbox::Kind::Chat
+                            || (d.kind.is_sharing() && d.channel == Channel::Chat.as_str())
+                    })
                     .ok_or_else(|| {
                         Error::not_found(format!(
                             "there is no chat text with delivery id {id}: see `goalpost chat list`"

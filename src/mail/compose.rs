@@ -82,6 +82,9 @@ const TEXT: &str = include_str!("templates/message.txt");
 const SLIPS: &str = include_str!("templates/slips.html");
 const SHEET: &str = include_str!("templates/goal_sheet.html");
 const CHAT: &str = include_str!("templates/chat.txt");
+const INVITE_HTML: &str = include_str!("templates/invite.html");
+const INVITE_TEXT: &str = include_str!("templates/invite.txt");
+const INVITE_CHAT: &str = include_str!("templates/invite_chat.txt");
 
 /// The templates, loaded once per run. HTML templates escape everything they insert.
 pub struct Renderer {
@@ -97,6 +100,9 @@ impl Renderer {
             ("slips.html", SLIPS),
             ("goal_sheet.html", SHEET),
             ("chat.txt", CHAT),
+            ("invite.html", INVITE_HTML),
+            ("invite.txt", INVITE_TEXT),
+            ("invite_chat.txt", INVITE_CHAT),
         ] {
             env.add_template(name, src)
                 .map_err(|e| Error::Mail(format!("the built-in template {name} is broken: {e}")))?;
@@ -159,7 +165,7 @@ pub fn long_date(l: &Localizer, d: chrono::NaiveDate) -> String {
     )
 }
 
-fn when(l: &Localizer, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+pub(super) fn when(l: &Localizer, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     let local = at.with_timezone(&tz);
     l.t(
         "date-time",
@@ -310,12 +316,12 @@ pub fn chat_text(
 }
 
 /// Hex digits derived from the Message-ID, for MIME boundaries.
-fn boundary_seed(message_id: &str) -> String {
+pub(super) fn boundary_seed(message_id: &str) -> String {
     let h = Sha256::digest(message_id.as_bytes());
     h.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
-fn mailbox(name: &str, address: &str, what: &str) -> Result<Mailbox> {
+pub(super) fn mailbox(name: &str, address: &str, what: &str) -> Result<Mailbox> {
     let addr: lettre::Address = address.trim().parse().map_err(|e| {
         Error::Mail(format!(
             "{what} {address:?} is not a valid email address ({e})"
@@ -525,7 +531,7 @@ fn build(
     })
 }
 
-fn content_language(lang: &str) -> Result<HeaderValue> {
+pub(super) fn content_language(lang: &str) -> Result<HeaderValue> {
     let tag: String = lang
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -566,7 +572,10 @@ pub fn compose_test(
 
 /// A message from the class (`From` the sending address with the class's name, `Reply-To`
 /// the teacher): what every message Goalpost sends starts with.
-fn class_builder(class: &ClassInfo, from: &str) -> Result<lettre::message::MessageBuilder> {
+pub(super) fn class_builder(
+    class: &ClassInfo,
+    from: &str,
+) -> Result<lettre::message::MessageBuilder> {
     let sender_name = format!("{} · {}", class.class_name, class.school);
     Ok(lettre::Message::builder()
         .from(mailbox(

@@ -11,6 +11,10 @@
 //! is only told about evidence approved at most [`BACK_CATALOGUE_DAYS`] days before they
 //! were linked to the student: no back catalogue for a new contact.
 //!
+//! Each sharing time invites every contact with a child in the class, through their
+//! channel (an email with `invite.ics`, a slip, a chat text), reminds them once the day
+//! before, and sends an update when it changes or is cancelled (see [`sharing_due`]).
+//!
 //! A contact on `email` or `weekly` whose address the mail server refused gets their news
 //! as paper slips until the address is fixed, the news of emails still waiting included;
 //! news that went home on paper is never emailed after the fix.
@@ -66,6 +70,7 @@ impl QueueCounts {
             Kind::Digest => self.digests += 1,
             Kind::Slip => self.slips += 1,
             Kind::Chat => self.chats += 1,
+            Kind::Invitation | Kind::Reminder | Kind::Update => self.invitations += 1,
         }
     }
 }
@@ -150,7 +155,88 @@ pub fn due(plan: &Plan, held: &Held, now: DateTime<Utc>) -> Due {
             Channel::Weekly | Channel::None => {}
         }
     }
+    sharing_due(plan, held, now, &mut due);
     due
+}
+
+/// The sharing times' own messages due at `now` (part of [`due`]): for every contact with
+/// a child in the class, through their channel (email with `invite.ics`, slip, chat text;
+/// nothing on `none` or without an address; slips while the server refuses their address):
+/// - an invitation to each sharing time not yet begun that they have not been told of;
+/// - an update when the time changed or was cancelled after they were told of it (an
+///   update carries the time's current SEQUENCE, so one update covers several changes);
+/// - one reminder, from the start of the day before (class time zone) until it begins,
+///   if they were invited before that day: never twice, whatever runs or restarts.
+fn sharing_due(plan: &Plan, held: &Held, now: DateTime<Utc>, due: &mut Due) {
+    if plan.invitations.is_empty() {
+        return;
+    }
+    for v in &plan.families {
+        let c = &v.contact;
+        if c.students.is_empty() {
+            continue;
+        }
+        let code = UnreachableCode::of(c);
+        let refused = code == Some(UnreachableCode::AddressRefused);
+        let channel = match (c.channel, code) {
+            (Channel::None, _) => continue,
+            (_, Some(UnreachableCode::AddressRefused)) => Channel::Paper,
+            (_, Some(_)) => continue,
+            (Channel::Email | Channel::Weekly, None) => Channel::Email,
+            (other, None) => other,
+        };
+        // A slip replacing an email the server refused has a key of its own.
+        let suffix = if refused { ":paper" } else { "" };
+        let mut push = |kind: Kind, subject_key: String| {
+            let mid_key = format!("{}:{subject_key}", kind.as_str());
+            due.deliveries.push(DueDelivery {
+                contact_id: c.id,
+                kind,
+                message_id: message_id(&plan.class, &plan.sender, &mid_key, c.id),
+                subject_key,
+                channel,
+                evidence_ids: Vec::new(),
+            });
+        };
+        for s in &plan.invitations {
+            let h = held.sharing.get(&(c.id, s.id)).cloned().unwrap_or_default();
+            let (told, reminded) = if refused {
+                (h.told_ok, h.reminded_ok)
+            } else {
+                (h.told, h.reminded)
+            };
+            let kind = match told {
+                Some(t) if t < s.sequence => Some(Kind::Update),
+                Some(_) => None,
+                None if !s.cancelled && now < s.starts_at => Some(Kind::Invitation),
+                None => None,
+            };
+            if let Some(kind) = kind {
+                push(kind, outbox::sharing_key(s.id, s.sequence) + suffix);
+            }
+            let from = reminder_from(s.starts_at, plan.tz);
+            if !s.cancelled
+                && !reminded
+                && now >= from
+                && now < s.starts_at
+                && h.invited_at.is_some_and(|t| t < from)
+            {
+                push(Kind::Reminder, outbox::reminder_key(s.id) + suffix);
+            }
+        }
+    }
+}
+
+/// When the reminder of a sharing time starting `at` is due: the start of the day before,
+/// in the class's time zone (24 hours before when that midnight does not exist there).
+pub fn reminder_from(at: DateTime<Utc>, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    at.with_timezone(&tz)
+        .date_naive()
+        .pred_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| t.and_local_timezone(tz).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(at - chrono::Duration::hours(24))
 }
 
 impl Goalpost {
@@ -450,5 +536,89 @@ mod tests {
                 .then_some(UnreachableCode::AddressRefused);
             assert_eq!(f.reach_problem, want, "{}", f.name);
         }
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// The reminder's day is the class's: in Madrid, a time on the Tuesday after the
+    /// clocks went forward is reminded from midnight summer time on Monday; one on the
+    /// Monday, from midnight winter time on the Sunday of the change.
+    #[test]
+    fn a_reminder_is_due_from_the_start_of_the_day_before_in_the_class_time_zone() {
+        let tz: chrono_tz::Tz = "Europe/Madrid".parse().unwrap();
+        assert_eq!(
+            reminder_from(utc("2027-03-30T14:00:00Z"), tz),
+            utc("2027-03-28T22:00:00Z")
+        );
+        assert_eq!(
+            reminder_from(utc("2027-03-29T08:00:00Z"), tz),
+            utc("2027-03-27T23:00:00Z")
+        );
+    }
+
+    /// Issue 16: an email invitation the server refused goes again on paper (a key of its
+    /// own), once; the others are not due twice; a family on `none` gets nothing.
+    #[test]
+    fn an_invitation_to_a_refused_address_goes_again_on_paper_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = utc("2026-11-20T09:00:00Z");
+        let gp = Goalpost::create(dir.path())
+            .unwrap()
+            .with_clock(crate::Clock::fixed(now));
+        gp.create_demo(6).unwrap();
+        let sharing = gp.upcoming_sharing_times().unwrap()[0].id;
+        gp.mail_queue().unwrap();
+        let first: Vec<(ContactId, String, String)> = outbox::list(gp.store().conn(), false)
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.kind == Kind::Invitation)
+            .map(|d| (d.contact_id, d.channel, d.subject_key))
+            .collect();
+        let contacts = gp.contacts().unwrap();
+        for c in &contacts {
+            let n = first.iter().filter(|(id, ..)| *id == c.id).count();
+            assert_eq!(n, usize::from(c.channel != Channel::None), "{}", c.name);
+        }
+        let c = contacts
+            .iter()
+            .find(|c| c.channel == Channel::Email)
+            .unwrap();
+        let row = outbox::list(gp.store().conn(), false)
+            .unwrap()
+            .into_iter()
+            .find(|d| d.kind == Kind::Invitation && d.contact_id == c.id)
+            .unwrap();
+        gp.store()
+            .in_tx(|tx| {
+                outbox::mark_failed(tx, row.id, FailureKind::Permanent, "550 no such user")?;
+                store::contacts::set_email_error(tx, c.id, Some("550 no such user"))
+            })
+            .unwrap();
+        let plan = gp.plan().unwrap();
+        let held = outbox::held(gp.store().conn()).unwrap();
+        let d = due(&plan, &held, now);
+        let again: Vec<&DueDelivery> = d
+            .deliveries
+            .iter()
+            .filter(|d| d.kind.is_sharing())
+            .collect();
+        assert_eq!(again.len(), 1, "{again:?}");
+        assert_eq!(again[0].contact_id, c.id);
+        assert_eq!(again[0].channel, Channel::Paper);
+        assert_eq!(
+            again[0].subject_key,
+            format!("{}:paper", outbox::sharing_key(sharing, 0))
+        );
+        gp.mail_queue().unwrap();
+        let held = outbox::held(gp.store().conn()).unwrap();
+        assert!(
+            !due(&plan, &held, now)
+                .deliveries
+                .iter()
+                .any(|d| d.kind.is_sharing()),
+            "once"
+        );
     }
 }

@@ -33,6 +33,8 @@ pub struct QueueCounts {
     pub slips: usize,
     /// Chat texts prepared for the teacher to send (`goalpost chat list`).
     pub chats: usize,
+    /// Sharing times' own messages (invitations, reminders, updates), on any channel.
+    pub invitations: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
