@@ -29,6 +29,52 @@ pub struct EditedContact {
 
 pub use crate::erasure::Erased;
 
+/// A local time as a teacher writes it: "2026-11-26 14:30" (or with a `T`, as a form's
+/// date-time field gives it), or only "14:30" on `date_of` when one is given.
+pub fn parse_local_time(
+    s: &str,
+    date_of: Option<chrono::NaiveDate>,
+) -> Result<chrono::NaiveDateTime> {
+    let s = s.trim();
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t);
+        }
+    }
+    if let (Some(d), Ok(t)) = (date_of, chrono::NaiveTime::parse_from_str(s, "%H:%M")) {
+        return Ok(d.and_time(t));
+    }
+    Err(Error::invalid(format!(
+        "{s:?} is not a time: write it as \"2026-11-26 14:30\""
+    )))
+}
+
+/// A sharing time as the teacher's window shows and edits it, in the class's local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharingRow {
+    pub id: i64,
+    pub title: String,
+    pub place: String,
+    /// The start, `YYYY-MM-DDTHH:MM` (what a date-time field holds).
+    pub at: String,
+    /// The end, `HH:MM`, if it has one.
+    pub until: Option<String>,
+    /// How many times it was changed (the calendar entry's SEQUENCE).
+    pub sequence: u32,
+}
+
+/// A sharing time as the teacher's window sends it: local times of the class; `until` is
+/// `HH:MM` on the same day (or a full time), empty for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct SharingForm {
+    pub at: String,
+    #[serde(default)]
+    pub until: String,
+    pub title: String,
+    #[serde(default)]
+    pub place: String,
+}
+
 /// A sharing time's start and end (UTC), title and place, checked.
 type SharingParts = (
     chrono::DateTime<chrono::Utc>,
@@ -534,6 +580,44 @@ impl Goalpost {
         self.sharing_time(id)
     }
 
+    /// The sharing times not ended nor cancelled, soonest first, in the class's local time
+    /// (the Sharing screen).
+    pub fn sharing_rows(&self) -> Result<Vec<SharingRow>> {
+        let tz = self.class_tz()?;
+        Ok(self
+            .upcoming_sharing_times()?
+            .iter()
+            .map(|t| sharing_row(t, tz))
+            .collect())
+    }
+
+    /// Plans a sharing time from the Sharing screen's form.
+    pub fn add_sharing_from(&self, f: &SharingForm) -> Result<SharingRow> {
+        let (starts, ends) = form_times(f)?;
+        let t = self.add_sharing_time(starts, ends, &f.title, &f.place)?;
+        Ok(sharing_row(&t, self.class_tz()?))
+    }
+
+    /// Changes a sharing time to what the Sharing screen's form says (see
+    /// [`Goalpost::edit_sharing_time`]).
+    pub fn edit_sharing_from(&self, id: i64, f: &SharingForm) -> Result<SharingRow> {
+        let (starts, ends) = form_times(f)?;
+        let change = SharingChange {
+            starts: Some(starts),
+            ends: Some(ends),
+            title: Some(f.title.clone()),
+            place: Some(f.place.clone()),
+        };
+        let t = self.edit_sharing_time(id, &change)?;
+        Ok(sharing_row(&t, self.class_tz()?))
+    }
+
+    fn class_tz(&self) -> Result<chrono_tz::Tz> {
+        self.class()?.timezone.parse().map_err(|_| {
+            Error::invalid("the class time zone is not valid: set it with `goalpost init`")
+        })
+    }
+
     /// Sharing times that have not ended yet, soonest first.
     pub fn upcoming_sharing_times(&self) -> Result<Vec<SharingTime>> {
         store::sharing::upcoming(self.store().conn(), self.now())
@@ -543,4 +627,36 @@ impl Goalpost {
     pub fn remove_sharing_time(&self, id: i64) -> Result<()> {
         self.cancel_sharing_time(id).map(|_| ())
     }
+}
+
+fn sharing_row(t: &SharingTime, tz: chrono_tz::Tz) -> SharingRow {
+    SharingRow {
+        id: t.id,
+        title: t.title.clone(),
+        place: t.place.clone(),
+        at: t
+            .starts_at
+            .with_timezone(&tz)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        until: t
+            .ends_at
+            .map(|e| e.with_timezone(&tz).format("%H:%M").to_string()),
+        sequence: t.sequence,
+    }
+}
+
+/// The start and end a form gives, as local times.
+fn form_times(f: &SharingForm) -> Result<(chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> {
+    if f.at.trim().is_empty() {
+        return Err(Error::invalid(
+            "give the sharing time a day and a time to start",
+        ));
+    }
+    let starts = parse_local_time(&f.at, None)?;
+    let ends = Some(f.until.trim())
+        .filter(|u| !u.is_empty())
+        .map(|u| parse_local_time(u, Some(starts.date())))
+        .transpose()?;
+    Ok((starts, ends))
 }

@@ -3,7 +3,7 @@
 use super::args::*;
 use super::output::Table;
 use super::Ctx;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::*;
 
 pub(super) fn goal(ctx: &Ctx, c: GoalCmd) -> Result<()> {
@@ -196,24 +196,6 @@ pub(super) fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
     }
 }
 
-pub(super) fn parse_local(
-    s: &str,
-    date_of: Option<chrono::NaiveDate>,
-) -> Result<chrono::NaiveDateTime> {
-    let s = s.trim();
-    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t);
-        }
-    }
-    if let (Some(d), Ok(t)) = (date_of, chrono::NaiveTime::parse_from_str(s, "%H:%M")) {
-        return Ok(d.and_time(t));
-    }
-    Err(Error::invalid(format!(
-        "{s:?} is not a time: write it as \"2026-11-26 14:30\""
-    )))
-}
-
 pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
     let gp = ctx.class()?;
     match c {
@@ -223,9 +205,9 @@ pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
             title,
             place,
         } => {
-            let start = parse_local(&at, None)?;
+            let start = crate::class::parse_local_time(&at, None)?;
             let end = until
-                .map(|u| parse_local(&u, Some(start.date())))
+                .map(|u| crate::class::parse_local_time(&u, Some(start.date())))
                 .transpose()?;
             let s = gp.add_sharing_time(start, end, &title, &place)?;
             ctx.print(&s, || {
@@ -258,7 +240,10 @@ pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
             title,
             place,
         } => {
-            let starts = at.as_deref().map(|a| parse_local(a, None)).transpose()?;
+            let starts = at
+                .as_deref()
+                .map(|a| crate::class::parse_local_time(a, None))
+                .transpose()?;
             let ends = match until.as_deref().map(str::trim) {
                 None => None,
                 Some("none") => Some(None),
@@ -274,7 +259,7 @@ pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
                                 .date_naive()
                         }
                     };
-                    Some(Some(parse_local(u, Some(day))?))
+                    Some(Some(crate::class::parse_local_time(u, Some(day))?))
                 }
             };
             let change = crate::class::SharingChange {

@@ -7,6 +7,7 @@ pub mod goals;
 pub mod review;
 pub mod session;
 pub mod settings;
+pub mod sharing;
 pub mod station;
 pub mod sync;
 
