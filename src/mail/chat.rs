@@ -100,15 +100,27 @@ impl Goalpost {
                 });
                 continue;
             }
-            // Only this contact's own item, the one this delivery is about.
-            let Some(item) = own_item(v, &d.evidence_ids) else {
+            // Only this contact's own items, those this delivery is about (several when
+            // the weekly cap gathered them into one text).
+            let items = own_items(v, &d.evidence_ids);
+            if items.is_empty() {
                 continue;
-            };
+            }
             let l = langs.get(&c.language)?;
-            let text = chat_text(l, &renderer, item, site_url)?;
-            let copy = item
-                .photo_hash
-                .as_deref()
+            let mut texts = Vec::with_capacity(items.len());
+            for item in &items {
+                texts.push(chat_text(l, &renderer, item, site_url)?);
+            }
+            let mut names: Vec<&str> = Vec::new();
+            for i in &items {
+                if !names.contains(&i.display_name.as_str()) {
+                    names.push(&i.display_name);
+                }
+            }
+            // The first photo consent lets reach the family.
+            let copy = items
+                .iter()
+                .find_map(|i| i.photo_hash.as_deref())
                 .map(|h| photo::copy_path(self.data_dir(), h, photo::Size::Web));
             let photo_missing = copy.as_ref().is_some_and(|p| !p.is_file());
             out.push(ChatMessage {
@@ -117,8 +129,8 @@ impl Goalpost {
                 contact: c.name.clone(),
                 kind: d.kind.as_str(),
                 language: l.lang.clone(),
-                student: item.display_name.clone(),
-                text,
+                student: names.join(", "),
+                text: texts.join("\n\n"),
                 photo: copy.filter(|_| !photo_missing),
                 photo_missing,
                 queued_at: d.created_at,
@@ -199,16 +211,17 @@ impl Goalpost {
     }
 }
 
-/// The one item of `v` a chat delivery about `evidence` tells, if it is still there and
-/// the contact's own.
-fn own_item<'v>(v: &'v crate::plan::FamilyView, evidence: &[EvidenceId]) -> Option<&'v FamilyItem> {
+/// The items of `v` a chat delivery about `evidence` tells, those still there and the
+/// contact's own, oldest first.
+fn own_items<'v>(v: &'v crate::plan::FamilyView, evidence: &[EvidenceId]) -> Vec<&'v FamilyItem> {
     v.items
         .iter()
         .filter(|i| evidence.contains(&i.evidence_id))
-        .find(|i| {
+        .filter(|i| {
             v.contact
                 .students
                 .iter()
                 .any(|s| s.student_id == i.student_id)
         })
+        .collect()
 }

@@ -307,36 +307,54 @@ pub(super) fn write_slips(
                 }
                 continue;
             }
-            let found = run.views.get(&d.contact_id).and_then(|v| {
-                v.items
+            // One slip per achievement it tells of (several when the weekly cap gathered
+            // them: still one delivery).
+            let found = run.views.get(&d.contact_id).map(|v| {
+                let items: Vec<&FamilyItem> = v
+                    .items
                     .iter()
-                    .find(|i| d.evidence_ids.contains(&i.evidence_id))
-                    .map(|i| (&v.contact, i))
+                    .filter(|i| d.evidence_ids.contains(&i.evidence_id))
+                    .collect();
+                (&v.contact, items)
             });
-            let Some((contact, item)) = found else {
+            let Some((contact, items)) = found.filter(|(_, items)| !items.is_empty()) else {
                 // Erased or withdrawn: it leaves the page; an unsent slip leaves the outbox.
                 gp.store()
                     .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
                 continue;
             };
-            let photo = match item.photo_hash.as_deref() {
-                Some(h) => match data_uri(gp.data_dir(), h) {
-                    Ok(u) => Some(u),
-                    Err(e) => {
-                        if d.status == outbox::Status::Queued {
-                            gp.store().in_tx(|tx| {
-                                outbox::note_waiting(tx, d.id, FailureKind::Content, &e.to_string())
-                            })?;
-                            summary.waiting_for_photos += 1;
+            let mut views = Vec::with_capacity(items.len());
+            let mut waiting = false;
+            for item in items {
+                let photo = match item.photo_hash.as_deref() {
+                    Some(h) => match data_uri(gp.data_dir(), h) {
+                        Ok(u) => Some(u),
+                        Err(e) => {
+                            if d.status == outbox::Status::Queued {
+                                gp.store().in_tx(|tx| {
+                                    outbox::note_waiting(
+                                        tx,
+                                        d.id,
+                                        FailureKind::Content,
+                                        &e.to_string(),
+                                    )
+                                })?;
+                                summary.waiting_for_photos += 1;
+                            }
+                            waiting = true;
+                            break;
                         }
-                        continue;
-                    }
-                },
-                None => None,
-            };
-            let (view, fb) = slip(run, langs, contact, item, photo, day)?;
-            summary.language_fallbacks.extend(fb);
-            slips.push(view);
+                    },
+                    None => None,
+                };
+                let (view, fb) = slip(run, langs, contact, item, photo, day)?;
+                summary.language_fallbacks.extend(fb);
+                views.push(view);
+            }
+            if waiting {
+                continue;
+            }
+            slips.extend(views);
             if d.status == outbox::Status::Queued {
                 placed.push((d.id, contact.id));
             }

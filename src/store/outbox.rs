@@ -281,12 +281,22 @@ pub struct Held {
     pub settled: HashMap<ContactId, HashSet<EvidenceId>>,
     /// What each contact holds about each sharing time, by (contact, sharing time).
     pub sharing: HashMap<(ContactId, i64), SharingHeld>,
+    /// When each message to each contact was queued (every kind): what the weekly cap
+    /// (`mail.max_per_week`) counts.
+    pub queued_at: HashMap<ContactId, Vec<DateTime<Utc>>>,
 }
 
 impl Held {
     /// Whether `contact`'s digest about `subject_key` is already there.
     pub fn has_digest(&self, contact: ContactId, subject_key: &str) -> bool {
         self.digests.contains(&(contact, subject_key.to_string()))
+    }
+
+    /// How many messages to `contact` were queued at or after `since`.
+    pub fn messages_since(&self, contact: ContactId, since: DateTime<Utc>) -> usize {
+        self.queued_at
+            .get(&contact)
+            .map_or(0, |v| v.iter().filter(|t| **t >= since).count())
     }
 }
 
@@ -310,11 +320,18 @@ pub fn held(conn: &Connection) -> Result<Held> {
     while let Some(r) = rows.next()? {
         held.settled.entry(r.get(0)?).or_default().insert(r.get(1)?);
     }
-    let mut stmt =
-        conn.prepare("SELECT contact_id, subject_key FROM deliveries WHERE kind = 'digest'")?;
+    // Digests by email, and a family's weekly gathering on a slip or in a chat text.
+    let mut stmt = conn.prepare(
+        "SELECT contact_id, subject_key FROM deliveries WHERE substr(subject_key, 1, 7) = 'digest:'",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         held.digests.insert((r.get(0)?, r.get(1)?));
+    }
+    let mut stmt = conn.prepare("SELECT contact_id, created_at FROM deliveries")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        held.queued_at.entry(r.get(0)?).or_default().push(r.get(1)?);
     }
     let mut stmt = conn.prepare(
         "SELECT contact_id, kind, subject_key, created_at, status != 'failed' FROM deliveries
