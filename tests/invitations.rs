@@ -16,7 +16,7 @@ mod mail_support;
 
 use std::path::{Path, PathBuf};
 
-use common::{cli, demo_data_dir};
+use common::{cli_ok_at as at, cli_ok_json_at as at_json, demo_data_dir};
 use mail_support::{support_dir, Fault, Server};
 use serde_json::Value;
 
@@ -25,26 +25,6 @@ const TZ: &str = "Europe/Madrid";
 const MONDAY: &str = "2027-03-22T09:00:00Z";
 const PLACE: &str = "Aula 7, puerta del patio";
 const TITLE: &str = "Come and see our maths";
-
-/// Runs `goalpost ARGS` at `now`; it must succeed.
-fn at(data: &Path, now: &str, args: &[&str]) -> String {
-    let out = cli(data)
-        .env("GOALPOST_NOW", now)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?} at {now}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn at_json(data: &Path, now: &str, args: &[&str]) -> Value {
-    let out = at(data, now, &[args, &["--json"]].concat());
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
 
 /// The demo class moved to Madrid, with its mail going to `server`, the demo's own sharing
 /// time cancelled before anyone heard of it, Maria López (es) on the chat channel, and one
@@ -465,4 +445,70 @@ fn a_change_and_a_cancellation_update_the_same_calendar_entry() {
     // And no reminder for a cancelled time.
     at(&data, "2027-03-30T07:00:00Z", &["sync"]);
     assert!(received(&server, "reminder").is_empty());
+}
+
+/// A sharing time's words go through the name rule every family message follows (one
+/// function in the plan): a title naming a child by their real name shows the name their
+/// family agreed to (the pseudonym), in the subject and in the calendar entry, and never
+/// their last name.
+#[test]
+fn a_sharing_time_names_a_child_as_every_family_message_does() {
+    common::python::require("icalendar");
+    let (_d, data) = demo_data_dir(6);
+    let students = at_json(&data, MONDAY, &["student", "list"]);
+    let s = &students.as_array().unwrap()[0];
+    let (first, last) = (
+        s["first_name"].as_str().unwrap(),
+        s["last_name"].as_str().unwrap(),
+    );
+    at(
+        &data,
+        MONDAY,
+        &[
+            "student",
+            "edit",
+            &s["id"].to_string(),
+            "--pseudonym",
+            "Star",
+        ],
+    );
+    at(
+        &data,
+        MONDAY,
+        &[
+            "sharing",
+            "add",
+            "--at",
+            "2027-03-30 16:00",
+            "--title",
+            &format!("{first} {last} shows the class her volcano"),
+        ],
+    );
+    at(&data, MONDAY, &["sync"]);
+    let files: Vec<PathBuf> = common::eml_files(&data.join("outbox"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".invitation.sharing."))
+        .collect();
+    assert!(!files.is_empty());
+    let out = common::python::command()
+        .arg(support_dir().join("check_ics.py"))
+        .arg(TZ)
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for m in &parsed {
+        let summary = event(m)["summary"].as_str().unwrap().to_string();
+        let subject = m["subject"].as_str().unwrap();
+        for text in [summary.as_str(), subject] {
+            assert!(text.contains("Star"), "{text}");
+            assert!(!common::has_word(text, first), "{text}");
+            assert!(!common::has_word(text, last), "{text}");
+        }
+    }
 }

@@ -13,25 +13,8 @@ mod mail_support;
 
 use std::path::Path;
 
-use common::{cli, demo_data_dir};
+use common::{cli_ok_json_at as at, demo_data_dir};
 use mail_support::{Fault, Server};
-use serde_json::Value;
-
-/// Runs `goalpost ARGS --json` at `now`; it must succeed.
-fn at(data: &Path, now: &str, args: &[&str]) -> Value {
-    let out = cli(data)
-        .env("GOALPOST_NOW", now)
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?} at {now}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// 10:00 in Auckland (UTC+13 in January) on the given day of January 2027.
 fn morning(day: u32) -> String {

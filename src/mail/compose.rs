@@ -321,7 +321,7 @@ pub(super) fn boundary_seed(message_id: &str) -> String {
     h.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
-pub(super) fn mailbox(name: &str, address: &str, what: &str) -> Result<Mailbox> {
+fn mailbox(name: &str, address: &str, what: &str) -> Result<Mailbox> {
     let addr: lettre::Address = address.trim().parse().map_err(|e| {
         Error::Mail(format!(
             "{what} {address:?} is not a valid email address ({e})"
@@ -510,28 +510,60 @@ fn build(
         .boundary(format!("gp-mix-{seed}"))
         .multipart(body);
 
-    let msg = class_builder(class, letter.from)?
-        .to(mailbox(&letter.contact.name, to_addr, "the address of")?)
+    let head = FamilyHead {
+        class,
+        from: letter.from,
+        contact: letter.contact,
+        to: to_addr,
+        message_id: letter.message_id,
+        date: letter.date,
+    };
+    let mut c = family_message(&head, l, subject, mixed)?;
+    c.photos_left_out = left_out.len();
+    Ok(c)
+}
+
+/// Who a family message is from and to, and its identity.
+pub(super) struct FamilyHead<'a> {
+    pub class: &'a ClassInfo,
+    pub from: &'a str,
+    pub contact: &'a Contact,
+    pub to: &'a str,
+    pub message_id: &'a str,
+    pub date: DateTime<Utc>,
+}
+
+/// A family message with every header it must have (one recipient, the class as sender,
+/// replies to the teacher, a fixed Message-ID and Date, its language, auto-generated) and
+/// `body`, formatted.
+pub(super) fn family_message(
+    head: &FamilyHead<'_>,
+    l: &Localizer,
+    subject: String,
+    body: MultiPart,
+) -> Result<Composed> {
+    let msg = class_builder(head.class, head.from)?
+        .to(mailbox(&head.contact.name, head.to, "the address of")?)
         .subject(subject.clone())
-        .message_id(Some(letter.message_id.to_string()))
-        .date(SystemTime::from(letter.date))
+        .message_id(Some(head.message_id.to_string()))
+        .date(SystemTime::from(head.date))
         .raw_header(content_language(&l.lang)?)
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".into(),
         ))
-        .multipart(mixed)
+        .multipart(body)
         .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
     Ok(Composed {
         bytes: msg.formatted(),
         subject,
-        to: to_addr.to_string(),
+        to: head.to.to_string(),
         lang: l.lang.clone(),
-        photos_left_out: left_out.len(),
+        photos_left_out: 0,
     })
 }
 
-pub(super) fn content_language(lang: &str) -> Result<HeaderValue> {
+fn content_language(lang: &str) -> Result<HeaderValue> {
     let tag: String = lang
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -572,10 +604,7 @@ pub fn compose_test(
 
 /// A message from the class (`From` the sending address with the class's name, `Reply-To`
 /// the teacher): what every message Goalpost sends starts with.
-pub(super) fn class_builder(
-    class: &ClassInfo,
-    from: &str,
-) -> Result<lettre::message::MessageBuilder> {
+fn class_builder(class: &ClassInfo, from: &str) -> Result<lettre::message::MessageBuilder> {
     let sender_name = format!("{} · {}", class.class_name, class.school);
     Ok(lettre::Message::builder()
         .from(mailbox(

@@ -12,18 +12,14 @@
 //! cancellation, and LOCATION, because the message is private. The public blog and feed
 //! never get a place.
 
-use std::time::SystemTime;
-
 use chrono::{DateTime, Timelike, Utc};
 use fluent_bundle::FluentValue;
 use icalendar::{Component, EventLike};
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, MultiPartKind, SinglePart};
 use serde::Serialize;
 
-use super::compose::{
-    boundary_seed, class_builder, content_language, mailbox, shown, when, Composed, Renderer,
-};
+use super::compose::{boundary_seed, family_message, shown, when, Composed, FamilyHead, Renderer};
 use super::queue::{class_tag, domain_of};
 use crate::error::{Error, Result};
 use crate::i18n::Localizer;
@@ -250,25 +246,15 @@ pub fn compose_invite(letter: &InviteLetter<'_>, l: &Localizer, r: &Renderer) ->
         .boundary(format!("gp-mix-{seed}"))
         .multipart(body)
         .singlepart(Attachment::new("invite.ics".into()).body(cal.into_bytes(), calendar_type));
-    let msg = class_builder(letter.class, letter.from)?
-        .to(mailbox(&c.name, to_addr, "the address of")?)
-        .subject(v.subject.clone())
-        .message_id(Some(letter.message_id.to_string()))
-        .date(SystemTime::from(letter.date))
-        .raw_header(content_language(&l.lang)?)
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("Auto-Submitted"),
-            "auto-generated".into(),
-        ))
-        .multipart(mixed)
-        .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
-    Ok(Composed {
-        bytes: msg.formatted(),
-        subject: v.subject,
-        to: to_addr.to_string(),
-        lang: l.lang.clone(),
-        photos_left_out: 0,
-    })
+    let head = FamilyHead {
+        class: letter.class,
+        from: letter.from,
+        contact: c,
+        to: to_addr,
+        message_id: letter.message_id,
+        date: letter.date,
+    };
+    family_message(&head, l, v.subject, mixed)
 }
 
 /// The chat text about a sharing time, in `l`'s language.
