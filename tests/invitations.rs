@@ -512,3 +512,44 @@ fn a_sharing_time_names_a_child_as_every_family_message_does() {
         }
     }
 }
+
+/// A family whose only child was erased before the invitations went out is not invited:
+/// the queued invitation leaves the outbox unsent, and nothing names the child.
+#[test]
+fn an_invitation_waiting_for_an_erased_childs_family_is_not_sent() {
+    let (dir, gp) = mail_support::demo(6);
+    gp.mail_queue().unwrap();
+    let contacts = gp.contacts().unwrap();
+    let only = contacts
+        .iter()
+        .find(|c| c.email.is_some() && c.students.len() == 1)
+        .unwrap();
+    let child = only.students[0].clone();
+    // Every contact of that child hears of nobody else.
+    let alone = contacts
+        .iter()
+        .filter(|c| c.students.iter().any(|s| s.student_id == child.student_id))
+        .all(|c| c.students.len() == 1);
+    assert!(alone, "{contacts:#?}");
+    gp.remove_student(child.student_id).unwrap();
+    let s = mail_support::send(&gp);
+    assert!(s.stopped.is_none(), "{:?}", s.stopped);
+    let to_them = common::eml_files(&dir.path().join("outbox"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(&format!(".c{}.", only.id)))
+        .count();
+    assert_eq!(to_them, 0, "nothing went to {}", only.name);
+    for p in common::files_under(dir.path()) {
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            assert!(
+                !text.contains(&format!("see what {} and", child.display_name)),
+                "{}",
+                p.display()
+            );
+        }
+    }
+    let rows = goalpost::store::outbox::list(gp.store().conn(), false).unwrap();
+    assert!(!rows
+        .iter()
+        .any(|d| d.contact_id == only.id && d.kind == goalpost::store::outbox::Kind::Invitation));
+}

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::compose::{chat_text, Languages, Renderer};
-use super::invite::{invite_chat_text, invite_view, InviteKind};
+use super::invite::{invite_chat_text, invite_view, sharing_of};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::plan::FamilyItem;
@@ -72,11 +72,7 @@ impl Goalpost {
             let c = &v.contact;
             if d.kind.is_sharing() {
                 // A sharing time's invitation, reminder or update, as a chat text.
-                let found = outbox::parse_sharing_key(&d.subject_key).and_then(|(id, _)| {
-                    let s = plan.invitations.iter().find(|s| s.id == id)?;
-                    Some((s, InviteKind::of(d.kind, s)?))
-                });
-                let Some((s, kind)) = found else {
+                let Some((s, kind)) = sharing_of(&plan, c, d.kind, &d.subject_key) else {
                     continue;
                 };
                 let l = langs.get(&c.language)?;

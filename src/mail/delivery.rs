@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::compose::{self, Languages, Letter, LetterKind, Photo};
-use super::invite::{compose_invite, InviteKind, InviteLetter};
+use super::invite::{compose_invite, sharing_of, InviteLetter};
 use super::report::{usable_address, When};
 use super::report::{FailureCode, FailureNote, Fallback, MailSummary, Progress, Unreachable};
 use super::smtp::Failure;
@@ -151,14 +151,13 @@ impl Goalpost {
         // A sharing time's own message: about the time as the plan holds it now (gone
         // once it has ended: then the message is no use and leaves the outbox).
         let sharing = if d.kind.is_sharing() {
-            let found = outbox::parse_sharing_key(&d.subject_key)
-                .and_then(|(id, _)| run.plan.invitations.iter().find(|s| s.id == id));
-            let Some(s) = found else {
+            let found = sharing_of(run.plan, c, d.kind, &d.subject_key);
+            if found.is_none() {
                 self.store()
                     .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
                 return Ok(None);
-            };
-            InviteKind::of(d.kind, s).map(|k| (s, k))
+            }
+            found
         } else {
             None
         };

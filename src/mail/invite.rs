@@ -60,6 +60,24 @@ impl InviteKind {
     }
 }
 
+/// What a delivery of `kind` about `subject_key` to `contact` is to say, from the plan:
+/// the sharing time as it is now and the kind of message. `None` when there is nothing to
+/// say: the time has ended (or is gone), or the contact has no child in the class any more
+/// (an erasure): then the delivery leaves the outbox unsent.
+pub fn sharing_of<'p>(
+    plan: &'p crate::plan::Plan,
+    contact: &Contact,
+    kind: Kind,
+    subject_key: &str,
+) -> Option<(&'p Sharing, InviteKind)> {
+    if contact.students.is_empty() {
+        return None;
+    }
+    let (id, _) = crate::store::outbox::parse_sharing_key(subject_key)?;
+    let s = plan.invitations.iter().find(|s| s.id == id)?;
+    Some((s, InviteKind::of(kind, s)?))
+}
+
 /// A sharing time's message in one reader's words: what the email, the slip and the chat
 /// text are made of.
 #[derive(Debug, Clone, Serialize)]

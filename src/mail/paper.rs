@@ -16,7 +16,7 @@ use fluent_bundle::FluentValue;
 use serde::Serialize;
 
 use super::compose::{self, Languages, Renderer};
-use super::invite::{invite_view, InviteKind, InviteView};
+use super::invite::{invite_view, sharing_of, InviteKind, InviteView};
 use super::{Fallback, MailSummary, Run};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -290,9 +290,8 @@ pub(super) fn write_slips(
             if d.kind.is_sharing() {
                 // A sharing time's slip: about the time as the plan holds it now.
                 let found = run.views.get(&d.contact_id).and_then(|v| {
-                    let (id, _) = outbox::parse_sharing_key(&d.subject_key)?;
-                    let s = run.plan.invitations.iter().find(|s| s.id == id)?;
-                    Some((&v.contact, s, InviteKind::of(d.kind, s)?))
+                    let (s, kind) = sharing_of(run.plan, &v.contact, d.kind, &d.subject_key)?;
+                    Some((&v.contact, s, kind))
                 });
                 let Some((contact, s, kind)) = found else {
                     gp.store()
