@@ -55,3 +55,16 @@ goal-sheet-achieved = Metas alcanzadas
 goal-sheet-next = Siguiente paso
 goal-sheet-none = Todavía ninguna.
 goal-sheet-on = el { $date }
+# Los mensajes propios de un encuentro con las familias: la invitación, el recordatorio del
+# día anterior, un cambio y una cancelación.
+invite-subject = Invitación: { $title }, { $when }
+invite-intro = Les invitamos con mucho gusto a venir a { $class } y ver lo que { $names } y la clase han aprendido. No hace falta quedarse mucho: vengan cuando puedan.
+reminder-subject = Recordatorio: { $title }, { $when }
+reminder-intro = Un recordatorio: les esperamos con ilusión para enseñarles lo que { $names } ha aprendido.
+update-subject = Cambio: { $title }, { $when }
+update-intro = El encuentro ha cambiado. Estos son los nuevos datos.
+cancel-subject = Cancelado: { $title }, { $when }
+cancel-intro = Este encuentro se ha cancelado. Lo sentimos; les invitaremos al próximo.
+sharing-when = Cuándo: { $when }
+sharing-until = { $when } a { $time }
+invite-calendar = El archivo adjunto invite.ics lo añade a su calendario.

@@ -82,6 +82,9 @@ const TEXT: &str = include_str!("templates/message.txt");
 const SLIPS: &str = include_str!("templates/slips.html");
 const SHEET: &str = include_str!("templates/goal_sheet.html");
 const CHAT: &str = include_str!("templates/chat.txt");
+const INVITE_HTML: &str = include_str!("templates/invite.html");
+const INVITE_TEXT: &str = include_str!("templates/invite.txt");
+const INVITE_CHAT: &str = include_str!("templates/invite_chat.txt");
 
 /// The templates, loaded once per run. HTML templates escape everything they insert.
 pub struct Renderer {
@@ -97,6 +100,9 @@ impl Renderer {
             ("slips.html", SLIPS),
             ("goal_sheet.html", SHEET),
             ("chat.txt", CHAT),
+            ("invite.html", INVITE_HTML),
+            ("invite.txt", INVITE_TEXT),
+            ("invite_chat.txt", INVITE_CHAT),
         ] {
             env.add_template(name, src)
                 .map_err(|e| Error::Mail(format!("the built-in template {name} is broken: {e}")))?;
@@ -159,7 +165,7 @@ pub fn long_date(l: &Localizer, d: chrono::NaiveDate) -> String {
     )
 }
 
-fn when(l: &Localizer, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+pub(super) fn when(l: &Localizer, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     let local = at.with_timezone(&tz);
     l.t(
         "date-time",
@@ -310,7 +316,7 @@ pub fn chat_text(
 }
 
 /// Hex digits derived from the Message-ID, for MIME boundaries.
-fn boundary_seed(message_id: &str) -> String {
+pub(super) fn boundary_seed(message_id: &str) -> String {
     let h = Sha256::digest(message_id.as_bytes());
     h.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
@@ -504,24 +510,56 @@ fn build(
         .boundary(format!("gp-mix-{seed}"))
         .multipart(body);
 
-    let msg = class_builder(class, letter.from)?
-        .to(mailbox(&letter.contact.name, to_addr, "the address of")?)
+    let head = FamilyHead {
+        class,
+        from: letter.from,
+        contact: letter.contact,
+        to: to_addr,
+        message_id: letter.message_id,
+        date: letter.date,
+    };
+    let mut c = family_message(&head, l, subject, mixed)?;
+    c.photos_left_out = left_out.len();
+    Ok(c)
+}
+
+/// Who a family message is from and to, and its identity.
+pub(super) struct FamilyHead<'a> {
+    pub class: &'a ClassInfo,
+    pub from: &'a str,
+    pub contact: &'a Contact,
+    pub to: &'a str,
+    pub message_id: &'a str,
+    pub date: DateTime<Utc>,
+}
+
+/// A family message with every header it must have (one recipient, the class as sender,
+/// replies to the teacher, a fixed Message-ID and Date, its language, auto-generated) and
+/// `body`, formatted.
+pub(super) fn family_message(
+    head: &FamilyHead<'_>,
+    l: &Localizer,
+    subject: String,
+    body: MultiPart,
+) -> Result<Composed> {
+    let msg = class_builder(head.class, head.from)?
+        .to(mailbox(&head.contact.name, head.to, "the address of")?)
         .subject(subject.clone())
-        .message_id(Some(letter.message_id.to_string()))
-        .date(SystemTime::from(letter.date))
+        .message_id(Some(head.message_id.to_string()))
+        .date(SystemTime::from(head.date))
         .raw_header(content_language(&l.lang)?)
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".into(),
         ))
-        .multipart(mixed)
+        .multipart(body)
         .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
     Ok(Composed {
         bytes: msg.formatted(),
         subject,
-        to: to_addr.to_string(),
+        to: head.to.to_string(),
         lang: l.lang.clone(),
-        photos_left_out: left_out.len(),
+        photos_left_out: 0,
     })
 }
 

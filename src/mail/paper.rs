@@ -16,6 +16,7 @@ use fluent_bundle::FluentValue;
 use serde::Serialize;
 
 use super::compose::{self, Languages, Renderer};
+use super::invite::{invite_view, sharing_of, InviteKind, InviteView};
 use super::{Fallback, MailSummary, Run};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -29,7 +30,10 @@ struct SlipView {
     dir: &'static str,
     title: String,
     to: String,
-    item: SlipItem,
+    /// The achievement a slip tells of; `None` on a sharing time's slip.
+    item: Option<SlipItem>,
+    /// A sharing time's invitation, reminder, change or cancellation.
+    invite: Option<InviteView>,
     photo: Option<String>,
     sharing: Option<String>,
     footer: String,
@@ -107,7 +111,8 @@ fn slip(
             )
             .trim_end_matches([',', ':', '،'])
             .to_string(),
-        item: SlipItem {
+        invite: None,
+        item: Some(SlipItem {
             name: item.display_name.clone(),
             goal: compose::shown(l, &item.goal_title),
             words_label: l.t("in-own-words", &[name()]),
@@ -119,7 +124,7 @@ fn slip(
             next_goal: item.next_goal.as_ref().map(|t| compose::shown(l, t)),
             ask_label: l.t("ask-tonight", &[name()]),
             question: compose::question(l, item),
-        },
+        }),
         photo,
         sharing: run.sharing().map(|s| {
             l.t(
@@ -147,6 +152,38 @@ fn slip(
             ],
         ),
         date: compose::long_date(l, day),
+    };
+    Ok((view, fallback))
+}
+
+/// The slip about a sharing time (`kind`) for `contact`, in their language.
+fn invite_slip(
+    run: &Run<'_>,
+    langs: &mut Languages<'_>,
+    contact: &Contact,
+    sharing: &crate::plan::Sharing,
+    kind: InviteKind,
+    day: NaiveDate,
+) -> Result<(SlipView, Option<Fallback>)> {
+    let l = langs.get(&contact.language)?;
+    let fallback = l.fell_back.then(|| Fallback {
+        contact_id: contact.id,
+        contact: contact.name.clone(),
+        wanted: contact.language.clone(),
+        used: l.lang.clone(),
+    });
+    let v = invite_view(l, &run.plan.class, run.plan.tz, contact, sharing, kind);
+    let view = SlipView {
+        lang: l.lang.clone(),
+        dir: l.dir.as_str(),
+        title: v.subject.clone(),
+        to: v.greeting.trim_end_matches([',', ':', '،']).to_string(),
+        item: None,
+        photo: None,
+        sharing: None,
+        footer: v.footer.clone(),
+        date: compose::long_date(l, day),
+        invite: Some(v),
     };
     Ok((view, fallback))
 }
@@ -250,36 +287,73 @@ pub(super) fn write_slips(
             if d.status == outbox::Status::Failed {
                 continue;
             }
-            let found = run.views.get(&d.contact_id).and_then(|v| {
-                v.items
+            if d.kind.is_sharing() {
+                // A sharing time's slip: about the time as the plan holds it now.
+                let found = run.views.get(&d.contact_id).and_then(|v| {
+                    let (s, kind) = sharing_of(run.plan, &v.contact, d.kind, &d.subject_key)?;
+                    Some((&v.contact, s, kind))
+                });
+                let Some((contact, s, kind)) = found else {
+                    gp.store()
+                        .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
+                    continue;
+                };
+                let (view, fb) = invite_slip(run, langs, contact, s, kind, day)?;
+                summary.language_fallbacks.extend(fb);
+                slips.push(view);
+                if d.status == outbox::Status::Queued {
+                    placed.push((d.id, contact.id));
+                }
+                continue;
+            }
+            // One slip per achievement it tells of (several when the weekly cap gathered
+            // them: still one delivery).
+            let found = run.views.get(&d.contact_id).map(|v| {
+                let items: Vec<&FamilyItem> = v
+                    .items
                     .iter()
-                    .find(|i| d.evidence_ids.contains(&i.evidence_id))
-                    .map(|i| (&v.contact, i))
+                    .filter(|i| d.evidence_ids.contains(&i.evidence_id))
+                    .collect();
+                (&v.contact, items)
             });
-            let Some((contact, item)) = found else {
+            let Some((contact, items)) = found.filter(|(_, items)| !items.is_empty()) else {
                 // Erased or withdrawn: it leaves the page; an unsent slip leaves the outbox.
                 gp.store()
                     .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
                 continue;
             };
-            let photo = match item.photo_hash.as_deref() {
-                Some(h) => match data_uri(gp.data_dir(), h) {
-                    Ok(u) => Some(u),
-                    Err(e) => {
-                        if d.status == outbox::Status::Queued {
-                            gp.store().in_tx(|tx| {
-                                outbox::note_waiting(tx, d.id, FailureKind::Content, &e.to_string())
-                            })?;
-                            summary.waiting_for_photos += 1;
+            let mut views = Vec::with_capacity(items.len());
+            let mut waiting = false;
+            for item in items {
+                let photo = match item.photo_hash.as_deref() {
+                    Some(h) => match data_uri(gp.data_dir(), h) {
+                        Ok(u) => Some(u),
+                        Err(e) => {
+                            if d.status == outbox::Status::Queued {
+                                gp.store().in_tx(|tx| {
+                                    outbox::note_waiting(
+                                        tx,
+                                        d.id,
+                                        FailureKind::Content,
+                                        &e.to_string(),
+                                    )
+                                })?;
+                                summary.waiting_for_photos += 1;
+                            }
+                            waiting = true;
+                            break;
                         }
-                        continue;
-                    }
-                },
-                None => None,
-            };
-            let (view, fb) = slip(run, langs, contact, item, photo, day)?;
-            summary.language_fallbacks.extend(fb);
-            slips.push(view);
+                    },
+                    None => None,
+                };
+                let (view, fb) = slip(run, langs, contact, item, photo, day)?;
+                summary.language_fallbacks.extend(fb);
+                views.push(view);
+            }
+            if waiting {
+                continue;
+            }
+            slips.extend(views);
             if d.status == outbox::Status::Queued {
                 placed.push((d.id, contact.id));
             }

@@ -28,9 +28,23 @@ pub struct FamilyPreview {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PreviewDelivery {
-    /// `evidence`, `digest` or `slip`.
+    /// `evidence`, `digest`, `slip`, `chat`, or a sharing time's `invitation`,
+    /// `reminder` or `update`.
     pub kind: String,
+    /// The channel it goes by: `email`, `paper` or `chat`.
+    pub channel: Channel,
     pub items: Vec<PreviewItem>,
+    /// The sharing time a sharing time's message is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<PreviewSharing>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewSharing {
+    pub id: i64,
+    pub title: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub cancelled: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,8 +92,19 @@ pub fn preview(gp: &Goalpost, plan: &Plan) -> Result<MailPreview> {
                 deliveries: Vec::new(),
             }
         });
+        let sharing = outbox::parse_sharing_key(&d.subject_key)
+            .filter(|_| d.kind.is_sharing())
+            .and_then(|(id, _)| plan.invitations.iter().find(|s| s.id == id))
+            .map(|s| PreviewSharing {
+                id: s.id,
+                title: s.title.render(crate::mentions::CLASSMATE_EN),
+                starts_at: s.starts_at,
+                cancelled: s.cancelled,
+            });
         fp.deliveries.push(PreviewDelivery {
             kind: d.kind.as_str().to_string(),
+            channel: d.channel,
+            sharing,
             items: d
                 .evidence_ids
                 .iter()

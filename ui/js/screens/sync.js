@@ -148,11 +148,16 @@ function languageCell(f) {
 }
 
 function itemsList(deliveries) {
-  return h('ul', { class: 'plain items' }, deliveries.flatMap((d) => d.items.map((i) =>
-    h('li', {},
+  return h('ul', { class: 'plain items' }, deliveries.flatMap((d) => (d.sharing
+    // A sharing time's own message (invitation, reminder, update), by its channel.
+    ? [h('li', { 'data-kind': d.kind },
       h('span', { class: 'pill' }, t(`sync.kind.${d.kind}`)), ' ',
-      h('strong', {}, i.student), ' · ', i.goal,
-      i.with_photo ? h('span', { class: 'muted' }, ` (${t('sync.with_photo')})`) : ''))));
+      h('strong', {}, d.sharing.title), ' · ', t(`sync.channel.${d.channel}`))]
+    : d.items.map((i) =>
+      h('li', {},
+        h('span', { class: 'pill' }, t(`sync.kind.${d.kind}`)), ' ',
+        h('strong', {}, i.student), ' · ', i.goal,
+        i.with_photo ? h('span', { class: 'muted' }, ` (${t('sync.with_photo')})`) : '')))));
 }
 
 function blogCard(b, newPosts, dry) {
