@@ -29,6 +29,71 @@ pub struct EditedContact {
 
 pub use crate::erasure::Erased;
 
+/// A local time as a teacher writes it: "2026-11-26 14:30" (or with a `T`, as a form's
+/// date-time field gives it), or only "14:30" on `date_of` when one is given.
+pub fn parse_local_time(
+    s: &str,
+    date_of: Option<chrono::NaiveDate>,
+) -> Result<chrono::NaiveDateTime> {
+    let s = s.trim();
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Ok(t);
+        }
+    }
+    if let (Some(d), Ok(t)) = (date_of, chrono::NaiveTime::parse_from_str(s, "%H:%M")) {
+        return Ok(d.and_time(t));
+    }
+    Err(Error::invalid(format!(
+        "{s:?} is not a time: write it as \"2026-11-26 14:30\""
+    )))
+}
+
+/// A sharing time as the teacher's window shows and edits it, in the class's local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharingRow {
+    pub id: i64,
+    pub title: String,
+    pub place: String,
+    /// The start, `YYYY-MM-DDTHH:MM` (what a date-time field holds).
+    pub at: String,
+    /// The end, `HH:MM`, if it has one.
+    pub until: Option<String>,
+    /// How many times it was changed (the calendar entry's SEQUENCE).
+    pub sequence: u32,
+}
+
+/// A sharing time as the teacher's window sends it: local times of the class; `until` is
+/// `HH:MM` on the same day (or a full time), empty for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct SharingForm {
+    pub at: String,
+    #[serde(default)]
+    pub until: String,
+    pub title: String,
+    #[serde(default)]
+    pub place: String,
+}
+
+/// A sharing time's start and end (UTC), title and place, checked.
+type SharingParts = (
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    String,
+    String,
+);
+
+/// A change to a sharing time: each part given replaces the old one (see
+/// [`Goalpost::edit_sharing_time`]). Times are local times in the class's time zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct SharingChange {
+    pub starts: Option<chrono::NaiveDateTime>,
+    /// `Some(None)` removes the end.
+    pub ends: Option<Option<chrono::NaiveDateTime>>,
+    pub title: Option<String>,
+    pub place: Option<String>,
+}
+
 impl Goalpost {
     /// Creates or updates the class of this data folder.
     pub fn init_class(&self, c: &ClassInfo) -> Result<ClassInfo> {
@@ -392,6 +457,7 @@ impl Goalpost {
     }
 
     /// Plans a sharing time. `starts` and `ends` are local times in the class's time zone.
+    /// The next sync invites every family (see `mail::queue`).
     pub fn add_sharing_time(
         &self,
         starts: chrono::NaiveDateTime,
@@ -399,6 +465,32 @@ impl Goalpost {
         title: &str,
         place: &str,
     ) -> Result<SharingTime> {
+        let (starts_at, ends_at, title, place) =
+            self.checked_sharing_time(starts, ends, title, place)?;
+        let now = self.now();
+        let id = self
+            .store()
+            .in_tx(|tx| store::sharing::insert(tx, starts_at, ends_at, &title, &place, "", now))?;
+        Ok(SharingTime {
+            id,
+            starts_at,
+            ends_at,
+            title,
+            place,
+            note: String::new(),
+            sequence: 0,
+            cancelled_at: None,
+        })
+    }
+
+    /// The parts of a sharing time, checked: start and end as UTC, title and place.
+    fn checked_sharing_time(
+        &self,
+        starts: chrono::NaiveDateTime,
+        ends: Option<chrono::NaiveDateTime>,
+        title: &str,
+        place: &str,
+    ) -> Result<SharingParts> {
         let to_utc = |t| self.class_time(t);
         let starts_at = to_utc(starts)?;
         let ends_at = ends.map(to_utc).transpose()?;
@@ -414,17 +506,115 @@ impl Goalpost {
             ));
         }
         let place = validate::line("place", place, 200)?;
-        let now = self.now();
-        let id = self
-            .store()
-            .in_tx(|tx| store::sharing::insert(tx, starts_at, ends_at, &title, &place, "", now))?;
-        Ok(SharingTime {
-            id,
+        Ok((starts_at, ends_at, title, place))
+    }
+
+    /// One sharing time, cancelled or not.
+    pub fn sharing_time(&self, id: i64) -> Result<SharingTime> {
+        store::sharing::get(self.store().conn(), id)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "there is no sharing time with id {id}: see `goalpost sharing list`"
+            ))
+        })
+    }
+
+    /// Changes a sharing time: what `change` gives replaces what it was (start and end are
+    /// local times in the class's time zone). When anything changed, its calendar SEQUENCE
+    /// goes up, messages about it not yet sent are dropped, and the next sync sends every
+    /// invited family an update (same UID) and invites the others with the new details.
+    pub fn edit_sharing_time(&self, id: i64, change: &SharingChange) -> Result<SharingTime> {
+        let old = self.sharing_time(id)?;
+        if old.cancelled_at.is_some() {
+            return Err(Error::invalid(format!(
+                "sharing time {id} was cancelled: plan a new one with `goalpost sharing add`"
+            )));
+        }
+        let tz: chrono_tz::Tz = self.class()?.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).naive_local();
+        let starts = change.starts.unwrap_or_else(|| local(old.starts_at));
+        let ends = match change.ends {
+            Some(e) => e,
+            // The same length as before when only the start moves.
+            None => old
+                .ends_at
+                .map(|e| starts + (local(e) - local(old.starts_at))),
+        };
+        let (starts_at, ends_at, title, place) = self.checked_sharing_time(
+            starts,
+            ends,
+            change.title.as_deref().unwrap_or(&old.title),
+            change.place.as_deref().unwrap_or(&old.place),
+        )?;
+        let new = SharingTime {
             starts_at,
             ends_at,
             title,
             place,
-            note: String::new(),
+            ..old.clone()
+        };
+        if new == old {
+            return Ok(old);
+        }
+        self.store().in_tx(|tx| {
+            store::sharing::update(tx, &new)?;
+            store::outbox::drop_unsent_sharing(tx, id)?;
+            Ok(())
+        })?;
+        self.sharing_time(id)
+    }
+
+    /// Cancels a sharing time: it leaves the blog and the list, messages about it not yet
+    /// sent are dropped, and the next sync tells every family who was invited (an update
+    /// with STATUS:CANCELLED and the same UID).
+    pub fn cancel_sharing_time(&self, id: i64) -> Result<SharingTime> {
+        let now = self.now();
+        let t = self.sharing_time(id)?;
+        if t.cancelled_at.is_some() {
+            return Ok(t);
+        }
+        self.store().in_tx(|tx| {
+            store::sharing::cancel(tx, id, now)?;
+            store::outbox::drop_unsent_sharing(tx, id)?;
+            Ok(())
+        })?;
+        self.sharing_time(id)
+    }
+
+    /// The sharing times not ended nor cancelled, soonest first, in the class's local time
+    /// (the Sharing screen).
+    pub fn sharing_rows(&self) -> Result<Vec<SharingRow>> {
+        let tz = self.class_tz()?;
+        Ok(self
+            .upcoming_sharing_times()?
+            .iter()
+            .map(|t| sharing_row(t, tz))
+            .collect())
+    }
+
+    /// Plans a sharing time from the Sharing screen's form.
+    pub fn add_sharing_from(&self, f: &SharingForm) -> Result<SharingRow> {
+        let (starts, ends) = form_times(f)?;
+        let t = self.add_sharing_time(starts, ends, &f.title, &f.place)?;
+        Ok(sharing_row(&t, self.class_tz()?))
+    }
+
+    /// Changes a sharing time to what the Sharing screen's form says (see
+    /// [`Goalpost::edit_sharing_time`]).
+    pub fn edit_sharing_from(&self, id: i64, f: &SharingForm) -> Result<SharingRow> {
+        let (starts, ends) = form_times(f)?;
+        let change = SharingChange {
+            starts: Some(starts),
+            ends: Some(ends),
+            title: Some(f.title.clone()),
+            place: Some(f.place.clone()),
+        };
+        let t = self.edit_sharing_time(id, &change)?;
+        Ok(sharing_row(&t, self.class_tz()?))
+    }
+
+    fn class_tz(&self) -> Result<chrono_tz::Tz> {
+        self.class()?.timezone.parse().map_err(|_| {
+            Error::invalid("the class time zone is not valid: set it with `goalpost init`")
         })
     }
 
@@ -433,12 +623,40 @@ impl Goalpost {
         store::sharing::upcoming(self.store().conn(), self.now())
     }
 
+    /// Cancels a sharing time (see [`Goalpost::cancel_sharing_time`]).
     pub fn remove_sharing_time(&self, id: i64) -> Result<()> {
-        if !self.store().in_tx(|tx| store::sharing::delete(tx, id))? {
-            return Err(Error::not_found(format!(
-                "there is no sharing time with id {id}: see `goalpost sharing list`"
-            )));
-        }
-        Ok(())
+        self.cancel_sharing_time(id).map(|_| ())
     }
+}
+
+fn sharing_row(t: &SharingTime, tz: chrono_tz::Tz) -> SharingRow {
+    SharingRow {
+        id: t.id,
+        title: t.title.clone(),
+        place: t.place.clone(),
+        at: t
+            .starts_at
+            .with_timezone(&tz)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        until: t
+            .ends_at
+            .map(|e| e.with_timezone(&tz).format("%H:%M").to_string()),
+        sequence: t.sequence,
+    }
+}
+
+/// The start and end a form gives, as local times.
+fn form_times(f: &SharingForm) -> Result<(chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> {
+    if f.at.trim().is_empty() {
+        return Err(Error::invalid(
+            "give the sharing time a day and a time to start",
+        ));
+    }
+    let starts = parse_local_time(&f.at, None)?;
+    let ends = Some(f.until.trim())
+        .filter(|u| !u.is_empty())
+        .map(|u| parse_local_time(u, Some(starts.date())))
+        .transpose()?;
+    Ok((starts, ends))
 }

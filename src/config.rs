@@ -66,6 +66,12 @@ pub const KEYS: &[Key] = &[
         check: check_weekday,
     },
     Key {
+        name: "mail.max_per_week",
+        help: "The most messages a family gets in a week (emails, chat texts and slips; 1 to 50): what is approved beyond it is gathered into one digest on mail.weekly_day. A week ends on mail.weekly_day. Invitations and reminders count, but are never held back.",
+        default: Some("3"),
+        check: check_max_per_week,
+    },
+    Key {
         name: "smtp.timeout",
         help: "Seconds to wait for the mail server to connect or answer, 1 to 600. A reply that does not come in time after a message was sent counts as an unknown outcome: the message is sent again later with the same Message-ID.",
         default: Some("30"),
@@ -149,6 +155,8 @@ pub struct Settings {
     pub blog_publish_command: Option<String>,
     /// `mail.weekly_day`.
     pub mail_weekly_day: Weekday,
+    /// `mail.max_per_week`.
+    pub mail_max_per_week: u32,
     /// `photo.quality`.
     pub photo_quality: u8,
     /// `station.fullscreen`.
@@ -203,6 +211,7 @@ impl Settings {
             blog_site_url: value("blog.site_url"),
             blog_publish_command: value("blog.publish_command"),
             mail_weekly_day: typed("mail.weekly_day", value("mail.weekly_day"))?,
+            mail_max_per_week: typed("mail.max_per_week", value("mail.max_per_week"))?,
             photo_quality: typed("photo.quality", value("photo.quality"))?,
             station_fullscreen: typed::<String>("station.fullscreen", value("station.fullscreen"))?
                 == "yes",
@@ -444,6 +453,16 @@ fn check_timeout(v: &str) -> Result<String> {
         Ok(s) if (1..=600).contains(&s) => Ok(s.to_string()),
         _ => Err(Error::invalid(format!(
             "{v:?} is not a number of seconds from 1 to 600: 30 is a good choice"
+        ))),
+    }
+}
+
+fn check_max_per_week(v: &str) -> Result<String> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if (1..=50).contains(&n) => Ok(n.to_string()),
+        _ => Err(Error::invalid(format!(
+            "{v:?} is not a number of messages from 1 to 50: 3 is a good choice (families \
+             heard three a week better than one, and five no better than three)"
         ))),
     }
 }

@@ -317,6 +317,13 @@ pub struct SharingTime {
     pub title: String,
     pub place: String,
     pub note: String,
+    /// The calendar entry's SEQUENCE (RFC 5545): 0 when planned, one more for each change
+    /// and for the cancellation.
+    #[serde(default)]
+    pub sequence: u32,
+    /// When it was cancelled; a cancelled time is kept so that invited families hear of it.
+    #[serde(default)]
+    pub cancelled_at: Option<DateTime<Utc>>,
 }
 
 /// Why a name in a child's words needs the teacher's eye (found by `crate::mentions`).

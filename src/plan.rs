@@ -52,6 +52,9 @@ pub struct Plan {
     pub families: Vec<FamilyView>,
     /// Upcoming sharing times as families' messages show them, soonest first.
     pub sharing: Vec<Sharing>,
+    /// Every sharing time that has not ended, cancelled ones included, as families'
+    /// messages show them: what invitations, reminders and updates are made from.
+    pub invitations: Vec<Sharing>,
     /// The photos of approved evidence, by content hash, sorted: those whose copies a sync
     /// makes (the blog and the messages each use the ones consent allows them).
     pub photos: Vec<String>,
@@ -103,6 +106,10 @@ impl Plan {
 /// A sharing time as an output may show it (its title and place are the teacher's words).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Sharing {
+    pub id: i64,
+    /// The calendar entry's SEQUENCE: one more for each change and for the cancellation.
+    pub sequence: u32,
+    pub cancelled: bool,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
     pub title: Text,
@@ -271,6 +278,9 @@ impl Loaded {
         times
             .iter()
             .map(|t| Sharing {
+                id: t.id,
+                sequence: t.sequence,
+                cancelled: t.cancelled_at.is_some(),
                 starts_at: t.starts_at,
                 ends_at: t.ends_at,
                 title: self.mark(&t.title, out),
@@ -332,6 +342,7 @@ impl Goalpost {
         let settings = self.config()?;
         let l = self.load_for_plan()?;
         let sharing = self.upcoming_sharing_times()?;
+        let invitations = store::sharing::not_ended(self.store().conn(), self.now())?;
         let mut photos: Vec<String> = l
             .approved
             .iter()
@@ -344,6 +355,7 @@ impl Goalpost {
             blog: blog_plan(&l, l.sharing(&sharing, Output::Blog)),
             families: family_views(&l, self.contacts()?),
             sharing: l.sharing(&sharing, Output::Family),
+            invitations: l.sharing(&invitations, Output::Family),
             tz: l.tz,
             class: l.class,
             settings,

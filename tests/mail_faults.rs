@@ -39,7 +39,7 @@ fn due(gp: &Goalpost) -> HashMap<String, usize> {
 }
 
 fn setup(server_port: u16, timeout: &str) -> (tempfile::TempDir, Goalpost) {
-    let (dir, gp) = demo(6);
+    let (dir, gp) = demo_without_sharing(6);
     gp.set_setting("smtp.url", &format!("smtp://127.0.0.1:{server_port}"))
         .unwrap();
     gp.set_setting("smtp.timeout", timeout).unwrap();
@@ -156,7 +156,7 @@ fn run_fault(
     timeout: &str,
 ) -> (Goalpost, tempfile::TempDir, Server, String) {
     // The fault hits the first recipient by address order; we learn it from a probe class.
-    let (_pd, probe) = demo(6);
+    let (_pd, probe) = demo_without_sharing(6);
     let target = first_email_recipient(&probe);
     let server = Server::start(Fault {
         fault,

@@ -60,3 +60,15 @@ sheet-short-reached = { $count ->
 sheet-short-latest = آخر الأهداف المحققة
 note-subject = رسالة من { $name }
 note-intro = كتب لكم { $name } رسالة في المدرسة:
+# رسائل وقت المشاركة: الدعوة، والتذكير في اليوم السابق، والتغيير، والإلغاء.
+invite-subject = دعوة: { $title }، { $when }
+invite-intro = ندعوكم بكل سرور إلى زيارة { $class } لمشاهدة ما تعلّمه { $names } والصف. لا داعي للبقاء طويلًا: تفضّلوا متى استطعتم.
+reminder-subject = تذكير: { $title }، { $when }
+reminder-intro = تذكير: نتطلّع إلى رؤيتكم وإلى أن نريكم ما تعلّمه { $names }.
+update-subject = تغيير: { $title }، { $when }
+update-intro = تغيّر موعد المشاركة. هذه هي التفاصيل الجديدة.
+cancel-subject = أُلغي: { $title }، { $when }
+cancel-intro = أُلغي وقت المشاركة هذا. نعتذر، وسندعوكم إلى الوقت القادم.
+sharing-when = الموعد: { $when }
+sharing-until = { $when } حتى { $time }
+invite-calendar = الملف المرفق invite.ics يضيف هذا الموعد إلى تقويمكم.

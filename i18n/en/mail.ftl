@@ -66,3 +66,16 @@ sheet-short-latest = Latest goals reached
 # A child's own note to their family, written at the class station.
 note-subject = A note from { $name }
 note-intro = { $name } wrote you a note at school:
+# A sharing time's own messages: the invitation, the reminder the day before, a change and
+# a cancellation (emails with a calendar file, slips and chat texts).
+invite-subject = Invitation: { $title }, { $when }
+invite-intro = You are warmly invited to come into { $class } and see what { $names } and the class have been learning. No need to stay long: drop in when you can.
+reminder-subject = Reminder: { $title }, { $when }
+reminder-intro = A reminder: we look forward to seeing you and showing you what { $names } has been learning.
+update-subject = Changed: { $title }, { $when }
+update-intro = The sharing time has changed. Here are the new details.
+cancel-subject = Cancelled: { $title }, { $when }
+cancel-intro = This sharing time is cancelled. We are sorry, and we will invite you to the next one.
+sharing-when = When: { $when }
+sharing-until = { $when } to { $time }
+invite-calendar = The attached file invite.ics adds this to your calendar.

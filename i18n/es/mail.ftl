@@ -65,3 +65,16 @@ sheet-short-latest = Últimas metas alcanzadas
 # La nota de un niño a su familia, escrita en la estación de la clase.
 note-subject = Una nota de { $name }
 note-intro = { $name } te escribió una nota en la escuela:
+# Los mensajes propios de un encuentro con las familias: la invitación, el recordatorio del
+# día anterior, un cambio y una cancelación.
+invite-subject = Invitación: { $title }, { $when }
+invite-intro = Les invitamos con mucho gusto a venir a { $class } y ver lo que { $names } y la clase han aprendido. No hace falta quedarse mucho: vengan cuando puedan.
+reminder-subject = Recordatorio: { $title }, { $when }
+reminder-intro = Un recordatorio: les esperamos con ilusión para enseñarles lo que { $names } ha aprendido.
+update-subject = Cambio: { $title }, { $when }
+update-intro = El encuentro ha cambiado. Estos son los nuevos datos.
+cancel-subject = Cancelado: { $title }, { $when }
+cancel-intro = Este encuentro se ha cancelado. Lo sentimos; les invitaremos al próximo.
+sharing-when = Cuándo: { $when }
+sharing-until = { $when } a { $time }
+invite-calendar = El archivo adjunto invite.ics lo añade a su calendario.

@@ -133,6 +133,16 @@ fn the_capabilities_keep_the_station_away_from_teacher_commands() {
         ("chat_list", json!({})),
         ("chat_photo", json!({ "id": 1 })),
         ("chat_sent", json!({ "ids": [1] })),
+        ("sharing_list", json!({})),
+        (
+            "sharing_add",
+            json!({ "form": { "at": "2027-01-01T10:00", "title": "x" } }),
+        ),
+        (
+            "sharing_edit",
+            json!({ "id": 1, "form": { "at": "2027-01-01T10:00", "title": "x" } }),
+        ),
+        ("sharing_cancel", json!({ "id": 1 })),
         ("mail_server_get", json!({})),
         (
             "mail_server_save",
@@ -166,6 +176,7 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
         "sync_preview",
         "families_list",
         "chat_list",
+        "sharing_list",
         "mail_server_get",
         "goal_suggestions",
     ] {
@@ -183,6 +194,15 @@ fn without_capabilities_the_rust_checks_still_refuse_the_station() {
         ("portfolio_export", json!({ "title": "t" })),
         ("chat_photo", json!({ "id": 1 })),
         ("chat_sent", json!({ "ids": [1] })),
+        (
+            "sharing_add",
+            json!({ "form": { "at": "2027-01-01T10:00", "title": "x" } }),
+        ),
+        (
+            "sharing_edit",
+            json!({ "id": 1, "form": { "at": "2027-01-01T10:00", "title": "x" } }),
+        ),
+        ("sharing_cancel", json!({ "id": 1 })),
         (
             "mail_server_save",
             json!({ "server": { "host": "x.example" } }),
@@ -308,13 +328,18 @@ fn the_sync_preview_shows_each_family_and_the_blog_and_changes_nothing() {
                 "{key} in {fam}"
             );
         }
-        let items: Vec<&Value> = fam["deliveries"]
-            .as_array()
-            .unwrap()
+        let deliveries = fam["deliveries"].as_array().unwrap();
+        // The demo's sharing time invites every family (issue 16): about no evidence.
+        assert!(
+            deliveries
+                .iter()
+                .any(|d| d["kind"] == "invitation" && d["sharing"]["title"].is_string()),
+            "{fam}"
+        );
+        let items: Vec<&Value> = deliveries
             .iter()
             .flat_map(|d| d["items"].as_array().unwrap())
             .collect();
-        assert!(!items.is_empty(), "{fam}");
         assert!(items
             .iter()
             .all(|i| i["student"].is_string() && i["goal"].is_string()));
@@ -983,4 +1008,54 @@ fn the_teacher_exports_portfolios_into_a_new_folder_inside_the_one_picked() {
     let list = invoke(&f.teacher, "goal_suggestions", json!({})).unwrap();
     assert_eq!(list[0]["title"], "I can skip", "{list}");
     assert_eq!(list[0]["subject"], "PE", "{list}");
+}
+
+/// The Sharing screen's commands (issue 16): the teacher plans a sharing time in the
+/// class's local time, changes it (its calendar sequence goes up), and cancels it; a time
+/// that is not one is refused with the fix, and nothing is stored.
+#[test]
+fn the_teacher_plans_changes_and_cancels_a_sharing_time() {
+    let f = fixture(true, false);
+    let form = |at: &str, until: &str, place: &str| json!({ "at": at, "until": until, "title": "Maths morning", "place": place });
+    let row = invoke(
+        &f.teacher,
+        "sharing_add",
+        json!({ "form": form("2030-03-05T14:00", "15:00", "Room 7") }),
+    )
+    .unwrap();
+    assert_eq!(row["at"], "2030-03-05T14:00");
+    assert_eq!(row["until"], "15:00");
+    assert_eq!(row["sequence"], 0);
+    let id = row["id"].clone();
+    let edited = invoke(
+        &f.teacher,
+        "sharing_edit",
+        json!({ "id": id, "form": form("2030-03-06T09:30", "", "The hall") }),
+    )
+    .unwrap();
+    assert_eq!(edited["sequence"], 1);
+    assert!(edited["until"].is_null(), "an empty end removes it");
+    let list = invoke(&f.teacher, "sharing_list", json!({})).unwrap();
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == id && r["place"] == "The hall" && r["at"] == "2030-03-06T09:30"));
+    let before = list.as_array().unwrap().len();
+    let e = invoke(
+        &f.teacher,
+        "sharing_add",
+        json!({ "form": form("next Tuesday", "", "") }),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "invalid", "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("2026-11-26 14:30"),
+        "{e}"
+    );
+    let cancelled = invoke(&f.teacher, "sharing_cancel", json!({ "id": id })).unwrap();
+    assert!(cancelled["cancelled_at"].is_string());
+    let list = invoke(&f.teacher, "sharing_list", json!({})).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), before - 1);
+    assert!(!list.as_array().unwrap().iter().any(|r| r["id"] == id));
 }

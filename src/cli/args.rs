@@ -428,9 +428,27 @@ pub enum SharingCmd {
         #[arg(long, default_value = "")]
         place: String,
     },
+    /// Change a sharing time: families already invited get an update (same calendar
+    /// entry), the others an invitation with the new details, at the next sync.
+    Edit {
+        id: i64,
+        /// New start, as "YYYY-MM-DD HH:MM" (the end moves with it unless --until is given).
+        #[arg(long)]
+        at: Option<String>,
+        /// New end, as "YYYY-MM-DD HH:MM" or "HH:MM"; "none" removes it.
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        /// Where families come in (told only in private messages, never on the blog).
+        #[arg(long)]
+        place: Option<String>,
+    },
     /// List upcoming sharing times.
     List,
-    /// Cancel a sharing time.
+    /// Cancel a sharing time: families who were invited are told at the next sync.
+    Cancel { id: i64 },
+    /// Cancel a sharing time (the same as `cancel`).
     Remove { id: i64 },
 }
 

@@ -299,7 +299,7 @@ pub(super) fn contact(ctx: &Ctx, c: ContactCmd) -> Result<()> {
 fn parse_day_or_time(gp: &Goalpost, s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     let t = match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
         Ok(d) => d.and_hms_opt(12, 0, 0).unwrap_or_default(),
-        Err(_) => super::learning::parse_local(s, None)?,
+        Err(_) => crate::class::parse_local_time(s, None)?,
     };
     gp.class_time(t)
 }

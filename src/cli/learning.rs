@@ -3,7 +3,7 @@
 use super::args::*;
 use super::output::Table;
 use super::Ctx;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::*;
 
 pub(super) fn goal(ctx: &Ctx, c: GoalCmd) -> Result<()> {
@@ -197,24 +197,6 @@ pub(super) fn review(ctx: &Ctx, c: ReviewCmd) -> Result<()> {
     }
 }
 
-pub(super) fn parse_local(
-    s: &str,
-    date_of: Option<chrono::NaiveDate>,
-) -> Result<chrono::NaiveDateTime> {
-    let s = s.trim();
-    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t);
-        }
-    }
-    if let (Some(d), Ok(t)) = (date_of, chrono::NaiveTime::parse_from_str(s, "%H:%M")) {
-        return Ok(d.and_time(t));
-    }
-    Err(Error::invalid(format!(
-        "{s:?} is not a time: write it as \"2026-11-26 14:30\""
-    )))
-}
-
 pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
     let gp = ctx.class()?;
     match c {
@@ -224,9 +206,9 @@ pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
             title,
             place,
         } => {
-            let start = parse_local(&at, None)?;
+            let start = crate::class::parse_local_time(&at, None)?;
             let end = until
-                .map(|u| parse_local(&u, Some(start.date())))
+                .map(|u| crate::class::parse_local_time(&u, Some(start.date())))
                 .transpose()?;
             let s = gp.add_sharing_time(start, end, &title, &place)?;
             ctx.print(&s, || {
@@ -252,11 +234,55 @@ pub(super) fn sharing(ctx: &Ctx, c: SharingCmd) -> Result<()> {
                 t.render_or("No sharing times planned: add one with `goalpost sharing add`.")
             })
         }
-        SharingCmd::Remove { id } => {
-            gp.remove_sharing_time(id)?;
-            ctx.print(&serde_json::json!({ "removed": id }), || {
-                format!("Cancelled sharing time {id}")
+        SharingCmd::Edit {
+            id,
+            at,
+            until,
+            title,
+            place,
+        } => {
+            let starts = at
+                .as_deref()
+                .map(|a| crate::class::parse_local_time(a, None))
+                .transpose()?;
+            let ends = match until.as_deref().map(str::trim) {
+                None => None,
+                Some("none") => Some(None),
+                Some(u) => {
+                    let day = match starts {
+                        Some(s) => s.date(),
+                        None => {
+                            let tz: chrono_tz::Tz =
+                                gp.class()?.timezone.parse().unwrap_or(chrono_tz::UTC);
+                            gp.sharing_time(id)?
+                                .starts_at
+                                .with_timezone(&tz)
+                                .date_naive()
+                        }
+                    };
+                    Some(Some(crate::class::parse_local_time(u, Some(day))?))
+                }
+            };
+            let change = crate::class::SharingChange {
+                starts,
+                ends,
+                title,
+                place,
+            };
+            let s = gp.edit_sharing_time(id, &change)?;
+            ctx.print(&s, || {
+                format!(
+                    "Changed sharing time {}: {} (families hear of it at the next sync)",
+                    s.id, s.title
+                )
             })
+        }
+        SharingCmd::Cancel { id } | SharingCmd::Remove { id } => {
+            let s = gp.cancel_sharing_time(id)?;
+            ctx.print(
+                &serde_json::json!({ "removed": id, "cancelled": id, "sharing": s }),
+                || format!("Cancelled sharing time {id}: families who were invited hear of it at the next sync"),
+            )
         }
     }
 }

@@ -59,6 +59,18 @@ pub(super) fn mail_summary_text(s: &crate::mail::MailSummary) -> String {
     for f in &s.print_files {
         out.push_str(&format!("\nSlips to print: {}", f.display()));
     }
+    if s.queued.invitations > 0 {
+        out.push_str(&format!(
+            "\n{} invitations, reminders and updates about sharing times queued (by email with a calendar file, on slips or as chat texts).",
+            s.queued.invitations
+        ));
+    }
+    if s.queued.held_back > 0 {
+        out.push_str(&format!(
+            "\n{} achievements wait for the weekly gathering on mail.weekly_day: their families already had mail.max_per_week messages this week.",
+            s.queued.held_back
+        ));
+    }
     if s.queued.chats > 0 {
         out.push_str(&format!(
             "\n{} chat texts prepared for families on chat: send them, then mark them sent (`goalpost chat list`).",

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::compose::{chat_text, note_chat_text, Languages, Renderer};
+use super::invite::{invite_chat_text, invite_view, sharing_of};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::plan::{FamilyItem, NoteItem};
@@ -21,13 +22,17 @@ use crate::store::notes::NoteId;
 use crate::store::{self, outbox};
 use crate::{photo, Goalpost};
 
-/// One chat text waiting for the teacher to send it.
+/// One chat text waiting for the teacher to send it: about one evidence, or a sharing
+/// time's invitation, reminder or update (then `student` names the contact's children and
+/// there is no photo).
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatMessage {
     /// The delivery's id: `goalpost chat sent ID`.
     pub delivery_id: i64,
     pub contact_id: ContactId,
     pub contact: String,
+    /// What it is: `chat` (about an evidence), `invitation`, `reminder` or `update`.
+    pub kind: &'static str,
     /// The language the text is in (the contact's, else the class's).
     pub language: String,
     /// The student it is about (display name).
@@ -77,6 +82,7 @@ impl Goalpost {
                     delivery_id: d.id,
                     contact_id: c.id,
                     contact: c.name.clone(),
+                    kind: d.kind.as_str(),
                     language: l.lang.clone(),
                     student: note.display_name.clone(),
                     text: note_chat_text(l, note),
@@ -86,24 +92,63 @@ impl Goalpost {
                 });
                 continue;
             }
-            // Only this contact's own item, the one this delivery is about.
-            let Some(item) = own_item(v, &d.evidence_ids) else {
+            if d.kind.is_sharing() {
+                // A sharing time's invitation, reminder or update, as a chat text.
+                let Some((s, kind)) = sharing_of(&plan, c, d.kind, &d.subject_key) else {
+                    continue;
+                };
+                let l = langs.get(&c.language)?;
+                let view = invite_view(l, &plan.class, plan.tz, c, s, kind);
+                out.push(ChatMessage {
+                    delivery_id: d.id,
+                    contact_id: c.id,
+                    contact: c.name.clone(),
+                    kind: d.kind.as_str(),
+                    language: l.lang.clone(),
+                    student: c
+                        .students
+                        .iter()
+                        .map(|s| s.display_name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    text: invite_chat_text(&view, &renderer)?,
+                    photo: None,
+                    photo_missing: false,
+                    queued_at: d.created_at,
+                });
                 continue;
-            };
+            }
+            // Only this contact's own items, those this delivery is about (several when
+            // the weekly cap gathered them into one text).
+            let items = own_items(v, &d.evidence_ids);
+            if items.is_empty() {
+                continue;
+            }
             let l = langs.get(&c.language)?;
-            let text = chat_text(l, &renderer, item, site_url)?;
-            let copy = item
-                .photo_hash
-                .as_deref()
+            let mut texts = Vec::with_capacity(items.len());
+            for item in &items {
+                texts.push(chat_text(l, &renderer, item, site_url)?);
+            }
+            let mut names: Vec<&str> = Vec::new();
+            for i in &items {
+                if !names.contains(&i.display_name.as_str()) {
+                    names.push(&i.display_name);
+                }
+            }
+            // The first photo consent lets reach the family.
+            let copy = items
+                .iter()
+                .find_map(|i| i.photo_hash.as_deref())
                 .map(|h| photo::copy_path(self.data_dir(), h, photo::Size::Web));
             let photo_missing = copy.as_ref().is_some_and(|p| !p.is_file());
             out.push(ChatMessage {
                 delivery_id: d.id,
                 contact_id: c.id,
                 contact: c.name.clone(),
+                kind: d.kind.as_str(),
                 language: l.lang.clone(),
-                student: item.display_name.clone(),
-                text,
+                student: names.join(", "),
+                text: texts.join("\n\n"),
                 photo: copy.filter(|_| !photo_missing),
                 photo_missing,
                 queued_at: d.created_at,
@@ -151,7 +196,10 @@ impl Goalpost {
                     continue; // the same id given twice
                 }
                 let d = outbox::get(tx, id)?
-                    .filter(|d| d.kind == outbox::Kind::Chat)
+                    .filter(|d| {
+                        d.kind == outbox::Kind::Chat
+                            || (d.kind.is_sharing() && d.channel == Channel::Chat.as_str())
+                    })
                     .ok_or_else(|| {
                         Error::not_found(format!(
                             "there is no chat text with delivery id {id}: see `goalpost chat list`"
@@ -181,18 +229,19 @@ impl Goalpost {
     }
 }
 
-/// The one item of `v` a chat delivery about `evidence` tells, if it is still there and
-/// the contact's own.
-fn own_item<'v>(v: &'v crate::plan::FamilyView, evidence: &[EvidenceId]) -> Option<&'v FamilyItem> {
+/// The items of `v` a chat delivery about `evidence` tells, those still there and the
+/// contact's own, oldest first.
+fn own_items<'v>(v: &'v crate::plan::FamilyView, evidence: &[EvidenceId]) -> Vec<&'v FamilyItem> {
     v.items
         .iter()
         .filter(|i| evidence.contains(&i.evidence_id))
-        .find(|i| {
+        .filter(|i| {
             v.contact
                 .students
                 .iter()
                 .any(|s| s.student_id == i.student_id)
         })
+        .collect()
 }
 
 /// The child's note a chat delivery carries, if it is still there and the contact's own

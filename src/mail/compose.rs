@@ -87,6 +87,9 @@ const SHEET: &str = include_str!("templates/goal_sheet.html");
 const CHAT: &str = include_str!("templates/chat.txt");
 const NOTE_HTML: &str = include_str!("templates/note.html");
 const NOTE_TEXT: &str = include_str!("templates/note.txt");
+const INVITE_HTML: &str = include_str!("templates/invite.html");
+const INVITE_TEXT: &str = include_str!("templates/invite.txt");
+const INVITE_CHAT: &str = include_str!("templates/invite_chat.txt");
 
 /// The templates, loaded once per run. HTML templates escape everything they insert.
 pub struct Renderer {
@@ -104,6 +107,9 @@ impl Renderer {
             ("chat.txt", CHAT),
             ("note.html", NOTE_HTML),
             ("note.txt", NOTE_TEXT),
+            ("invite.html", INVITE_HTML),
+            ("invite.txt", INVITE_TEXT),
+            ("invite_chat.txt", INVITE_CHAT),
         ] {
             env.add_template(name, src)
                 .map_err(|e| Error::Mail(format!("the built-in template {name} is broken: {e}")))?;
@@ -166,7 +172,7 @@ pub fn long_date(l: &Localizer, d: chrono::NaiveDate) -> String {
     )
 }
 
-fn when(l: &Localizer, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+pub(super) fn when(l: &Localizer, at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     let local = at.with_timezone(&tz);
     l.t(
         "date-time",
@@ -371,7 +377,7 @@ pub fn chat_text(
 }
 
 /// Hex digits derived from the Message-ID, for MIME boundaries.
-fn boundary_seed(message_id: &str) -> String {
+pub(super) fn boundary_seed(message_id: &str) -> String {
     let h = Sha256::digest(message_id.as_bytes());
     h.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
@@ -561,24 +567,56 @@ fn build(
         .boundary(format!("gp-mix-{seed}"))
         .multipart(body);
 
-    let msg = to_family(
+    let head = FamilyHead {
         class,
-        letter.from,
-        letter.contact,
-        to_addr,
-        &subject,
-        letter.message_id,
-        letter.date,
-        &l.lang,
-    )?
-    .multipart(mixed)
-    .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
+        from: letter.from,
+        contact: letter.contact,
+        to: to_addr,
+        message_id: letter.message_id,
+        date: letter.date,
+    };
+    let mut c = family_message(&head, l, subject, mixed)?;
+    c.photos_left_out = left_out.len();
+    Ok(c)
+}
+
+/// Who a family message is from and to, and its identity.
+pub(super) struct FamilyHead<'a> {
+    pub class: &'a ClassInfo,
+    pub from: &'a str,
+    pub contact: &'a Contact,
+    pub to: &'a str,
+    pub message_id: &'a str,
+    pub date: DateTime<Utc>,
+}
+
+/// A family message with every header it must have (one recipient, the class as sender,
+/// replies to the teacher, a fixed Message-ID and Date, its language, auto-generated) and
+/// `body`, formatted.
+pub(super) fn family_message(
+    head: &FamilyHead<'_>,
+    l: &Localizer,
+    subject: String,
+    body: MultiPart,
+) -> Result<Composed> {
+    let msg = class_builder(head.class, head.from)?
+        .to(mailbox(&head.contact.name, head.to, "the address of")?)
+        .subject(subject.clone())
+        .message_id(Some(head.message_id.to_string()))
+        .date(SystemTime::from(head.date))
+        .raw_header(content_language(&l.lang)?)
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".into(),
+        ))
+        .multipart(body)
+        .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
     Ok(Composed {
         bytes: msg.formatted(),
         subject,
-        to: to_addr.to_string(),
+        to: head.to.to_string(),
         lang: l.lang.clone(),
-        photos_left_out: left_out.len(),
+        photos_left_out: 0,
     })
 }
 
@@ -678,33 +716,23 @@ pub fn compose_note(letter: &NoteLetter<'_>, l: &Localizer, r: &Renderer) -> Res
         .kind(MultiPartKind::Mixed)
         .boundary(format!("gp-mix-{seed}"))
         .multipart(body);
-    let msg = to_family(
+    let head = FamilyHead {
         class,
-        letter.from,
-        letter.contact,
-        to_addr,
-        &subject,
-        letter.message_id,
-        letter.date,
-        &l.lang,
-    )?
-    .multipart(mixed)
-    .map_err(|e| Error::Mail(format!("could not build the message: {e}")))?;
-    let bytes = msg.formatted();
-    if bytes.len() > MAX_BYTES {
+        from: letter.from,
+        contact: letter.contact,
+        to: to_addr,
+        message_id: letter.message_id,
+        date: letter.date,
+    };
+    let c = family_message(&head, l, subject, mixed)?;
+    if c.bytes.len() > MAX_BYTES {
         return Err(Error::Mail(format!(
             "the note to {} is {} KB: shorten it",
             letter.contact.name,
-            bytes.len() / 1024
+            c.bytes.len() / 1024
         )));
     }
-    Ok(Composed {
-        bytes,
-        subject,
-        to: to_addr.to_string(),
-        lang: l.lang.clone(),
-        photos_left_out: 0,
-    })
+    Ok(c)
 }
 
 /// A short message that proves the settings work (`goalpost mail test`).
@@ -733,31 +761,6 @@ pub fn compose_test(
         .singlepart(SinglePart::plain(body))
         .map_err(|e| Error::Mail(format!("could not build the test message: {e}")))?;
     Ok(msg.formatted())
-}
-
-/// A message from the class to one family's contact (one recipient), with its subject,
-/// Message-ID, date and language, marked as sent automatically.
-#[allow(clippy::too_many_arguments)]
-fn to_family(
-    class: &ClassInfo,
-    from: &str,
-    contact: &Contact,
-    to_addr: &str,
-    subject: &str,
-    message_id: &str,
-    date: DateTime<Utc>,
-    lang: &str,
-) -> Result<lettre::message::MessageBuilder> {
-    Ok(class_builder(class, from)?
-        .to(mailbox(&contact.name, to_addr, "the address of")?)
-        .subject(subject.to_string())
-        .message_id(Some(message_id.to_string()))
-        .date(SystemTime::from(date))
-        .raw_header(content_language(lang)?)
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("Auto-Submitted"),
-            "auto-generated".into(),
-        )))
 }
 
 /// A message from the class (`From` the sending address with the class's name, `Reply-To`

@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::compose::{self, Languages, Letter, LetterKind, Photo};
+use super::invite::{compose_invite, sharing_of, InviteLetter};
 use super::report::{usable_address, When};
 use super::report::{FailureCode, FailureNote, Fallback, MailSummary, Progress, Unreachable};
 use super::smtp::Failure;
@@ -168,6 +169,19 @@ impl Goalpost {
         if !d.note_ids.is_empty() {
             return self.prepare_note(d, run, view, langs, summary);
         }
+        // A sharing time's own message: about the time as the plan holds it now (gone
+        // once it has ended: then the message is no use and leaves the outbox).
+        let sharing = if d.kind.is_sharing() {
+            let found = sharing_of(run.plan, c, d.kind, &d.subject_key);
+            if found.is_none() {
+                self.store()
+                    .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
+                return Ok(None);
+            }
+            found
+        } else {
+            None
+        };
         // Only this contact's own items, and only those this delivery is about.
         let items: Vec<&FamilyItem> = view
             .items
@@ -175,7 +189,7 @@ impl Goalpost {
             .filter(|i| d.evidence_ids.contains(&i.evidence_id))
             .filter(|i| c.students.iter().any(|s| s.student_id == i.student_id))
             .collect();
-        if items.is_empty() {
+        if items.is_empty() && sharing.is_none() {
             // Its evidence was erased or withdrawn before it went out.
             self.store()
                 .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
@@ -218,7 +232,23 @@ impl Goalpost {
             sharing: run.sharing(),
             sheets: &sheets,
         };
-        let composed = compose::compose(&letter, l, &run.renderer, &photos);
+        let composed = match sharing {
+            Some((s, k)) => compose_invite(
+                &InviteLetter {
+                    class: &run.plan.class,
+                    tz: run.plan.tz,
+                    contact: c,
+                    sharing: s,
+                    kind: k,
+                    message_id: &d.message_id,
+                    date: run.now,
+                    from: &run.plan.sender,
+                },
+                l,
+                &run.renderer,
+            ),
+            None => compose::compose(&letter, l, &run.renderer, &photos),
+        };
         self.ready_or_failed(d, c, to, kind, composed, summary)
     }
 

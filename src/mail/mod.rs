@@ -32,6 +32,7 @@
 mod chat;
 pub mod compose;
 mod delivery;
+pub mod invite;
 pub mod paper;
 mod preview;
 mod queue;
@@ -56,7 +57,9 @@ use compose::{Languages, Renderer};
 
 pub use chat::{ChatMessage, ChatSent};
 pub use delivery::{backoff, BATCH};
-pub use preview::{preview, FamilyPreview, MailPreview, PreviewDelivery, PreviewItem, PreviewNote};
+pub use preview::{
+    preview, FamilyPreview, MailPreview, PreviewDelivery, PreviewItem, PreviewNote, PreviewSharing,
+};
 pub use queue::{digest_key, due, message_id, Due, DueDelivery};
 pub use report::{
     FailureCode, FailureNote, Fallback, MailSummary, OutboxEntry, Progress, QueueCounts,

@@ -16,6 +16,7 @@ use fluent_bundle::FluentValue;
 use serde::Serialize;
 
 use super::compose::{self, Languages, Renderer};
+use super::invite::{invite_view, sharing_of, InviteKind, InviteView};
 use super::{Fallback, MailSummary, Run};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -33,6 +34,8 @@ struct SlipView {
     item: Option<SlipItem>,
     /// a child's own note to their family.
     note: Option<NoteSlip>,
+    /// A sharing time's invitation, reminder, change or cancellation.
+    invite: Option<InviteView>,
     photo: Option<String>,
     sharing: Option<String>,
     /// The child's goal sheet in short.
@@ -114,6 +117,7 @@ fn blank_slip(
             .trim_end_matches([',', ':', '،'])
             .to_string(),
         item: None,
+        invite: None,
         note: None,
         photo: None,
         sharing: None,
@@ -184,6 +188,40 @@ fn note_slip(
         intro: compose::note_intro(l, note),
         text: compose::shown(l, &note.text).trim().to_string(),
     });
+    Ok((view, fallback))
+}
+
+/// The slip about a sharing time (`kind`) for `contact`, in their language.
+fn invite_slip(
+    run: &Run<'_>,
+    langs: &mut Languages<'_>,
+    contact: &Contact,
+    sharing: &crate::plan::Sharing,
+    kind: InviteKind,
+    day: NaiveDate,
+) -> Result<(SlipView, Option<Fallback>)> {
+    let l = langs.get(&contact.language)?;
+    let fallback = l.fell_back.then(|| Fallback {
+        contact_id: contact.id,
+        contact: contact.name.clone(),
+        wanted: contact.language.clone(),
+        used: l.lang.clone(),
+    });
+    let v = invite_view(l, &run.plan.class, run.plan.tz, contact, sharing, kind);
+    let view = SlipView {
+        lang: l.lang.clone(),
+        dir: l.dir.as_str(),
+        title: v.subject.clone(),
+        to: v.greeting.trim_end_matches([',', ':', '،']).to_string(),
+        item: None,
+        note: None,
+        photo: None,
+        sharing: None,
+        sheet: None,
+        footer: v.footer.clone(),
+        date: compose::long_date(l, day),
+        invite: Some(v),
+    };
     Ok((view, fallback))
 }
 
@@ -314,41 +352,74 @@ pub(super) fn write_slips(
                 }
                 continue;
             }
-            let found = run.views.get(&d.contact_id).and_then(|v| {
-                v.items
+            if d.kind.is_sharing() {
+                // A sharing time's slip: about the time as the plan holds it now.
+                let found = run.views.get(&d.contact_id).and_then(|v| {
+                    let (s, kind) = sharing_of(run.plan, &v.contact, d.kind, &d.subject_key)?;
+                    Some((&v.contact, s, kind))
+                });
+                let Some((contact, s, kind)) = found else {
+                    gp.store()
+                        .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
+                    continue;
+                };
+                let (view, fb) = invite_slip(run, langs, contact, s, kind, day)?;
+                summary.language_fallbacks.extend(fb);
+                slips.push(view);
+                if d.status == outbox::Status::Queued {
+                    placed.push((d.id, contact.id));
+                }
+                continue;
+            }
+            let found = run.views.get(&d.contact_id).map(|v| {
+                let items: Vec<&FamilyItem> = v
+                    .items
                     .iter()
-                    .find(|i| d.evidence_ids.contains(&i.evidence_id))
-                    .map(|i| {
-                        let sheet = v.sheets.iter().find(|s| s.student_id == i.student_id);
-                        (&v.contact, i, sheet)
-                    })
+                    .filter(|i| d.evidence_ids.contains(&i.evidence_id))
+                    .collect();
+                (v, items)
             });
-            let Some((contact, item, sheet)) = found else {
+            let Some((v, items)) = found.filter(|(_, items)| !items.is_empty()) else {
                 // Erased or withdrawn: it leaves the page; an unsent slip leaves the outbox.
                 gp.store()
                     .in_tx(|tx| outbox::delete_unsent(tx, d.id).map(|_| ()))?;
                 continue;
             };
-            let photo = match item.photo_hash.as_deref() {
-                Some(h) => match data_uri(gp.data_dir(), h) {
-                    Ok(u) => Some(u),
-                    Err(e) => {
-                        if d.status == outbox::Status::Queued {
-                            gp.store().in_tx(|tx| {
-                                outbox::note_waiting(tx, d.id, FailureKind::Content, &e.to_string())
-                            })?;
-                            summary.waiting_for_photos += 1;
+            let mut views = Vec::with_capacity(items.len());
+            let mut waiting = false;
+            for item in items {
+                let photo = match item.photo_hash.as_deref() {
+                    Some(h) => match data_uri(gp.data_dir(), h) {
+                        Ok(u) => Some(u),
+                        Err(e) => {
+                            if d.status == outbox::Status::Queued {
+                                gp.store().in_tx(|tx| {
+                                    outbox::note_waiting(
+                                        tx,
+                                        d.id,
+                                        FailureKind::Content,
+                                        &e.to_string(),
+                                    )
+                                })?;
+                                summary.waiting_for_photos += 1;
+                            }
+                            waiting = true;
+                            break;
                         }
-                        continue;
-                    }
-                },
-                None => None,
-            };
-            let (view, fb) = slip(run, langs, contact, item, sheet, photo, day)?;
-            summary.language_fallbacks.extend(fb);
-            slips.push(view);
+                    },
+                    None => None,
+                };
+                let sheet = v.sheets.iter().find(|s| s.student_id == item.student_id);
+                let (view, fb) = slip(run, langs, &v.contact, item, sheet, photo, day)?;
+                summary.language_fallbacks.extend(fb);
+                views.push(view);
+            }
+            if waiting {
+                continue;
+            }
+            slips.extend(views);
             if d.status == outbox::Status::Queued {
-                placed.push((d.id, contact.id));
+                placed.push((d.id, v.contact.id));
             }
         }
         let path = dir.join(format!("slips-{day}.html"));

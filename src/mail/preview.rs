@@ -28,11 +28,17 @@ pub struct FamilyPreview {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PreviewDelivery {
-    /// `evidence`, `digest` or `slip`.
+    /// `evidence`, `digest`, `slip`, `chat`, or a sharing time's `invitation`,
+    /// `reminder` or `update`.
     pub kind: String,
+    /// The channel it goes by: `email`, `paper` or `chat`.
+    pub channel: Channel,
     pub items: Vec<PreviewItem>,
     /// A child's own note it would carry (then no items).
     pub notes: Vec<PreviewNote>,
+    /// The sharing time a sharing time's message is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<PreviewSharing>,
 }
 
 /// A child's note to their family, as a dry run shows it.
@@ -41,6 +47,14 @@ pub struct PreviewNote {
     pub note_id: crate::store::notes::NoteId,
     pub student: String,
     pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewSharing {
+    pub id: i64,
+    pub title: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub cancelled: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,8 +102,19 @@ pub fn preview(gp: &Goalpost, plan: &Plan) -> Result<MailPreview> {
                 deliveries: Vec::new(),
             }
         });
+        let sharing = outbox::parse_sharing_key(&d.subject_key)
+            .filter(|_| d.kind.is_sharing())
+            .and_then(|(id, _)| plan.invitations.iter().find(|s| s.id == id))
+            .map(|s| PreviewSharing {
+                id: s.id,
+                title: s.title.render(crate::mentions::CLASSMATE_EN),
+                starts_at: s.starts_at,
+                cancelled: s.cancelled,
+            });
         fp.deliveries.push(PreviewDelivery {
             kind: d.kind.as_str().to_string(),
+            channel: d.channel,
+            sharing,
             items: d
                 .evidence_ids
                 .iter()

@@ -33,6 +33,11 @@ pub struct QueueCounts {
     pub slips: usize,
     /// Chat texts prepared for the teacher to send (`goalpost chat list`).
     pub chats: usize,
+    /// Sharing times' own messages (invitations, reminders, updates), on any channel.
+    pub invitations: usize,
+    /// Achievements the weekly cap (`mail.max_per_week`) holds back for the gathering on
+    /// the weekly day (not queued yet).
+    pub held_back: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -77,6 +77,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0007_backup_runs.sql")),
     // Issue 15: next year's goal suggestions, kept by `class archive`.
     M::up(include_str!("../../migrations/0008_goal_suggestions.sql")),
+    // Sharing times' calendar sequence and cancellation; rebuilds deliveries for the
+    // invitation kinds (foreign keys off, references checked).
+    M::up(include_str!("../../migrations/0009_invitations.sql")).foreign_key_check(),
     // A child's own note to their family (issue 16, part 2).
     M::up(include_str!("../../migrations/0010_family_notes.sql")),
 ];
@@ -394,6 +397,82 @@ mod tests {
         drop(c);
         let err = Store::open(&path, false).err().unwrap();
         assert!(err.to_string().contains("newer Goalpost"), "{err}");
+    }
+
+    /// Migration 0009 (invitations) rebuilds deliveries: a class written before it keeps
+    /// every delivery, its items and the log's references to it, its sharing times get
+    /// sequence 0 and stand, and the invitation kinds are then accepted where the check
+    /// refused them.
+    #[test]
+    fn the_invitations_migration_keeps_every_delivery_and_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let before = MIGRATION_LIST
+            .iter()
+            .position(|m| {
+                *m == M::up(include_str!("../../migrations/0009_invitations.sql"))
+                    .foreign_key_check()
+            })
+            .unwrap();
+        {
+            let mut c = Connection::open(&path).unwrap();
+            configure(&c).unwrap();
+            migrations().to_version(&mut c, before).unwrap();
+            c.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            c.execute_batch(
+                "INSERT INTO students (id, first_name, last_name, created_at) VALUES (1, 'Ana', '', '2026-01-01');
+                 INSERT INTO goals (id, student_id, title, created_at) VALUES (1, 1, 'I can', '2026-01-01');
+                 INSERT INTO evidence (id, student_id, goal_id, submitted_at) VALUES (1, 1, 1, '2026-01-01');
+                 INSERT INTO contacts (id, name, email, language, channel, created_at)
+                     VALUES (3, 'Maria', 'm@example.org', 'es', 'chat', '2026-01-01');
+                 INSERT INTO student_contacts (student_id, contact_id) VALUES (1, 3);
+                 INSERT INTO deliveries (id, contact_id, kind, subject_key, channel, message_id, status,
+                                         created_at, error_kind, address)
+                     VALUES (5, 3, 'chat', 'evidence:1', 'chat', '<m1>', 'sent', '2026-01-02',
+                             NULL, NULL);
+                 INSERT INTO delivery_items (delivery_id, evidence_id) VALUES (5, 1);
+                 INSERT INTO contact_log (contact_id, at, method, note, delivery_id)
+                     VALUES (3, '2026-01-02', 'chat', '', 5);
+                 INSERT INTO sharing_times (id, starts_at, title, created_at)
+                     VALUES (2, '2026-02-01 14:00:00+00:00', 'Come and see', '2026-01-01');",
+            )
+            .unwrap();
+            assert!(c
+                .execute("UPDATE deliveries SET kind = 'invitation' WHERE id = 5", [])
+                .is_err());
+        }
+        let store = Store::open(&path, false).unwrap();
+        let c = store.conn();
+        let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM deliveries WHERE id = 5"), 1);
+        assert_eq!(count("SELECT count(*) FROM delivery_items"), 1);
+        assert_eq!(
+            count("SELECT count(*) FROM contact_log WHERE delivery_id = 5"),
+            1
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM sharing_times WHERE sequence = 0 AND cancelled_at IS NULL"),
+            1
+        );
+        for kind in ["invitation", "reminder", "update"] {
+            c.execute(
+                "INSERT INTO deliveries (contact_id, kind, subject_key, channel, message_id, created_at)
+                 VALUES (3, ?1, 'sharing:2:0', 'chat', ?1, '2026-01-03')",
+                [kind],
+            )
+            .unwrap();
+        }
+        assert!(c
+            .execute("UPDATE deliveries SET kind = 'fax' WHERE id = 5", [])
+            .is_err());
+        c.execute("DELETE FROM contacts WHERE id = 3", []).unwrap();
+        assert_eq!(
+            count("SELECT count(*) FROM deliveries"),
+            0,
+            "still cascades"
+        );
+        assert_eq!(count("SELECT count(*) FROM delivery_items"), 0);
     }
 
     /// Migration 0006 (the chat channel) rebuilds contacts, deliveries and the contact log:

@@ -30,10 +30,26 @@ pub enum Kind {
     /// One chat text about one approved evidence, for the teacher to paste into a chat
     /// app; sent once the teacher marks it so.
     Chat,
+    /// A sharing time's invitation, through the contact's channel (the `channel` column):
+    /// an email with `invite.ics`, a paper slip or a chat text. Subject `sharing:ID:SEQ`.
+    Invitation,
+    /// The reminder the day before a sharing time, once. Subject `sharing:ID`.
+    Reminder,
+    /// A change or the cancellation of a sharing time the contact was invited to (same
+    /// calendar UID, higher SEQUENCE). Subject `sharing:ID:SEQ`.
+    Update,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Evidence, Kind::Digest, Kind::Slip, Kind::Chat];
+    pub const ALL: [Kind; 7] = [
+        Kind::Evidence,
+        Kind::Digest,
+        Kind::Slip,
+        Kind::Chat,
+        Kind::Invitation,
+        Kind::Reminder,
+        Kind::Update,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,6 +57,9 @@ impl Kind {
             Kind::Digest => "digest",
             Kind::Slip => "slip",
             Kind::Chat => "chat",
+            Kind::Invitation => "invitation",
+            Kind::Reminder => "reminder",
+            Kind::Update => "update",
         }
     }
 
@@ -49,9 +68,52 @@ impl Kind {
             "digest" => Kind::Digest,
             "slip" => Kind::Slip,
             "chat" => Kind::Chat,
+            "invitation" => Kind::Invitation,
+            "reminder" => Kind::Reminder,
+            "update" => Kind::Update,
             _ => Kind::Evidence,
         }
     }
+
+    /// A sharing time's own message (invitation, reminder, update): about no evidence, and
+    /// sent through whichever channel its row names.
+    pub fn is_sharing(self) -> bool {
+        matches!(self, Kind::Invitation | Kind::Reminder | Kind::Update)
+    }
+}
+
+/// The subject of a sharing time's invitation or update at `sequence`.
+pub fn sharing_key(sharing: i64, sequence: u32) -> String {
+    format!("sharing:{sharing}:{sequence}")
+}
+
+/// The subject of a sharing time's reminder (one per contact, whatever changed).
+pub fn reminder_key(sharing: i64) -> String {
+    format!("sharing:{sharing}")
+}
+
+/// The sharing time and sequence a subject names (`sharing:ID` has no sequence; a
+/// trailing `:paper`, for the slip that replaces an email to a refused address, changes
+/// neither).
+pub fn parse_sharing_key(key: &str) -> Option<(i64, Option<u32>)> {
+    let mut parts = key.strip_prefix("sharing:")?.split(':');
+    let id = parts.next()?.parse().ok()?;
+    Some((id, parts.next().and_then(|s| s.parse().ok())))
+}
+
+/// What one contact was already sent, or has on its way, about one sharing time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharingHeld {
+    /// When their first invitation was queued.
+    pub invited_at: Option<DateTime<Utc>>,
+    /// The highest sequence an invitation or update to them carried.
+    pub told: Option<u32>,
+    /// Whether their reminder is queued or sent.
+    pub reminded: bool,
+    /// `told` and `reminded` counting only what did not fail: while the server refuses the
+    /// contact's address, what failed goes again on paper.
+    pub told_ok: Option<u32>,
+    pub reminded_ok: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -240,12 +302,24 @@ pub struct Held {
     pub notes_covered: HashMap<ContactId, HashSet<NoteId>>,
     /// [`Held::settled`] for the children's notes.
     pub notes_settled: HashMap<ContactId, HashSet<NoteId>>,
+    /// What each contact holds about each sharing time, by (contact, sharing time).
+    pub sharing: HashMap<(ContactId, i64), SharingHeld>,
+    /// When each message to each contact was queued (every kind): what the weekly cap
+    /// (`mail.max_per_week`) counts.
+    pub queued_at: HashMap<ContactId, Vec<DateTime<Utc>>>,
 }
 
 impl Held {
     /// Whether `contact`'s digest about `subject_key` is already there.
     pub fn has_digest(&self, contact: ContactId, subject_key: &str) -> bool {
         self.digests.contains(&(contact, subject_key.to_string()))
+    }
+
+    /// How many messages to `contact` were queued at or after `since`.
+    pub fn messages_since(&self, contact: ContactId, since: DateTime<Utc>) -> usize {
+        self.queued_at
+            .get(&contact)
+            .map_or(0, |v| v.iter().filter(|t| **t >= since).count())
     }
 }
 
@@ -281,11 +355,47 @@ pub fn held(conn: &Connection) -> Result<Held> {
             held.notes_settled.entry(contact).or_default().insert(note);
         }
     }
-    let mut stmt =
-        conn.prepare("SELECT contact_id, subject_key FROM deliveries WHERE kind = 'digest'")?;
+    // Digests by email, and a family's weekly gathering on a slip or in a chat text.
+    let mut stmt = conn.prepare(
+        "SELECT contact_id, subject_key FROM deliveries WHERE substr(subject_key, 1, 7) = 'digest:'",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         held.digests.insert((r.get(0)?, r.get(1)?));
+    }
+    let mut stmt = conn.prepare("SELECT contact_id, created_at FROM deliveries")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        held.queued_at.entry(r.get(0)?).or_default().push(r.get(1)?);
+    }
+    let mut stmt = conn.prepare(
+        "SELECT contact_id, kind, subject_key, created_at, status != 'failed' FROM deliveries
+         WHERE kind IN ('invitation', 'reminder', 'update')",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let kind = Kind::parse(&r.get::<_, String>(1)?);
+        let Some((sharing, seq)) = parse_sharing_key(&r.get::<_, String>(2)?) else {
+            continue;
+        };
+        let at: DateTime<Utc> = r.get(3)?;
+        let ok: bool = r.get(4)?;
+        let h = held.sharing.entry((r.get(0)?, sharing)).or_default();
+        match kind {
+            Kind::Reminder => {
+                h.reminded = true;
+                h.reminded_ok |= ok;
+            }
+            _ => {
+                if kind == Kind::Invitation {
+                    h.invited_at = Some(h.invited_at.map_or(at, |t| t.min(at)));
+                }
+                h.told = h.told.max(seq);
+                if ok {
+                    h.told_ok = h.told_ok.max(seq);
+                }
+            }
+        }
     }
     Ok(held)
 }
@@ -311,7 +421,9 @@ pub fn requeue_interrupted(
 pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Delivery>> {
     select(
         conn,
-        "WHERE status = 'queued' AND kind IN ('evidence', 'digest')
+        "WHERE status = 'queued'
+           AND (kind IN ('evidence', 'digest')
+                OR (kind IN ('invitation', 'reminder', 'update') AND channel = 'email'))
            AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
          ORDER BY id",
         [now],
@@ -352,18 +464,43 @@ pub fn list(conn: &Connection, unsent_only: bool) -> Result<Vec<Delivery>> {
     select(conn, filter, [])
 }
 
-/// Chat deliveries not yet marked sent, oldest first.
+/// Chat deliveries (chat texts about evidence, and sharing times' messages on the chat
+/// channel) not yet marked sent, oldest first.
 pub fn chats_unsent(conn: &Connection) -> Result<Vec<Delivery>> {
     select(
         conn,
-        "WHERE kind = 'chat' AND status != 'sent' ORDER BY created_at, id",
+        "WHERE status != 'sent' AND (kind = 'chat'
+             OR (kind IN ('invitation', 'reminder', 'update') AND channel = 'chat'))
+         ORDER BY created_at, id",
         [],
     )
 }
 
-/// Slip deliveries, oldest first.
+/// Slip deliveries (slips about evidence, and sharing times' messages on paper), oldest
+/// first.
 pub fn slips(conn: &Connection) -> Result<Vec<Delivery>> {
-    select(conn, "WHERE kind = 'slip' ORDER BY created_at, id", [])
+    select(
+        conn,
+        "WHERE kind = 'slip'
+             OR (kind IN ('invitation', 'reminder', 'update') AND channel = 'paper')
+         ORDER BY created_at, id",
+        [],
+    )
+}
+
+/// Removes the messages about a sharing time that have not gone out yet (queued: emails
+/// not tried, chat texts not marked sent), after the teacher changed or cancelled it: what
+/// is due is then worked out again from the time as it is now. Returns how many.
+pub fn drop_unsent_sharing(conn: &Connection, sharing: i64) -> Result<usize> {
+    Ok(conn.execute(
+        "DELETE FROM deliveries
+         WHERE status = 'queued' AND kind IN ('invitation', 'reminder', 'update')
+           AND (subject_key = ?1 OR subject_key LIKE ?2)",
+        params![
+            reminder_key(sharing),
+            format!("{}:%", reminder_key(sharing))
+        ],
+    )?)
 }
 
 /// Claims a queued delivery for sending (committed before a byte goes out), counting the

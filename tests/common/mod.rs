@@ -121,6 +121,27 @@ pub fn cli_ok(data: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// [`cli_ok`] at another moment: `GOALPOST_NOW` is `now` (RFC 3339).
+pub fn cli_ok_at(data: &Path, now: &str, args: &[&str]) -> String {
+    let out = cli(data)
+        .env("GOALPOST_NOW", now)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?} at {now}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// [`cli_ok_at`] with `--json`, parsed.
+pub fn cli_ok_json_at(data: &Path, now: &str, args: &[&str]) -> serde_json::Value {
+    let out = cli_ok_at(data, now, &[args, &["--json"]].concat());
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
 /// [`cli_ok`] with `--json`, parsed.
 pub fn cli_ok_json(data: &Path, args: &[&str]) -> serde_json::Value {
     let out = cli_ok(data, &[args, &["--json"]].concat());

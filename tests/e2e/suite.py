@@ -912,6 +912,55 @@ def goals_and_settings_screens_show(s):
             assert s.find_all("[data-testid=goals] li"), "each student's goals are listed"
 
 
+def sharing_screen_adds_changes_and_cancels_a_time(s):
+    """Issue 16, part 1: the Sharing screen plans a sharing time, changes it and cancels
+    it. The CLI sees each change (the calendar sequence goes up), the dry run would invite
+    every family, and a cancelled time leaves the list. Cancelled before any sync, nobody
+    hears of it."""
+    unlock_if_locked(s)
+    show_screen(s, "sharing")
+    s.wait("[data-testid=sharing-form-new]")
+    title = "Come and see our reading"
+    s.find("#sharing-title-new").send_keys(title)
+    # Date and time fields take their value as the form would hold it (typing into them
+    # depends on the locale of the WebKit build).
+    s.execute("document.getElementById('sharing-at-new').value = '2030-05-14T14:00';"
+              "document.getElementById('sharing-until-new').value = '15:00';")
+    s.find("#sharing-place-new").send_keys("Room 7")
+    s.find("[data-testid=sharing-form-new] button[type=submit]").click()
+    s.wait_until(f"[...document.querySelectorAll('[data-testid=sharing] li')]"
+                 f".some((li) => li.textContent.includes({json.dumps(title)}))", timeout=30)
+    mine = [x for x in cli_json("sharing", "list") if x["title"] == title]
+    assert len(mine) == 1, mine
+    sid = mine[0]["id"]
+    shot(s, "teacher-sharing")
+    axe(s, "teacher-sharing")
+
+    item = f"li[data-sharing-id='{sid}']"
+    s.find(f"[data-testid=sharing-edit-{sid}]").click()
+    place = s.wait(f"#sharing-place-{sid}")
+    place.clear()
+    place.send_keys("The hall")
+    axe(s, "teacher-sharing-edit")
+    s.find(f"[data-testid=sharing-form-{sid}] button[type=submit]").click()
+    s.wait_until(f"(document.querySelector(\"{item}\") || {{}}).textContent.includes('The hall')",
+                 timeout=30)
+    row = next(x for x in cli_json("sharing", "list") if x["id"] == sid)
+    assert row["place"] == "The hall" and row["sequence"] == 1, row
+    dry = cli_json("sync", "--dry-run")
+    invited = [d for f in dry["families"] for d in f["deliveries"]
+               if (d.get("sharing") or {}).get("id") == sid]
+    assert invited and all(d["kind"] == "invitation" for d in invited), invited
+
+    s.find(f"[data-testid=sharing-cancel-{sid}]").click()
+    s.wait(f"[data-testid=sharing-cancel-yes-{sid}]").click()
+    s.wait_until(f"!document.querySelector(\"{item}\")", timeout=30)
+    assert all(x["id"] != sid for x in cli_json("sharing", "list"))
+    dry = cli_json("sync", "--dry-run")
+    assert not any((d.get("sharing") or {}).get("id") == sid
+                   for f in dry["families"] for d in f["deliveries"]), "nobody was told of it"
+
+
 def sync_preview_shows_each_family_before_sending(s):
     unlock_if_locked(s)
     show_screen(s, "sync")
@@ -1607,6 +1656,7 @@ STEPS = [
     ("teacher", teacher_approves_the_station_evidence),
     ("teacher", names_in_the_words_are_pointed_out_before_approving),
     ("teacher", goals_and_settings_screens_show),
+    ("teacher", sharing_screen_adds_changes_and_cancels_a_time),
     ("teacher", sync_preview_shows_each_family_before_sending),
     ("teacher", a_second_sync_meanwhile_says_one_is_already_running),
     ("teacher", sync_writes_the_blog_page_and_the_email),

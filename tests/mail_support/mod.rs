@@ -41,6 +41,17 @@ pub fn demo(n: usize) -> (tempfile::TempDir, Goalpost) {
     (dir, gp)
 }
 
+/// [`demo`] with the demo's sharing time cancelled before anyone was invited: for tests
+/// that count news about evidence only (a sharing time's own messages go through the same
+/// delivery; tests/invitations.rs covers them).
+pub fn demo_without_sharing(n: usize) -> (tempfile::TempDir, Goalpost) {
+    let (dir, gp) = demo(n);
+    for s in gp.upcoming_sharing_times().unwrap() {
+        gp.cancel_sharing_time(s.id).unwrap();
+    }
+    (dir, gp)
+}
+
 pub fn reopen(dir: &Path, now: &str) -> Goalpost {
     Goalpost::open(dir)
         .unwrap()
@@ -169,6 +180,15 @@ impl Drop for Server {
 pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
+}
+
+/// Whether a parsed message is a sharing time's own message (invitation, reminder or
+/// update: tests/invitations.rs), not news about evidence.
+pub fn is_sharing_message(m: &Value) -> bool {
+    let id = m["message_id"].as_str().unwrap_or("");
+    ["invitation", "reminder", "update"]
+        .iter()
+        .any(|k| id.starts_with(&format!("<goalpost.{k}.sharing.")))
 }
 
 /// Parses messages with Python's `email` package (tests/mail_support/check_eml.py).

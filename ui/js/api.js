@@ -121,6 +121,12 @@ export const teacher = {
   chatPhoto: (id) => call('chat_photo', { id }),
   chatSent: (ids) => call('chat_sent', { ids }),
 
+  sharingList: () => call('sharing_list'),
+  /** `form` is {at: 'YYYY-MM-DDTHH:MM', until: 'HH:MM' or '', title, place}. */
+  sharingAdd: (form) => call('sharing_add', { form }),
+  sharingEdit: (id, form) => call('sharing_edit', { id, form }),
+  sharingCancel: (id) => call('sharing_cancel', { id }),
+
   settings: () => call('settings_get'),
   classSave: (cls) => call('class_save', { class: cls }),
   settingSet: (key, value) => call('setting_set', { key, value }),

@@ -18,12 +18,14 @@ import * as goals from './screens/goals.js';
 import * as settings from './screens/settings.js';
 import * as sync from './screens/sync.js';
 import * as families from './screens/families.js';
+import * as sharing from './screens/sharing.js';
 
 const screens = {
   review,
   class: klass,
   goals,
   sync,
+  sharing,
   families,
   settings,
 };

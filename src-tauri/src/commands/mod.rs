@@ -8,6 +8,7 @@ pub mod portfolio;
 pub mod review;
 pub mod session;
 pub mod settings;
+pub mod sharing;
 pub mod station;
 pub mod sync;
 

@@ -148,18 +148,23 @@ function languageCell(f) {
 }
 
 function itemsList(deliveries) {
-  return h('ul', { class: 'plain items' }, deliveries.flatMap((d) => [
-    ...d.items.map((i) =>
-      h('li', {},
-        h('span', { class: 'pill' }, t(`sync.kind.${d.kind}`)), ' ',
-        h('strong', {}, i.student), ' · ', i.goal,
-        i.with_photo ? h('span', { class: 'muted' }, ` (${t('sync.with_photo')})`) : '')),
-    // A child's own note to their family (issue 16, part 2).
-    ...(d.notes || []).map((n) =>
-      h('li', { 'data-note-id': n.note_id },
-        h('span', { class: 'pill' }, t(`sync.kind.${d.kind}`)), ' ',
-        h('strong', {}, n.student), ' · ', t('sync.note', { text: n.text }))),
-  ]));
+  return h('ul', { class: 'plain items' }, deliveries.flatMap((d) => (d.sharing
+    // A sharing time's own message (invitation, reminder, update), by its channel.
+    ? [h('li', { 'data-kind': d.kind },
+      h('span', { class: 'pill' }, t(`sync.kind.${d.kind}`)), ' ',
+      h('strong', {}, d.sharing.title), ' · ', t(`sync.channel.${d.channel}`))]
+    : [
+      ...d.items.map((i) =>
+        h('li', {},
+          h('span', { class: 'pill' }, t(`sync.kind.${d.kind}`)), ' ',
+          h('strong', {}, i.student), ' · ', i.goal,
+          i.with_photo ? h('span', { class: 'muted' }, ` (${t('sync.with_photo')})`) : '')),
+      // A child's own note to their family (issue 16, part 2).
+      ...(d.notes || []).map((n) =>
+        h('li', { 'data-note-id': n.note_id },
+          h('span', { class: 'pill' }, t(`sync.kind.${d.kind}`)), ' ',
+          h('strong', {}, n.student), ' · ', t('sync.note', { text: n.text }))),
+    ])));
 }
 
 function blogCard(b, newPosts, dry) {
