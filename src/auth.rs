@@ -70,6 +70,28 @@ fn check_pin_shape(pin: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether `key` is where the class keeps its PIN hash (kept apart from the settings).
+pub(crate) fn is_pin_key(key: &str) -> bool {
+    key == PIN_KEY
+}
+
+/// A PIN hash as a backup carries it: an argon2 hash this program can verify, or what to
+/// do instead (a hash that is not one would lock the teacher out, or open the screens).
+pub(crate) fn check_pin_hash(value: &str) -> Result<()> {
+    let parsed = PasswordHash::new(value).map_err(|e| {
+        Error::invalid(format!(
+            "not a PIN hash ({e}): choose a new PIN in Settings"
+        ))
+    })?;
+    if !parsed.algorithm.as_str().starts_with("argon2") {
+        return Err(Error::invalid(format!(
+            "a PIN hash of {} is not one Goalpost makes: choose a new PIN in Settings",
+            parsed.algorithm
+        )));
+    }
+    Ok(())
+}
+
 fn hash_pin(pin: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()

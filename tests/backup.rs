@@ -324,3 +324,48 @@ fn an_old_database_only_backup_restores_names_the_missing_photos_and_syncs() {
         "{s}"
     );
 }
+
+/// The teacher PIN travels with the class: the restored class (on a new PC, or in place)
+/// asks for the same PIN, and the restore does not list it as a setting left out. Before,
+/// the PIN's hash failed the checks of `config set` (it is not a setting) and was dropped
+/// in silence: the restored class's teacher screens were open to anyone. A PIN hash that
+/// is not one (a forged or damaged backup) is left out and said so.
+#[test]
+fn a_restored_class_keeps_its_teacher_pin_and_a_forged_one_is_left_out() {
+    let (d, data) = demo_data_dir(3);
+    goalpost::Goalpost::open(&data)
+        .unwrap()
+        .set_teacher_pin("2468")
+        .unwrap();
+    let file = d.path().join("room7.goalpost");
+    let file_arg = file.to_str().unwrap();
+    cli_ok(&data, &["backup", file_arg]);
+
+    let new_pc = d.path().join("new pc");
+    let r = cli_ok_json(&new_pc, &["restore", file_arg]);
+    assert_eq!(r["settings_refused"], serde_json::json!([]), "{r}");
+    let gp = goalpost::Goalpost::open(&new_pc).unwrap();
+    assert!(gp.teacher_pin_set().unwrap(), "the PIN came back");
+    assert!(gp.verify_teacher_pin("2468").unwrap());
+    assert!(!gp.verify_teacher_pin("1357").unwrap());
+
+    backup_support::change_database(
+        &file,
+        "UPDATE settings SET value = 'plain 2468' WHERE key = 'auth.teacher_pin_hash';",
+    );
+    let r = cli_ok_json(&data, &["restore", file_arg]);
+    let refused = r["settings_refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{r}");
+    assert_eq!(refused[0]["key"], "auth.teacher_pin_hash", "{r}");
+    assert!(
+        refused[0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("choose a new PIN"),
+        "{r}"
+    );
+    assert!(!goalpost::Goalpost::open(&data)
+        .unwrap()
+        .teacher_pin_set()
+        .unwrap());
+}

@@ -222,7 +222,8 @@ impl Goalpost {
     }
 
     /// The backup at `src`, copied into memory, with its settings as `config set` would
-    /// have stored them and without those of [`OFF_AFTER_RESTORE`]; and what was left out.
+    /// have stored them and without those of [`OFF_AFTER_RESTORE`], and its teacher PIN
+    /// if it is a hash Goalpost can verify; and what was left out.
     fn checked_copy(&self, src: &Path) -> Result<(Connection, Vec<String>, Vec<RefusedSetting>)> {
         let source =
             Connection::open_with_flags(native_path(src), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -231,6 +232,17 @@ impl Goalpost {
         let (mut off, mut refused) = (Vec::new(), Vec::new());
         let tx = copy.transaction()?;
         for (key, value) in store::settings::all(&tx)? {
+            // The teacher PIN travels with the class (it is not a setting).
+            if crate::auth::is_pin_key(&key) {
+                if let Err(e) = crate::auth::check_pin_hash(&value) {
+                    store::settings::unset(&tx, &key)?;
+                    refused.push(RefusedSetting {
+                        key,
+                        problem: e.to_string(),
+                    });
+                }
+                continue;
+            }
             let checked = self
                 .check_settings(&[(key.as_str(), value.as_str())])
                 .map(|c| c.into_iter().map(|(_, v)| v).collect::<Vec<_>>());
