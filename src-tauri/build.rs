@@ -69,6 +69,11 @@ const COMMANDS: &[&str] = &[
     "notes_waiting",
     "note_approve",
     "note_reject",
+    // teacher window: a folder with no class yet, and restoring from a file (issue 15)
+    "class_create",
+    "backup_restore_file",
+    // teacher window: a Settings card saves its settings together
+    "settings_save",
 ];
 
 fn main() {

@@ -94,17 +94,42 @@ pub struct SharingChange {
     pub place: Option<String>,
 }
 
+impl ClassInfo {
+    /// The class's details checked and tidied, or what to correct.
+    pub fn checked(&self) -> Result<ClassInfo> {
+        Ok(ClassInfo {
+            school: validate::name("school", &self.school)?,
+            class_name: validate::name("class name", &self.class_name)?,
+            teacher: validate::name("teacher", &self.teacher)?,
+            teacher_email: validate::email(&self.teacher_email)?,
+            language: validate::language(&self.language)?,
+            timezone: validate::timezone(&self.timezone)?,
+        })
+    }
+}
+
+/// A new class in a folder that holds none (the app's first start on a new PC): the
+/// details are checked before anything is written, so a refused form leaves no database
+/// behind; a folder that already holds a class is refused and left as it is.
+pub fn create_class(
+    dir: &std::path::Path,
+    c: &ClassInfo,
+    clock: crate::Clock,
+) -> Result<ClassInfo> {
+    let c = c.checked()?;
+    if crate::DataDir::new(dir).database().exists() {
+        return Err(Error::Conflict(format!(
+            "{} already holds a class: open it, or choose another folder for a new one",
+            dir.display()
+        )));
+    }
+    Goalpost::create(dir)?.with_clock(clock).init_class(&c)
+}
+
 impl Goalpost {
     /// Creates or updates the class of this data folder.
     pub fn init_class(&self, c: &ClassInfo) -> Result<ClassInfo> {
-        let c = ClassInfo {
-            school: validate::name("school", &c.school)?,
-            class_name: validate::name("class name", &c.class_name)?,
-            teacher: validate::name("teacher", &c.teacher)?,
-            teacher_email: validate::email(&c.teacher_email)?,
-            language: validate::language(&c.language)?,
-            timezone: validate::timezone(&c.timezone)?,
-        };
+        let c = c.checked()?;
         let now = self.now();
         self.store().in_tx(|tx| store::class::put(tx, &c, now))?;
         Ok(c)

@@ -25,6 +25,7 @@ mod launch;
 mod state;
 mod windows;
 
+pub use commands::welcome::PICK_FILE_ENV;
 pub use launch::{instance_id, parse_args, Launch, WindowOptions};
 pub use state::{AppState, SessionEvent, SESSION_EVENT};
 pub use windows::{open_initial, open_launch, second_launch, STATION, TEACHER};
@@ -210,6 +211,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri
             commands::review::notes_waiting,
             commands::review::note_approve,
             commands::review::note_reject,
+            commands::welcome::class_create,
+            commands::welcome::backup_restore_file,
+            commands::settings::settings_save,
         ])
 }
 

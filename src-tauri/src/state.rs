@@ -54,6 +54,8 @@ pub struct AppState {
     session: Mutex<Session>,
     /// The station window is a kiosk: full screen, and only the teacher closes it.
     station_kiosk: AtomicBool,
+    /// The data folder held no class when the session last read it (so no PIN either).
+    read_without_class: AtomicBool,
 }
 
 impl AppState {
@@ -61,13 +63,27 @@ impl AppState {
     /// windows then say how to create one. A class whose database cannot be read keeps
     /// the teacher screens locked and says why ([`auth::pin_state`]).
     pub fn new(data_dir: PathBuf, clock: Clock) -> AppState {
+        let without_class = !goalpost::DataDir::new(&data_dir).database().exists();
         let start = auth::pin_state(&data_dir);
         AppState {
             data_dir,
             clock,
             session: Mutex::new(Session::new(&start, Instant::now(), Utc::now())),
             station_kiosk: AtomicBool::new(false),
+            read_without_class: AtomicBool::new(without_class),
         }
+    }
+
+    /// A class that appeared in the folder since the session read it without one (a
+    /// restore from a terminal, a USB stick or share connected late) may have a PIN: read
+    /// it before anything of the class is shown, so the screens lock if it has one.
+    fn read_class_if_it_appeared(&self) -> Result<(), Error> {
+        if self.read_without_class.load(Ordering::SeqCst) && !self.has_no_class() {
+            let state = auth::pin_state(&self.data_dir);
+            self.session()?.reread(&state, Instant::now(), Utc::now());
+            self.read_without_class.store(false, Ordering::SeqCst);
+        }
+        Ok(())
     }
 
     /// The same state with the session locking itself after `idle` without use (tests).
@@ -115,6 +131,7 @@ impl AppState {
     /// Lets the call through only from the teacher window with the session unlocked.
     pub fn teacher(&self, label: &str) -> Result<&AppState, Error> {
         let role = role_of(label)?;
+        self.read_class_if_it_appeared()?;
         self.session()?.require_teacher(role, Instant::now())?;
         Ok(self)
     }
@@ -123,7 +140,10 @@ impl AppState {
     /// screen itself).
     pub fn teacher_window(&self, label: &str) -> Result<&AppState, Error> {
         match role_of(label)? {
-            Role::Teacher => Ok(self),
+            Role::Teacher => {
+                self.read_class_if_it_appeared()?;
+                Ok(self)
+            }
             Role::Station => Err(Error::Forbidden(
                 "the station cannot do this: ask your teacher".into(),
             )),
@@ -215,14 +235,46 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Goalpost) -> goalpost::Result<T> + Send + 'static,
     {
-        let dir = self.data_dir.clone();
-        let clock = self.clock;
-        tauri::async_runtime::spawn_blocking(move || {
-            let mut gp = Goalpost::open(&dir)?.with_clock(clock);
+        self.run_in_folder(move |dir, clock| {
+            let mut gp = Goalpost::open(dir)?.with_clock(clock);
             f(&mut gp)
         })
         .await
-        .map_err(stopped)?
+    }
+
+    /// Runs `f` on the data folder, which may hold no class yet (making one, restoring
+    /// one), on a blocking worker thread.
+    pub async fn run_in_folder<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&std::path::Path, Clock) -> goalpost::Result<T> + Send + 'static,
+    {
+        let dir = self.data_dir.clone();
+        let clock = self.clock;
+        tauri::async_runtime::spawn_blocking(move || f(&dir, clock))
+            .await
+            .map_err(stopped)?
+    }
+
+    /// Whether the data folder holds no class yet (the window then offers to make one or
+    /// to restore one).
+    pub fn has_no_class(&self) -> bool {
+        !goalpost::DataDir::new(&self.data_dir).database().exists()
+    }
+
+    /// Reads the class's PIN again after the class was made or replaced (a restore): a
+    /// class that now has a PIN it did not have asks for it, and the teacher's window is
+    /// told at once.
+    pub async fn reread_class<R: Runtime>(&self, app: &AppHandle<R>) -> Result<(), Error> {
+        let dir = self.data_dir.clone();
+        let state = tauri::async_runtime::spawn_blocking(move || auth::pin_state(&dir))
+            .await
+            .map_err(stopped)?;
+        self.session()?.reread(&state, Instant::now(), Utc::now());
+        self.read_without_class
+            .store(self.has_no_class(), Ordering::SeqCst);
+        self.tell(app, None);
+        Ok(())
     }
 }
 

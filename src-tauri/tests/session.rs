@@ -348,3 +348,138 @@ fn a_kiosk_station_is_closed_only_from_the_unlocked_teacher_window() {
     invoke(&teacher, "open_station", json!({})).unwrap();
     assert!(!state.refuses_close(STATION));
 }
+
+/// A backup of a demo class with the teacher PIN, written beside `data`'s parent.
+fn backup_of_a_class_with_a_pin(root: &Path) -> std::path::PathBuf {
+    let (_dir, old_pc) = demo_class(true);
+    let file = root.join("usb stick").join("room7.goalpost");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    Goalpost::open(&old_pc).unwrap().backup(&file).unwrap();
+    file
+}
+
+/// Issue 15 in the window: the app on a new PC (a folder with no class) offers to start a
+/// class or to restore one from a backup file; a form that is refused writes nothing; the
+/// restored class asks for its PIN before anything of it shows; and a class that exists is
+/// never replaced by "start a new class".
+#[test]
+fn a_new_pc_restores_the_class_from_a_file_and_then_asks_for_its_pin() {
+    let root = tempfile::tempdir().unwrap();
+    let file = backup_of_a_class_with_a_pin(root.path());
+    let data = root.path().join("new pc");
+    let (_app, station, teacher) =
+        app_on(AppState::new(data.clone(), Clock::system()), true, |b| b);
+
+    let st = invoke(&teacher, "teacher_status", json!({})).unwrap();
+    assert_eq!(st["no_class_in"], json!(data), "{st}");
+    assert_eq!(st["unlocked"], true, "{st}");
+    // The station has no way to make or replace a class.
+    for (cmd, args) in [
+        ("class_create", json!({ "class": {} })),
+        (
+            "backup_restore_file",
+            json!({ "title": "t", "filter": "f" }),
+        ),
+    ] {
+        let e = invoke(&station, cmd, args).unwrap_err();
+        assert!(e.to_string().contains("not allowed"), "{cmd}: {e}");
+    }
+    // A refused form names the problem and writes nothing at all.
+    let bad = json!({ "class": { "school": "Hillside", "class_name": "Room 7",
+        "teacher": "Ms Rivera", "teacher_email": "not an address", "language": "en",
+        "timezone": "Europe/Madrid" } });
+    let e = invoke(&teacher, "class_create", bad).unwrap_err();
+    assert_eq!(kind(&e), "invalid", "{e}");
+    assert!(e.to_string().contains("not an address"), "{e}");
+    assert!(!db_file(&data).exists(), "no half-made class");
+
+    std::env::set_var(goalpost_desktop::PICK_FILE_ENV, &file);
+    let r = invoke(
+        &teacher,
+        "backup_restore_file",
+        json!({ "title": "Choose", "filter": "Goalpost backups" }),
+    );
+    std::env::remove_var(goalpost_desktop::PICK_FILE_ENV);
+    let r = r.unwrap();
+    assert_eq!(r["format"], "archive", "{r}");
+    assert_eq!(r["previous_saved_to"], Value::Null, "{r}");
+    assert!(r["photos_restored"].as_u64().unwrap() > 0, "{r}");
+
+    // The restored class has a PIN: nothing of it shows before the PIN.
+    let st = invoke(&teacher, "teacher_status", json!({})).unwrap();
+    assert_eq!(st.get("no_class_in"), None, "{st}");
+    assert_eq!(
+        (st["pin_set"].clone(), st["unlocked"].clone()),
+        (json!(true), json!(false)),
+        "{st}"
+    );
+    assert_eq!(st["class_name"], "Room 7");
+    let e = invoke(&teacher, "class_overview", json!({})).unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "{e}");
+    unlock(&teacher);
+    let overview = invoke(&teacher, "class_overview", json!({})).unwrap();
+    assert_eq!(
+        overview["students"].as_array().unwrap().len(),
+        6,
+        "{overview}"
+    );
+
+    // "Start a new class" never replaces one.
+    let good = json!({ "class": { "school": "Hillside", "class_name": "Room 8",
+        "teacher": "Ms Rivera", "teacher_email": "rivera@school.example", "language": "en",
+        "timezone": "Europe/Madrid" } });
+    let e = invoke(&teacher, "class_create", good).unwrap_err();
+    assert_eq!(kind(&e), "conflict", "{e}");
+    assert_eq!(
+        Goalpost::open(&data).unwrap().class().unwrap().class_name,
+        "Room 7"
+    );
+}
+
+/// The first day: a new class made in the window opens at once (no PIN yet), in the
+/// language chosen.
+#[test]
+fn the_first_day_starts_a_new_class_in_the_window() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("class");
+    let (_app, _station, teacher) =
+        app_on(AppState::new(data.clone(), Clock::system()), true, |b| b);
+    let made = invoke(
+        &teacher,
+        "class_create",
+        json!({ "class": { "school": "Escuela Sol", "class_name": "3º B",
+            "teacher": "Ana Ruiz", "teacher_email": "ana@sol.example", "language": "es",
+            "timezone": "Europe/Madrid" } }),
+    )
+    .unwrap();
+    assert_eq!(made["class_name"], "3º B");
+    let st = invoke(&teacher, "teacher_status", json!({})).unwrap();
+    assert_eq!(st.get("no_class_in"), None, "{st}");
+    assert_eq!(st["class_name"], "3º B", "{st}");
+    assert_eq!(st["language"], "es", "{st}");
+    assert_eq!(st["unlocked"], true, "{st}");
+    invoke(&teacher, "class_overview", json!({})).unwrap();
+}
+
+/// A class that appears in a folder the app opened without one (restored from a terminal,
+/// or a USB stick or share connected late) is read again before anything of it shows:
+/// its PIN holds. Before, the session kept "no class, so no PIN" and every teacher screen
+/// of the class that appeared was open.
+#[test]
+fn a_class_that_appears_later_still_asks_for_its_pin() {
+    let root = tempfile::tempdir().unwrap();
+    let file = backup_of_a_class_with_a_pin(root.path());
+    let data = root.path().join("share");
+    let (_app, _station, teacher) =
+        app_on(AppState::new(data.clone(), Clock::system()), true, |b| b);
+    let st = invoke(&teacher, "teacher_status", json!({})).unwrap();
+    assert_eq!(st["unlocked"], true, "no class, nothing to lock: {st}");
+
+    goalpost::backup::restore_into_new(&data, &file, Clock::system()).unwrap();
+    let e = invoke(&teacher, "class_overview", json!({})).unwrap_err();
+    assert_eq!(kind(&e), "forbidden", "{e}");
+    let st = invoke(&teacher, "teacher_status", json!({})).unwrap();
+    assert_eq!(st["unlocked"], false, "{st}");
+    unlock(&teacher);
+    invoke(&teacher, "class_overview", json!({})).unwrap();
+}

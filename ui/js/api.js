@@ -130,6 +130,8 @@ export const teacher = {
   settings: () => call('settings_get'),
   classSave: (cls) => call('class_save', { class: cls }),
   settingSet: (key, value) => call('setting_set', { key, value }),
+  /** Saves `[[key, value], ...]` together: all, or none with the first bad one named. */
+  settingsSave: (values) => call('settings_save', { values }),
   backupCreate: () => call('backup_create'),
   backupList: () => call('backup_list'),
   backupRestore: (name) => call('backup_restore', { name }),
@@ -141,5 +143,10 @@ export const teacher = {
    * every student when it is null, into a new folder inside it; null if cancelled. */
   portfolioExport: (studentId, title) => call('portfolio_export', { studentId, title }),
   goalSuggestions: () => call('goal_suggestions'),
+  /** Makes the class of a data folder that holds none yet. */
+  classCreate: (cls) => call('class_create', { class: cls }),
+  /** Asks for a backup file (the dialog's `title`, its file types named `filter`) and
+   * restores the class from it; null if cancelled. */
+  backupRestoreFile: (title, filter) => call('backup_restore_file', { title, filter }),
 };
 

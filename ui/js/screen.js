@@ -20,8 +20,8 @@ export function screenHead(title, { sub, actions } = {}) {
 
 /**
  * The one way a screen acts: `act(fn, done)` runs `fn` (a core command), tells the
- * teacher `done(result)` (if given) and redraws the screen through `view.reload()` (a no-op
- * once the teacher moved to another screen); an error is shown in `errorBox` and the
+ * teacher `done(result)` (if given and not empty) and redraws the screen through
+ * `view.reload()` (a no-op once the teacher moved to another screen); an error is shown in `errorBox` and the
  * screen stays as it was, with what the teacher typed. `{ redraw: false }` is for an act
  * that changes nothing on the screen (opening a folder, a test email): the error region
  * is only cleared on success. While `fn` runs, `options.busy` (a button) is disabled and
@@ -32,7 +32,8 @@ export function actor(view, errorBox) {
     setBusy(busy, true);
     try {
       const r = await fn();
-      if (done) toast(done(r));
+      const said = done ? done(r) : null;
+      if (said) toast(said);
       if (redraw) await view.reload();
       else showError(errorBox, null);
     } catch (err) {

@@ -19,6 +19,7 @@ import * as settings from './screens/settings.js';
 import * as sync from './screens/sync.js';
 import * as families from './screens/families.js';
 import * as sharing from './screens/sharing.js';
+import * as welcome from './welcome.js';
 
 const screens = {
   review,
@@ -106,9 +107,43 @@ function render() {
   return drawing.visit(name);
 }
 
-/** Shows the session as `status` says: the screens, or the lock screen with nothing of
- * the class left on the page. Resolves once a screen that had to be drawn is drawn. */
+let welcomeFor = null; // the folder the welcome is drawn for (no class there yet)
+
+/** Reads the class again after the welcome made or restored one (or the teacher connected
+ * the stick or share it is on), in its language, and shows it as the session says. */
+async function classArrived() {
+  status = await api.status();
+  ctx.setLanguage(status.language);
+  ctx.setClassName(status.class_name);
+  await show();
+}
+
+/** The welcome, while the data folder holds no class; nothing else shows meanwhile. */
+function showWelcome() {
+  const folder = status && status.no_class_in;
+  $('welcome').hidden = !folder;
+  if (!folder) {
+    if (welcomeFor) $('welcome').replaceChildren();
+    welcomeFor = null;
+    return false;
+  }
+  $('lock-screen').hidden = true;
+  $('app').hidden = true;
+  $('topbar-actions').hidden = true;
+  $('close-station').hidden = true;
+  // Drawn once: a look at the status (the window regaining focus) keeps what was typed.
+  if (welcomeFor !== folder) {
+    welcomeFor = folder;
+    welcome.render($('welcome'), folder, classArrived);
+  }
+  return true;
+}
+
+/** Shows the session as `status` says: the welcome when there is no class, the screens,
+ * or the lock screen with nothing of the class left on the page. Resolves once a screen
+ * that had to be drawn is drawn. */
 function show() {
+  if (showWelcome()) return Promise.resolve(false);
   const unlocked = Boolean(status && status.unlocked);
   $('lock-screen').hidden = unlocked;
   $('app').hidden = !unlocked;

@@ -11,6 +11,7 @@ pub mod settings;
 pub mod sharing;
 pub mod station;
 pub mod sync;
+pub mod welcome;
 
 /// What every command returns: core's error serialises as `{kind, message}`.
 pub type Reply<T> = Result<T, goalpost::Error>;

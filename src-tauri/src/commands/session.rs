@@ -20,6 +20,10 @@ pub struct TeacherStatus {
     pub session: SessionStatus,
     #[serde(flatten)]
     pub class: ClassTitle,
+    /// The data folder, when it holds no class yet: the window offers to start a new class
+    /// there or to restore one from a backup file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_class_in: Option<std::path::PathBuf>,
 }
 
 /// The session as it stands, for the lock screen and the top bar. A class that could not
@@ -31,10 +35,11 @@ pub async fn teacher_status<R: Runtime>(
     s: State<'_, AppState>,
 ) -> Reply<TeacherStatus> {
     s.teacher_window(w.label())?.reread_if_unreadable().await?;
-    if s.session()?.problem().is_some() {
+    if s.session()?.problem().is_some() || s.has_no_class() {
         return Ok(TeacherStatus {
             session: s.status()?,
             class: ClassTitle::default(),
+            no_class_in: s.has_no_class().then(|| s.data_dir().to_path_buf()),
         });
     }
     let (class, tries) = s.run(|gp| Ok((gp.class_title()?, gp.pin_tries()?))).await?;
@@ -42,6 +47,7 @@ pub async fn teacher_status<R: Runtime>(
     Ok(TeacherStatus {
         session: s.status()?,
         class,
+        no_class_in: None,
     })
 }
 

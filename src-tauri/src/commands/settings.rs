@@ -7,7 +7,7 @@ use goalpost::mail::TestReport;
 use goalpost::teacher::{BackupFile, Folder};
 use goalpost::ClassInfo;
 use serde::Serialize;
-use tauri::{Runtime, State, Webview};
+use tauri::{AppHandle, Runtime, State, Webview};
 
 use super::Reply;
 use crate::AppState;
@@ -68,6 +68,26 @@ pub async fn setting_set<R: Runtime>(
         .await
 }
 
+/// Saves several settings at once (a card of the Settings screen): every value is checked
+/// first, and either all are saved or, naming the first bad one, none is.
+#[tauri::command]
+pub async fn settings_save<R: Runtime>(
+    w: Webview<R>,
+    s: State<'_, AppState>,
+    values: Vec<(String, String)>,
+) -> Reply<Vec<Setting>> {
+    s.teacher(w.label())?
+        .run(move |gp| {
+            let pairs: Vec<(&str, &str)> = values
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            gp.set_settings(&pairs)?;
+            gp.settings()
+        })
+        .await
+}
+
 #[tauri::command]
 pub async fn backup_create<R: Runtime>(w: Webview<R>, s: State<'_, AppState>) -> Reply<BackupFile> {
     s.teacher(w.label())?.run(|gp| gp.backup_to_backups()).await
@@ -83,13 +103,18 @@ pub async fn backup_list<R: Runtime>(
 
 #[tauri::command]
 pub async fn backup_restore<R: Runtime>(
+    app: AppHandle<R>,
     w: Webview<R>,
     s: State<'_, AppState>,
     name: String,
 ) -> Reply<RestoreReport> {
-    s.teacher(w.label())?
+    let r = s
+        .teacher(w.label())?
         .run(move |gp| gp.restore_backup_named(&name))
-        .await
+        .await?;
+    // The class restored may have another PIN, or none.
+    s.reread_class(&app).await?;
+    Ok(r)
 }
 
 #[tauri::command]

@@ -1,8 +1,9 @@
 'use strict';
 // The Settings screen: the class's details and language, the mail server with a test
-// email, the blog folder, address and theme (each folder opens in the file manager), the
-// station as a kiosk, the teacher PIN, and backup and restore. Each card acts through
-// screen.js's actor, with its own error region.
+// email, how often families hear from the class, the blog folder, address and theme (each
+// folder opens in the file manager), the station as a kiosk, the teacher PIN, and backup
+// and restore (from the list, or from a file) with what is kept and for how long. Each
+// card acts through screen.js's actor, with its own error region.
 import { teacher as api } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
@@ -102,42 +103,53 @@ export async function render(root, view) {
 
   root.replaceChildren(
     screenHead(t('settings.title')),
-    classCard(data.class, view), mailCard(mail, data.class, view), blogCard(data, setting, view),
-    stationCard(setting, view), pinCard(view), backupCard(data, backups, view),
+    classCard(data.class, view), mailCard(mail, data.class, view), familiesCard(setting, view),
+    blogCard(data, setting, view), stationCard(setting, view), pinCard(view),
+    backupCard(data, backups, setting, view),
   );
 }
 
-function classCard(c, view) {
+/** The class's details as inputs (the Class card here, and a new class on the first
+ * start): `grid` to place, `read()` for the values typed. `prefix` keeps the ids apart. */
+export function classFields(c, prefix = 'set') {
   const inputs = {
-    school: h('input', { type: 'text', value: c.school }),
+    school: h('input', { type: 'text', value: c.school, autocomplete: 'organization' }),
     class_name: h('input', { type: 'text', value: c.class_name }),
-    teacher: h('input', { type: 'text', value: c.teacher }),
-    teacher_email: h('input', { type: 'email', value: c.teacher_email }),
-    timezone: h('input', { type: 'text', value: c.timezone }),
+    teacher: h('input', { type: 'text', value: c.teacher, autocomplete: 'name' }),
+    teacher_email: h('input', { type: 'email', value: c.teacher_email, autocomplete: 'email' }),
+    timezone: h('input', { type: 'text', value: c.timezone, spellcheck: 'false' }),
   };
-  const langSelect = h('select', {}, LANGUAGES.map(([v, n]) => h('option', { value: v, selected: c.language.split('-')[0] === v }, n)));
-  if (!LANGUAGES.some(([v]) => c.language.split('-')[0] === v)) {
+  const lang = (c.language || 'en').split('-')[0];
+  const langSelect = h('select', {}, LANGUAGES.map(([v, n]) => h('option', { value: v, selected: lang === v }, n)));
+  if (!LANGUAGES.some(([v]) => lang === v)) {
     langSelect.prepend(h('option', { value: c.language, selected: true }, c.language));
   }
+  const grid = h('div', { class: 'grid2' },
+    field(`${prefix}-school`, t('settings.school'), inputs.school),
+    field(`${prefix}-class`, t('settings.class_name'), inputs.class_name),
+    field(`${prefix}-teacher`, t('settings.teacher'), inputs.teacher),
+    field(`${prefix}-teacher-email`, t('settings.teacher_email'), inputs.teacher_email),
+    field(`${prefix}-language`, t('settings.language'), langSelect),
+    field(`${prefix}-timezone`, t('settings.timezone'), inputs.timezone, t('settings.timezone_help')));
+  const read = () => ({
+    school: inputs.school.value, class_name: inputs.class_name.value, teacher: inputs.teacher.value,
+    teacher_email: inputs.teacher_email.value, language: langSelect.value, timezone: inputs.timezone.value,
+  });
+  return { grid, read };
+}
+
+function classCard(c, view) {
+  const fields = classFields(c);
   const err = errorRegion();
   const act = actor(view, err);
   const form = h('form', { class: 'card', 'aria-labelledby': 'settings-class' },
     h('h3', { id: 'settings-class' }, t('settings.class')),
-    h('div', { class: 'grid2' },
-      field('set-school', t('settings.school'), inputs.school),
-      field('set-class', t('settings.class_name'), inputs.class_name),
-      field('set-teacher', t('settings.teacher'), inputs.teacher),
-      field('set-teacher-email', t('settings.teacher_email'), inputs.teacher_email),
-      field('set-language', t('settings.language'), langSelect),
-      field('set-timezone', t('settings.timezone'), inputs.timezone)),
+    fields.grid,
     err,
     h('button', { type: 'submit', class: 'btn primary' }, t('common.save')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    act(() => api.classSave({
-      school: inputs.school.value, class_name: inputs.class_name.value, teacher: inputs.teacher.value,
-      teacher_email: inputs.teacher_email.value, language: langSelect.value, timezone: inputs.timezone.value,
-    }), (saved) => {
+    act(() => api.classSave(fields.read()), (saved) => {
       // The window speaks the saved language at once (the toast too).
       view.setLanguage(saved.language);
       view.setClassName(saved.class_name);
@@ -165,10 +177,60 @@ function blogCard(data, setting, view) {
     openButton('theme', t('settings.open_theme'), act));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    act(async () => {
-      await api.settingSet('blog.dir', blogDir.value);
-      await api.settingSet('blog.site_url', siteUrl.value);
-    }, () => t('common.saved'));
+    act(() => api.settingsSave([['blog.dir', blogDir.value], ['blog.site_url', siteUrl.value]]),
+      () => t('common.saved'));
+  });
+  return form;
+}
+
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+
+/** How often families hear from the class: the day of the weekly digest and the most
+ * messages a family gets in a week (issue 16). */
+function familiesCard(setting, view) {
+  const day = h('select', {}, WEEKDAYS.map((d) => h('option', { value: d, selected: setting('mail.weekly_day') === d }, t(`settings.day_${d}`))));
+  const most = h('input', { type: 'number', min: 1, max: 50, value: setting('mail.max_per_week'), inputmode: 'numeric' });
+  const err = errorRegion();
+  const act = actor(view, err);
+  const form = h('form', { class: 'card', 'aria-labelledby': 'settings-families', novalidate: true },
+    h('h3', { id: 'settings-families' }, t('settings.families')),
+    h('div', { class: 'grid2' },
+      field('set-max-per-week', t('settings.max_per_week'), most, t('settings.max_per_week_help')),
+      field('set-weekly-day', t('settings.weekly_day'), day, t('settings.weekly_day_help'))),
+    err,
+    h('button', { type: 'submit', class: 'btn primary' }, t('common.save')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => api.settingsSave([['mail.max_per_week', most.value], ['mail.weekly_day', day.value]]),
+      () => t('common.saved'));
+  });
+  return form;
+}
+
+/** What is kept and for how long: where automatic backups go and how many are kept, and
+ * how long photo originals are kept once their web copies exist (issue 15). */
+function keepingForm(setting, view) {
+  const number = (key, max) => h('input', { type: 'number', min: 0, max, value: setting(key), inputmode: 'numeric' });
+  const dir = h('input', { type: 'text', value: setting('backup.dir'), spellcheck: 'false' });
+  const daily = number('backup.keep_daily', 366);
+  const weekly = number('backup.keep_weekly', 366);
+  const originals = number('photo.keep_originals_days', 36500);
+  const err = errorRegion();
+  const act = actor(view, err);
+  const form = h('form', { 'aria-labelledby': 'settings-keeping', novalidate: true },
+    h('h4', { id: 'settings-keeping' }, t('settings.keeping')),
+    field('set-backup-dir', t('settings.backup_dir'), dir, t('settings.backup_dir_help')),
+    h('div', { class: 'grid2' },
+      field('set-keep-daily', t('settings.keep_daily'), daily, t('settings.keep_daily_help')),
+      field('set-keep-weekly', t('settings.keep_weekly'), weekly, t('settings.keep_weekly_help')),
+      field('set-keep-originals', t('settings.keep_originals'), originals, t('settings.keep_originals_help'))),
+    err,
+    h('button', { type: 'submit', class: 'btn primary' }, t('common.save')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => api.settingsSave([['backup.dir', dir.value], ['backup.keep_daily', daily.value],
+      ['backup.keep_weekly', weekly.value], ['photo.keep_originals_days', originals.value]]),
+    () => t('common.saved'));
   });
   return form;
 }
@@ -220,6 +282,23 @@ const BACKUP_KINDS = {
   database: 'settings.backup_kind_database',
 };
 
+/** What a restore did, in a sentence or a few: where the replaced class was kept (or the
+ * file restored into a folder that held none), and what the teacher should know. */
+export function restoreSummary(r) {
+  const again = (r.erased_again || []).length;
+  const off = r.settings_off || [];
+  const refused = (r.settings_refused || []).map((x) => x.key);
+  const missing = (r.missing_photos || []).length;
+  return [r.previous_saved_to
+    ? t('settings.restored', { path: r.previous_saved_to })
+    : t('settings.restored_new', { file: r.restored_from || '' }),
+  again ? t('settings.erased_again', { n: again }) : '',
+  missing ? t('settings.restore_missing', { n: missing }) : '',
+  off.length ? t('settings.restore_off', { keys: off.join(', ') }) : '',
+  refused.length ? t('settings.restore_refused', { keys: refused.join(', ') }) : '']
+    .filter(Boolean).join(' ');
+}
+
 // The latest automatic backup: when and where, or why it failed (never hidden).
 function autoBackupLine(data) {
   const last = data.last_auto_backup;
@@ -232,7 +311,7 @@ function autoBackupLine(data) {
     t('settings.auto_backup_failed', { when, error: last.error || '' }));
 }
 
-function backupCard(data, backups, view) {
+function backupCard(data, backups, setting, view) {
   const err = errorRegion();
   const act = actor(view, err);
   const backupBtn = h('button', { type: 'button', class: 'btn primary' }, t('settings.backup_now'));
@@ -240,30 +319,27 @@ function backupCard(data, backups, view) {
     (b) => t('settings.backup_done', { path: b.path }), { busy: backupBtn }));
   const restore = (b) => {
     if (!window.confirm(t('settings.restore_confirm', { name: b.name }))) return;
-    act(() => api.backupRestore(b.name), (r) => {
-      const again = (r.erased_again || []).length;
-      const off = r.settings_off || [];
-      const refused = (r.settings_refused || []).map((x) => x.key);
-      const missing = (r.missing_photos || []).length;
-      return [t('settings.restored', { path: r.previous_saved_to || '' }),
-        again ? t('settings.erased_again', { n: again }) : '',
-        missing ? t('settings.restore_missing', { n: missing }) : '',
-        off.length ? t('settings.restore_off', { keys: off.join(', ') }) : '',
-        refused.length ? t('settings.restore_refused', { keys: refused.join(', ') }) : '']
-        .filter(Boolean).join(' ');
-    });
+    act(() => api.backupRestore(b.name), restoreSummary);
   };
+  // A backup file from elsewhere: a USB stick, a school share, another PC.
+  const fileBtn = h('button', { type: 'button', class: 'btn', 'data-action': 'restore-file' }, t('settings.restore_file'));
+  fileBtn.addEventListener('click', () => {
+    if (!window.confirm(t('settings.restore_file_confirm'))) return;
+    act(() => api.backupRestoreFile(t('settings.restore_file_title'), t('settings.backup_files')),
+      (r) => (r ? restoreSummary(r) : null), { busy: fileBtn });
+  });
   return h('section', { class: 'card', 'aria-labelledby': 'settings-backup' },
     h('h3', { id: 'settings-backup' }, t('settings.backup')),
     h('p', { class: 'muted' }, t('settings.backup_hint')),
     h('p', { class: 'muted' }, t('settings.data_dir', { dir: data.data_dir })),
     autoBackupLine(data),
-    h('div', { class: 'actions' }, backupBtn, openButton('backups', t('settings.open_backups'), act)),
+    h('div', { class: 'actions' }, backupBtn, fileBtn, openButton('backups', t('settings.open_backups'), act)),
     err,
     listOf(backups, { class: 'backups' }, (b) => h('li', { 'data-backup-kind': b.kind },
       h('span', {}, b.name),
       h('span', { class: 'muted' }, ` ${t(BACKUP_KINDS[b.kind] || BACKUP_KINDS.manual)}, ${Math.ceil(b.bytes / 1024)} KB `),
       h('button', { type: 'button', class: 'btn small danger', 'aria-label': `${t('settings.restore')} ${b.name}`,
         onclick: () => restore(b) }, t('settings.restore'))),
-    h('p', { class: 'muted' }, t('settings.backups_none'))));
+    h('p', { class: 'muted' }, t('settings.backups_none'))),
+    h('hr'), keepingForm(setting, view));
 }

@@ -1,0 +1,78 @@
+'use strict';
+// The teacher's window on a data folder that holds no class yet: the first day, or a new
+// PC after the old one died. Two ways on: bring the class from the backup file made on
+// the old computer (a USB stick, a school share), or start a new class. A class kept on a
+// stick or a share that is not connected yet is not lost: connect it and look again.
+import { teacher as api } from './api.js';
+import { h, showError, toast } from './dom.js';
+import { t } from './i18n.js';
+import { errorRegion } from './screen.js';
+import { classFields, restoreSummary } from './screens/settings.js';
+
+/** What the new class starts from: this computer's time zone and language. */
+function guesses() {
+  let timezone = 'UTC';
+  try {
+    timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch (_) { /* an old WebView: the teacher types it */ }
+  const language = (navigator.language || 'en').split('-')[0];
+  return { school: '', class_name: '', teacher: '', teacher_email: '', language, timezone };
+}
+
+/** Runs `fn` with `button` busy; an error shows in `box`, with what was typed kept. */
+async function busy(button, box, fn) {
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    await fn();
+    showError(box, null);
+  } catch (err) {
+    showError(box, err);
+  } finally {
+    button.disabled = false;
+    button.setAttribute('aria-busy', 'false');
+  }
+}
+
+/**
+ * Draws the welcome into `root` for the data folder `folder`; `done()` reads the class
+ * again once one is there (made, restored, or connected).
+ */
+export function render(root, folder, done) {
+  const restoreErr = errorRegion();
+  const restoreBtn = h('button', { type: 'button', class: 'btn primary', 'data-action': 'restore-file' }, t('welcome.restore_button'));
+  restoreBtn.addEventListener('click', () => busy(restoreBtn, restoreErr, async () => {
+    const r = await api.backupRestoreFile(t('welcome.restore_title'), t('settings.backup_files'));
+    if (!r) return; // the dialog was cancelled
+    toast(restoreSummary(r));
+    await done();
+  }));
+
+  const fields = classFields(guesses(), 'new');
+  const createErr = errorRegion();
+  const createBtn = h('button', { type: 'submit', class: 'btn primary' }, t('welcome.create'));
+  const form = h('form', { class: 'card', 'aria-labelledby': 'welcome-new', novalidate: true },
+    h('h3', { id: 'welcome-new' }, t('welcome.new_heading')),
+    h('p', { class: 'muted' }, t('welcome.new_text')),
+    fields.grid, createErr, createBtn);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(createBtn, createErr, async () => {
+      await api.classCreate(fields.read());
+      await done();
+    });
+  });
+
+  const again = h('button', { type: 'button', class: 'btn quiet', 'data-action': 'look-again' }, t('welcome.look_again'));
+  again.addEventListener('click', () => done());
+
+  root.replaceChildren(h('div', { class: 'welcome-inner' },
+    h('h2', { id: 'welcome-title' }, t('welcome.title')),
+    h('p', { 'data-testid': 'welcome-folder' }, t('welcome.no_class', { dir: folder })),
+    h('section', { class: 'card', 'aria-labelledby': 'welcome-restore' },
+      h('h3', { id: 'welcome-restore' }, t('welcome.restore_heading')),
+      h('p', { class: 'muted' }, t('welcome.restore_text')),
+      restoreErr, restoreBtn),
+    form,
+    h('p', { class: 'muted' }, t('welcome.elsewhere'), ' ', again)));
+}
