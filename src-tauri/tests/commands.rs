@@ -1059,3 +1059,42 @@ fn the_teacher_plans_changes_and_cancels_a_sharing_time() {
     assert_eq!(list.as_array().unwrap().len(), before - 1);
     assert!(!list.as_array().unwrap().iter().any(|r| r["id"] == id));
 }
+
+/// A Settings card saves its settings together: one value out of range is refused with
+/// its key named, and none of the card's values is saved; then all are.
+#[test]
+fn a_settings_card_saves_all_its_values_or_none() {
+    let f = fixture(true, false);
+    let card = |daily: &str| {
+        json!({ "values": [["backup.dir", f.data.parent().unwrap().to_str().unwrap()],
+            ["backup.keep_daily", daily], ["photo.keep_originals_days", "30"],
+            ["mail.max_per_week", "2"]] })
+    };
+    let e = invoke(&f.teacher, "settings_save", card("400")).unwrap_err();
+    assert_eq!(kind(&e), "invalid", "{e}");
+    assert!(e.to_string().contains("backup.keep_daily"), "{e}");
+    let gp = Goalpost::open(&f.data).unwrap();
+    for key in [
+        "backup.dir",
+        "photo.keep_originals_days",
+        "mail.max_per_week",
+    ] {
+        let kept = gp.settings().unwrap().into_iter().find(|s| s.key == key);
+        assert!(kept.unwrap().is_default, "{key} was saved");
+    }
+    let saved = invoke(&f.teacher, "settings_save", card("5")).unwrap();
+    let value = |k: &str| {
+        saved
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == k)
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_eq!(value("backup.keep_daily"), "5");
+    assert_eq!(value("photo.keep_originals_days"), "30");
+    assert_eq!(value("mail.max_per_week"), "2");
+    let e = invoke(&f.station, "settings_save", card("5")).unwrap_err();
+    assert!(e.to_string().contains("not allowed"), "{e}");
+}

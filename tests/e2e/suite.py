@@ -90,6 +90,8 @@ class Env:
     transport = []  # connection drops seen
     opened = None  # where the recording file manager writes what it was asked to open
     picked = None  # the folder the folder dialog answers with (GOALPOST_PICK_FOLDER)
+    pick_file = None  # the file the file dialog answers with (GOALPOST_PICK_FILE)
+    new_pc = None  # a data folder with no class: a new PC
 
 
 # ---- helpers --------------------------------------------------------------------------
@@ -268,7 +270,14 @@ class App:
         if cls.session is not None and cls.window == window:
             return cls.session
         cls.close()
-        args = ["--data-dir", Env.data] + (["--station"] if window == "station" else [])
+        if window == "new_pc":
+            # The old PC's class, backed up to the stick the file dialog answers with.
+            shutil.rmtree(Env.new_pc, ignore_errors=True)
+            if os.path.exists(Env.pick_file):
+                os.remove(Env.pick_file)
+            cli("backup", Env.pick_file)
+        data = Env.new_pc if window == "new_pc" else Env.data
+        args = ["--data-dir", data] + (["--station"] if window == "station" else [])
         cls.launches += 1
         cls.session = Session(Env.driver_url, {
             "alwaysMatch": {
@@ -277,7 +286,9 @@ class App:
             }
         })
         cls.window = window
-        if window == "teacher":
+        if window == "new_pc":
+            cls.session.wait("#welcome .welcome-inner")
+        elif window == "teacher":
             cls.session.wait("#class-name")
         else:
             cls.session.wait(".name-tile")
@@ -1346,6 +1357,99 @@ def settings_mail_server_sends_a_test_email_and_folders_open(s):
     cli("config", "set", "smtp.url", "")
 
 
+def settings_saves_how_often_families_hear_and_what_is_kept(s):
+    """Issues 15 and 16 on the Settings screen: the most messages a family gets in a week
+    and the weekly day, and what is kept (automatic backups, photo originals) are saved
+    card by card; a value out of range is refused in place naming the setting, and none
+    of that card's values is saved."""
+    unlock_if_locked(s)
+    show_screen(s, "settings")
+    families = "form[aria-labelledby=settings-families]"
+    assert s.find("#set-max-per-week").prop("value") == cli("config", "get", "mail.max_per_week").strip()
+    most = s.find("#set-max-per-week")
+    most.clear()
+    most.send_keys("2")
+    s.execute("const d = document.getElementById('set-weekly-day'); d.value = 'monday';"
+              "d.dispatchEvent(new Event('change'));")
+    s.find(f"{families} button[type=submit]").click()
+    deadline = time.monotonic() + 30
+    while cli("config", "get", "mail.max_per_week").strip() != "2":
+        assert time.monotonic() < deadline, "the weekly most was not saved"
+        time.sleep(0.3)
+    assert cli("config", "get", "mail.weekly_day").strip() == "monday"
+
+    keeping = "form[aria-labelledby=settings-keeping]"
+    usb = os.path.join(Env.tmp, "usb-backups")
+    os.makedirs(usb, exist_ok=True)
+    for css, value in (("#set-backup-dir", usb), ("#set-keep-daily", "400"), ("#set-keep-originals", "30")):
+        box = s.find(css)
+        box.clear()
+        box.send_keys(value)
+    s.find(f"{keeping} button[type=submit]").click()
+    s.wait(f"{keeping} .error")
+    text = s.find(f"{keeping} .error").text
+    assert "backup.keep_daily" in text and "400" in text, text
+    assert cli("config", "get", "backup.dir").strip() == "", "nothing of the card was saved"
+    assert cli("config", "get", "photo.keep_originals_days").strip() == "0"
+    box = s.find("#set-keep-daily")
+    box.clear()
+    box.send_keys("5")
+    s.find(f"{keeping} button[type=submit]").click()
+    deadline = time.monotonic() + 30
+    while cli("config", "get", "backup.keep_daily").strip() != "5":
+        assert time.monotonic() < deadline, "the keeping card was not saved"
+        time.sleep(0.3)
+    assert cli("config", "get", "backup.dir").strip() == usb
+    assert cli("config", "get", "photo.keep_originals_days").strip() == "30"
+    shot(s, "teacher-settings-keeping")
+    axe(s, "teacher-settings-keeping")
+    # Back as the story had them.
+    for key in ("mail.max_per_week", "mail.weekly_day", "backup.dir", "backup.keep_daily",
+                "photo.keep_originals_days"):
+        cli("config", "set", key, "")
+
+
+def a_new_pc_restores_the_class_from_the_backup_file(s):
+    """Issue 15 in the window: the app opened on a new PC (a folder with no class) offers
+    to restore the class from its backup file or to start a new one. A new class with a
+    wrong email is refused in place and writes nothing; the backup file (the dialog answers
+    with it: GOALPOST_PICK_FILE) brings the whole class back, which then asks for its PIN
+    and shows its students and photos."""
+    wel = "#welcome"
+    s.wait_until(f"!document.querySelector('{wel}').hidden")
+    assert s.execute("return document.getElementById('lock-screen').hidden && document.getElementById('app').hidden;")
+    assert Env.new_pc in s.find("[data-testid=welcome-folder]").text
+    shot(s, "teacher-welcome")
+    axe(s, "teacher-welcome")
+    assert re.fullmatch(r"[a-z]{2,3}", s.find("#new-language").prop("value")), "a language, not a locale name"
+    for css, value in (("#new-school", "Kōwhai Primary"), ("#new-class", "Room 9"),
+                       ("#new-teacher", "Ms Te Rangi"), ("#new-teacher-email", "not an address")):
+        box = s.find(css)
+        box.clear()
+        box.send_keys(value)
+    s.find("form[aria-labelledby=welcome-new] button[type=submit]").click()
+    s.wait("form[aria-labelledby=welcome-new] .error:not([hidden])")
+    assert "not an address" in s.find("form[aria-labelledby=welcome-new] .error").text
+    assert not os.path.exists(os.path.join(Env.new_pc, "goalpost.sqlite3")), "no half-made class"
+
+    s.find(f"{wel} button[data-action=restore-file]").click()
+    # The class restored has the teacher PIN: the lock screen, then the class.
+    s.wait_until("!document.getElementById('lock-screen').hidden", timeout=120)
+    assert s.execute("return document.getElementById('welcome').hidden;")
+    unlock_if_locked(s)
+    show_screen(s, "class")
+    s.wait("[data-testid=students] tbody tr")
+    assert s.find("[data-testid=class-name]").text == "Room 7"
+    rows = texts(s, "[data-testid=students] tbody th")
+    for st in cli_json("student", "list"):  # the old PC's class
+        full = f"{st['first_name']} {st['last_name']}".strip()
+        assert full in rows, f"{full} not in {rows}"
+    originals = os.path.join(Env.new_pc, "photos", "originals")
+    assert sorted(os.listdir(originals)) == sorted(os.listdir(os.path.join(Env.data, "photos", "originals"))), \
+        "every photo came back with the class"
+    shot(s, "teacher-new-pc-restored")
+
+
 def settings_backs_up_and_restores_the_whole_class(s):
     """Issue 15: Settings -> Back up now writes one whole-class .goalpost file into
     backups/; a student added afterwards is gone again once that backup is restored from
@@ -1674,6 +1778,7 @@ STEPS = [
     ("teacher", teacher_approves_the_childs_note_in_review),
     ("teacher", a_refused_address_is_fixed_on_the_class_screen),
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
+    ("teacher", settings_saves_how_often_families_hear_and_what_is_kept),
     ("teacher", screens_speak_spanish),
     ("teacher", reasons_and_errors_speak_spanish),
     ("teacher", calling_the_teacher_from_the_station_meets_the_pin),
@@ -1682,6 +1787,8 @@ STEPS = [
     # Last: a restore puts the whole class back as it was a moment before, which the
     # steps above need not think about.
     ("teacher", settings_backs_up_and_restores_the_whole_class),
+    # A new PC: the app on an empty folder restores the class from its backup file.
+    ("new_pc", a_new_pc_restores_the_class_from_the_backup_file),
 ]
 
 
@@ -1705,8 +1812,11 @@ def start_driver():
     # The folder dialog cannot be driven either: it answers with this folder.
     Env.picked = os.path.join(Env.tmp, "usb-stick")
     os.makedirs(Env.picked, exist_ok=True)
+    Env.pick_file = os.path.join(Env.picked, "room7.goalpost")
+    Env.new_pc = os.path.join(Env.tmp, "new pc", "Goalpost")
     env = dict(os.environ, GOALPOST_MOCK_CAMERA=os.environ.get("E2E_MOCK_CAMERA", "0"),
-               GOALPOST_FILE_MANAGER=opener, GOALPOST_PICK_FOLDER=Env.picked)
+               GOALPOST_FILE_MANAGER=opener, GOALPOST_PICK_FOLDER=Env.picked,
+               GOALPOST_PICK_FILE=Env.pick_file)
     log = open(os.path.join(Env.artifacts, "tauri-driver.log"), "w")
     p = subprocess.Popen(
         ["tauri-driver", "--port", str(port), "--native-port", str(native)],

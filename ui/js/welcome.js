@@ -15,7 +15,9 @@ function guesses() {
   try {
     timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   } catch (_) { /* an old WebView: the teacher types it */ }
-  const language = (navigator.language || 'en').split('-')[0];
+  // A language tag (not a locale name such as "C" from a bare system).
+  const tag = (navigator.language || '').split('-')[0].toLowerCase();
+  const language = /^[a-z]{2,3}$/.test(tag) ? tag : 'en';
   return { school: '', class_name: '', teacher: '', teacher_email: '', language, timezone };
 }
 
