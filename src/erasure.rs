@@ -259,6 +259,12 @@ impl Goalpost {
         if let Some(dir) = self.config().ok().and_then(|c| c.backup_dir) {
             backup_dirs.push(dir);
         }
+        // Every folder automatic backups went to, also before `backup.dir` was changed.
+        for dir in crate::store::backup_runs::folders(self.store().conn())? {
+            if !backup_dirs.contains(&dir) {
+                backup_dirs.push(dir);
+            }
+        }
         let mut auto_backups = Vec::new();
         for dir in &backup_dirs {
             auto_backups.extend(crate::backup::auto::automatic_files(dir)?);

@@ -308,3 +308,49 @@ fn retention_removes_only_old_originals_with_copies_and_the_class_still_works() 
     assert!(s.all_ok() && s.photos_missing.is_empty());
     assert_eq!(blog_photos(&elsewhere), before);
 }
+
+/// The children's rule on erasure, after the teacher moved the automatic backups: a child
+/// erased is removed from every automatic backup this class made, in every folder it made
+/// them in (here `backups/`, then a USB stick, then a school share), not only the folder
+/// set today. Backups the teacher made by hand stay (a restore of one erases the child
+/// again). Before, the backups left on the USB stick still held the child.
+#[test]
+fn erasing_a_child_removes_the_automatic_backups_in_every_folder_they_were_made_in() {
+    let (d, data) = common::demo_data_dir(4);
+    let usb = d.path().join("usb stick");
+    let share = d.path().join("school share");
+    for dir in [&usb, &share] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let mut day = 0;
+    for folder in [None, Some(&usb), Some(&share)] {
+        let gp = open(&data, day);
+        if let Some(f) = folder {
+            gp.set_setting("backup.dir", f.to_str().unwrap()).unwrap();
+        }
+        for _ in 0..2 {
+            let r = open(&data, day).auto_backup_if_due().unwrap();
+            assert!(r.ok, "{r:?}");
+            day += 1;
+        }
+    }
+    let by_hand = usb.join("my copy.goalpost");
+    open(&data, day).backup(&by_hand).unwrap();
+    for dir in [&data.join("backups"), &usb, &share] {
+        assert_eq!(auto_days(dir).len(), 2, "{}", dir.display());
+    }
+
+    let gp = open(&data, day);
+    let child = gp.students().unwrap()[0].id;
+    let erased = gp.remove_student(child).unwrap();
+    assert_eq!(erased.automatic_backups_removed, 6, "{erased:?}");
+    for dir in [&data.join("backups"), &usb, &share] {
+        assert!(
+            auto_days(dir).is_empty(),
+            "{}: {:?}",
+            dir.display(),
+            names(dir)
+        );
+    }
+    assert!(by_hand.is_file(), "a backup made by hand stays");
+}

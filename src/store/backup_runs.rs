@@ -44,3 +44,20 @@ pub fn last(conn: &Connection) -> Result<Option<BackupRun>> {
         )
         .optional()?)
 }
+
+/// The folders automatic backups were written to, as recorded (the teacher may have moved
+/// `backup.dir` since), oldest first, each once.
+pub fn folders(conn: &Connection) -> Result<Vec<std::path::PathBuf>> {
+    let mut stmt =
+        conn.prepare("SELECT file FROM backup_runs WHERE ok AND file IS NOT NULL ORDER BY id")?;
+    let files = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out: Vec<std::path::PathBuf> = Vec::new();
+    for f in files {
+        if let Some(dir) = std::path::Path::new(&f?).parent() {
+            if !out.iter().any(|d| d == dir) {
+                out.push(dir.to_path_buf());
+            }
+        }
+    }
+    Ok(out)
+}
