@@ -52,6 +52,11 @@ pub struct Erasure {
     /// The files this erasure removes, relative to the data folder (`/`-separated).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// Folders of automatic backups outside the data folder that were not there when the
+    /// child was erased (a USB stick not plugged in, a share not connected): every
+    /// automatic backup in them is removed once they are back (a sync tries each time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backup_dirs: Vec<PathBuf>,
     /// Set on the line that says this erasure (same student, added and erased at the same
     /// times) removed every file.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -83,6 +88,9 @@ pub struct Erased {
     pub exports_changed: usize,
     /// Automatic backups removed because they held the student (see `backup::auto`).
     pub automatic_backups_removed: usize,
+    /// Folders of automatic backups that were not there (a USB stick not plugged in): the
+    /// backups in them may hold the student until they are back and a sync removes them.
+    pub backup_folders_missing: Vec<PathBuf>,
 }
 
 /// Reads the erasure list; none yet is an empty list. A damaged line is an error, never
@@ -118,6 +126,14 @@ fn note_erasure(data_dir: &Path, e: &Erasure) -> Result<()> {
         &erasures_path(data_dir),
         line.as_bytes(),
         "note the erasure in",
+    )
+}
+
+/// What the teacher is told of a folder of automatic backups an erasure waits for.
+pub fn backup_folder_waiting(dir: &Path) -> String {
+    format!(
+        "The automatic backups in {} may still hold an erased child: the folder is not there (a USB stick not plugged in, a share not connected). Connect it and sync: the sync removes them.",
+        dir.display()
     )
 }
 
@@ -186,6 +202,8 @@ struct Files {
     /// sync. A backup the teacher made and `before-restore` copies stay (a restore of one
     /// erases again).
     auto_backups: Vec<PathBuf>,
+    /// Folders of automatic backups outside the data folder that are not there now.
+    missing_backup_dirs: Vec<PathBuf>,
 }
 
 impl Files {
@@ -266,7 +284,11 @@ impl Goalpost {
             }
         }
         let mut auto_backups = Vec::new();
+        let mut missing_backup_dirs = Vec::new();
         for dir in &backup_dirs {
+            if !dir.exists() && !dir.starts_with(self.data_dir()) {
+                missing_backup_dirs.push(dir.clone());
+            }
             auto_backups.extend(crate::backup::auto::automatic_files(dir)?);
         }
         // And what a backup killed half-way left: a database snapshot, an unfinished file.
@@ -279,6 +301,7 @@ impl Goalpost {
             goal_sheets,
             exports,
             auto_backups,
+            missing_backup_dirs,
         })
     }
 
@@ -301,6 +324,7 @@ impl Goalpost {
                 .all()
                 .filter_map(|p| rel(self.data_dir(), p))
                 .collect(),
+            backup_dirs: files.missing_backup_dirs.clone(),
             finished: false,
         };
         note_erasure(self.data_dir(), &erasure)?;
@@ -373,9 +397,13 @@ impl Goalpost {
         if let Some(e) = first_error {
             return Err(unfinished_error(id, e));
         }
-        erasure.finished = true;
-        erasure.files.clear();
-        note_erasure(self.data_dir(), &erasure)?;
+        // Backups in a folder that is not there wait for it: the erasure stays unfinished
+        // (the list names the folders), and each sync tries again.
+        if erasure.backup_dirs.is_empty() {
+            erasure.finished = true;
+            erasure.files.clear();
+            note_erasure(self.data_dir(), &erasure)?;
+        }
         Ok(Erased {
             student_id: id,
             evidence,
@@ -384,6 +412,7 @@ impl Goalpost {
             goal_sheets_removed,
             exports_changed,
             automatic_backups_removed,
+            backup_folders_missing: files.missing_backup_dirs,
         })
     }
 
@@ -406,6 +435,23 @@ impl Goalpost {
                     ok = false;
                 }
             }
+            // A folder of automatic backups that is back: none of them may hold the child.
+            // (One made there since it came back is removed too, and made again.)
+            for dir in &e.backup_dirs {
+                if !dir.is_dir() {
+                    ok = false;
+                    continue;
+                }
+                let removed = crate::backup::auto::automatic_files(dir).and_then(|found| {
+                    found.iter().try_for_each(|p| {
+                        crate::fsutil::remove_if_present(p, "delete the backup").map(|_| ())
+                    })
+                });
+                if let Err(err) = removed {
+                    first_error.get_or_insert(unfinished_error(e.student_id, err));
+                    ok = false;
+                }
+            }
             if ok {
                 let mut done = e.clone();
                 done.files.clear();
@@ -418,6 +464,19 @@ impl Goalpost {
             Some(e) => Err(e),
             None => Ok(finished),
         }
+    }
+
+    /// Folders of automatic backups that erasures wait for (not there when a child was
+    /// erased, nor since): the backups in them may still hold an erased child.
+    pub fn backup_folders_to_clean(&self) -> Result<Vec<PathBuf>> {
+        let list = read_erasures(self.data_dir())?;
+        let mut out: Vec<PathBuf> = Vec::new();
+        for dir in unfinished(&list).into_iter().flat_map(|e| &e.backup_dirs) {
+            if !dir.is_dir() && !out.contains(dir) {
+                out.push(dir.clone());
+            }
+        }
+        Ok(out)
     }
 
     /// Keeps every student id on the erasure list from being given to a new student: ids are

@@ -119,6 +119,11 @@ pub struct SyncSummary {
     /// sync went on, and the next one tries again.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub erasures_unfinished: Vec<String>,
+    /// Folders of automatic backups that were not there when a child was erased, and are
+    /// still not (a USB stick not plugged in): their backups may hold an erased child until
+    /// they are back and a sync removes them (see `erasure`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backup_folders_to_clean: Vec<std::path::PathBuf>,
     /// Photos that are gone (neither original nor web copies, after an old database-only
     /// backup was restored): their evidence was published and sent without them.
     pub photos_missing: Vec<MissingPhoto>,
@@ -248,6 +253,7 @@ impl Goalpost {
         };
         let result = self.sync_steps(&lock, dry_run, &mut steps).map(|mut s| {
             s.erasures_unfinished = erasures_unfinished;
+            s.backup_folders_to_clean = self.backup_folders_to_clean().unwrap_or_default();
             // Once a day: the whole class, after this sync's outbox and slips.
             if !dry_run && self.auto_backup_due() {
                 (steps.on_event)(Event::Backup);
@@ -416,6 +422,7 @@ impl SyncSummary {
             families,
             unreachable,
             erasures_unfinished: Vec::new(),
+            backup_folders_to_clean: Vec::new(),
             photos_missing: Vec::new(),
             originals_removed: 0,
             auto_backup: None,

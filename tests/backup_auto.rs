@@ -354,3 +354,71 @@ fn erasing_a_child_removes_the_automatic_backups_in_every_folder_they_were_made_
     }
     assert!(by_hand.is_file(), "a backup made by hand stays");
 }
+
+/// The children's rule on erasure, with the USB stick of automatic backups in a drawer: the
+/// erasure says which folder it could not reach, each sync says so while it is away
+/// (`backup_folders_to_clean`), and the first sync once it is back removes every automatic
+/// backup on it from before; the erasure is then noted finished. Before, the backups on
+/// the stick kept the child without a word.
+#[test]
+fn an_erasure_waits_for_the_usb_stick_and_the_sync_after_it_is_back_cleans_it() {
+    let (d, data) = common::demo_data_dir(4);
+    let usb = d.path().join("usb stick");
+    std::fs::create_dir_all(&usb).unwrap();
+    open(&data, 0)
+        .set_setting("backup.dir", usb.to_str().unwrap())
+        .unwrap();
+    for day in 0..2 {
+        assert!(open(&data, day).auto_backup_if_due().unwrap().ok);
+    }
+    assert_eq!(auto_days(&usb).len(), 2);
+    let drawer = d.path().join("in a drawer");
+    std::fs::rename(&usb, &drawer).unwrap();
+
+    let gp = open(&data, 2);
+    let child = gp.students().unwrap()[0].clone();
+    let erased = gp.remove_student(child.id).unwrap();
+    assert_eq!(erased.backup_folders_missing, vec![usb.clone()]);
+    let list = goalpost::erasure::read_erasures(&data).unwrap();
+    assert_eq!(goalpost::erasure::unfinished(&list).len(), 1, "{list:?}");
+
+    // Away: the sync says so (its own automatic backup fails too, and says why).
+    let out = common::cli(&data)
+        .env("GOALPOST_NOW", at(2).to_rfc3339())
+        .args(["sync", "--json"])
+        .output()
+        .unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        s["backup_folders_to_clean"],
+        serde_json::json!([usb]),
+        "{s}"
+    );
+    let text = common::cli(&data)
+        .env("GOALPOST_NOW", at(2).to_rfc3339())
+        .args(["sync", "--dry-run"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("may still hold an erased child") && text.contains("usb stick"),
+        "{text}"
+    );
+
+    // Back: the next sync removes the backups from before and makes today's without the
+    // child.
+    std::fs::rename(&drawer, &usb).unwrap();
+    let s = common::cli_ok_json_at(&data, &at(3).to_rfc3339(), &["sync"]);
+    assert!(s.get("backup_folders_to_clean").is_none(), "{s}");
+    let days = auto_days(&usb);
+    assert_eq!(days, BTreeSet::from([local_day(3)]), "{:?}", names(&usb));
+    let today = usb.join(format!("auto-{}.goalpost", local_day(3)));
+    let db = common::dump_backup(&today);
+    assert!(
+        !common::has_word(&db, &child.first_name),
+        "today's backup holds {}",
+        child.first_name
+    );
+    let list = goalpost::erasure::read_erasures(&data).unwrap();
+    assert!(goalpost::erasure::unfinished(&list).is_empty(), "{list:?}");
+}

@@ -140,10 +140,15 @@ pub(super) fn student(ctx: &Ctx, c: StudentCmd) -> Result<()> {
             };
             let r = gp.remove_student(s.id)?;
             ctx.print(&r, || {
-                format!(
+                let mut out = format!(
                     "Erased {} (id {}): {} evidence, {} photos, {} emails in the outbox folder and {} goal sheets removed; {} roster exports written again without them. Run a sync to remove them from the blog.",
                     full_name(&s), s.id, r.evidence, r.photos, r.emails_removed, r.goal_sheets_removed, r.exports_changed
-                )
+                );
+                for dir in &r.backup_folders_missing {
+                    out.push('\n');
+                    out.push_str(&crate::erasure::backup_folder_waiting(dir));
+                }
+                out
             })
         }
     }

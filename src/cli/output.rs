@@ -148,6 +148,9 @@ pub(super) fn sync_summary_text(s: &crate::sync::SyncSummary) -> String {
     for e in &s.erasures_unfinished {
         out.push_str(&format!("\nErasure not finished: {e}"));
     }
+    for dir in &s.backup_folders_to_clean {
+        out.push_str(&format!("\n{}", crate::erasure::backup_folder_waiting(dir)));
+    }
     out.push_str(&backup_lines(s));
     for f in &s.families {
         out.push_str(&format!(
