@@ -1409,6 +1409,27 @@ def settings_saves_how_often_families_hear_and_what_is_kept(s):
         cli("config", "set", key, "")
 
 
+def sync_screen_says_when_the_automatic_backup_failed(s):
+    """Issue 15: a failed automatic backup is reported in the sync's summary on the Sync
+    screen, never skipped (here the USB stick of backup.dir is not plugged in)."""
+    unlock_if_locked(s)
+    stick = os.path.join(Env.tmp, "usb stick not plugged in")
+    os.makedirs(stick, exist_ok=True)
+    cli("config", "set", "backup.dir", stick)
+    os.rmdir(stick)
+    try:
+        show_screen(s, "sync")
+        s.find("#sync-run").click()
+        s.wait("[data-testid=sync-summary]", timeout=300)
+        failed = s.wait("[data-testid=sync-class-data] li.problem[data-kind=backup-failed]")
+        assert "usb stick not plugged in" in failed.text, failed.text
+        assert s.find("#sync-status-title").text == "Done, with problems to look at", s.find("#sync-status-title").text
+        shot(s, "teacher-sync-backup-failed")
+        axe(s, "teacher-sync-backup-failed")
+    finally:
+        cli("config", "set", "backup.dir", "")
+
+
 def a_new_pc_restores_the_class_from_the_backup_file(s):
     """Issue 15 in the window: the app opened on a new PC (a folder with no class) offers
     to restore the class from its backup file or to start a new one. A new class with a
@@ -1779,6 +1800,7 @@ STEPS = [
     ("teacher", a_refused_address_is_fixed_on_the_class_screen),
     ("teacher", settings_mail_server_sends_a_test_email_and_folders_open),
     ("teacher", settings_saves_how_often_families_hear_and_what_is_kept),
+    ("teacher", sync_screen_says_when_the_automatic_backup_failed),
     ("teacher", screens_speak_spanish),
     ("teacher", reasons_and_errors_speak_spanish),
     ("teacher", calling_the_teacher_from_the_station_meets_the_pin),

@@ -103,7 +103,9 @@ function studentsTable(data, act, exportPortfolio) {
       'aria-label': `${t('common.remove')} ${s.display_name}`,
       onclick: () => {
         if (window.confirm(t('class.remove_confirm', { name: `${s.first_name} ${s.last_name}`.trim() }))) {
-          act(() => api.studentRemove(s.id), () => t('class.removed', { name: s.display_name }));
+          act(() => api.studentRemove(s.id), (r) => [t('class.removed', { name: s.display_name }),
+            ...(r.backup_folders_missing || []).map((dir) => t('class.removed_backups_waiting', { dir, name: s.display_name }))]
+            .join(' '));
         }
       } }, '✕')),
     h('td', {}, h('button', { type: 'button', class: 'btn quiet small', 'data-action': 'export-portfolio',

@@ -251,9 +251,33 @@ function previewView(p) {
 
 // ---- summary ----------------------------------------------------------------------------
 
+/** The class's own data after the sync: the day's automatic backup (or why it failed),
+ * erasures still waiting, photo originals removed by the days kept, photos gone. */
+function classDataCard(s) {
+  const a = s.auto_backup;
+  const problem = (kind, text) => h('li', { class: 'problem', 'data-kind': kind }, text);
+  const lines = [
+    a && !a.ok ? problem('backup-failed', t('sync.backup_failed', { why: a.error || '' })) : '',
+    a && a.ok ? h('li', { 'data-kind': 'backup-ok' }, t('sync.backup_ok', { file: a.file || '' })) : '',
+    ...(s.erasures_unfinished || []).map((why) => problem('erasure-unfinished', t('sync.erasure_unfinished', { why }))),
+    ...(s.backup_folders_to_clean || []).map((dir) => problem('backup-folder-waiting', t('sync.backup_folder_waiting', { dir }))),
+    s.originals_removed ? h('li', { 'data-kind': 'originals-removed' }, t('sync.originals_removed', { n: s.originals_removed })) : '',
+    (s.photos_missing || []).length
+      ? h('li', { 'data-kind': 'photos-missing' }, t('sync.photos_missing', { n: s.photos_missing.length }))
+      : '',
+  ].filter(Boolean);
+  if (!lines.length) return '';
+  const problems = lines.some((l) => l.classList.contains('problem'));
+  return h('section', { class: problems ? 'card problems' : 'card', 'aria-labelledby': 'sync-class-data-title', 'data-testid': 'sync-class-data' },
+    h('h3', { id: 'sync-class-data-title' }, t('sync.class_data')),
+    h('ul', {}, lines));
+}
+
 function summaryView(s) {
   const m = s.mail || { sent: 0, digests: 0, slips: 0, failures: [], unreachable: [], language_fallbacks: [], print_files: [] };
-  const ok = m.failures.length === 0 && !m.stopped && (!s.publish || s.publish.ok);
+  const ok = m.failures.length === 0 && !m.stopped && (!s.publish || s.publish.ok)
+    && (!s.auto_backup || s.auto_backup.ok) && !(s.erasures_unfinished || []).length
+    && !(s.backup_folders_to_clean || []).length;
   const counts = [
     ['sync.count.posts', s.new_posts],
     ['sync.count.emails', m.sent],
@@ -280,6 +304,7 @@ function summaryView(s) {
         h('ul', {}, m.failures.map(failureLine)))
       : '',
     unreachableCard(s.unreachable || []),
+    classDataCard(s),
     (m.language_fallbacks || []).length
       ? h('section', { class: 'card', 'aria-labelledby': 'sync-fallbacks-title' },
         h('h3', { id: 'sync-fallbacks-title' }, t('sync.fallbacks')),
