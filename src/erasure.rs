@@ -291,6 +291,7 @@ impl Goalpost {
             }
             auto_backups.extend(crate::backup::auto::automatic_files(dir)?);
         }
+        missing_backup_dirs.sort();
         // And what a backup killed half-way left: a database snapshot, an unfinished file.
         auto_backups.extend(crate::backup::leftover_files(self.data_dir(), &backup_dirs));
         auto_backups.sort();
@@ -476,6 +477,7 @@ impl Goalpost {
                 out.push(dir.clone());
             }
         }
+        out.sort();
         Ok(out)
     }
 

@@ -1,4 +1,4 @@
-//! Issue 15: backups through a year, in a seeded, bounded sequence of steps (about 40 by
+//! Issue 15: backups through a year, in a seeded, bounded sequence of steps (60 by
 //! default): children join and are erased, evidence is approved, consent is withdrawn, the
 //! class syncs day after day (each first sync of a day makes the automatic backup), the
 //! teacher makes backups, and a backup is restored on "another PC". After every step:
@@ -8,7 +8,12 @@
 //! - no automatic backup, and no file the class's data folder holds outside the teacher's
 //!   own backups and `before-restore` copies, names a child erased before it;
 //! - the newest backup restored on "another PC" (a new folder) syncs there, and no file of
-//!   that class names a child erased before the backup was made.
+//!   that class names a child erased before the backup was made;
+//! - the teacher also moves `backup.dir` between two USB sticks and `backups/`, and
+//!   unplugs and plugs them in: no automatic backup on a stick that is plugged in names an
+//!   erased child, except on one that was away when the child was erased and has not seen
+//!   a sync since it came back; the erasure names such a stick, and so does every sync
+//!   while it is away (`backup_folders_to_clean`).
 //!
 //! `GOALPOST_BACKUP_SEED` and `GOALPOST_BACKUP_STEPS` change the sequence; a failure prints
 //! the seed and the steps so far.
@@ -70,7 +75,7 @@ fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 #[test]
 fn backups_through_a_year_keep_every_child_rule() {
     let seed = env_number("GOALPOST_BACKUP_SEED", 0x15_ba_c0);
-    let steps = env_number("GOALPOST_BACKUP_STEPS", 40) as usize;
+    let steps = env_number("GOALPOST_BACKUP_STEPS", 60) as usize;
     let mut rng = Rng(seed | 1);
     let c = Class::new();
     c.run(&["config", "set", "backup.keep_daily", "3"]);
@@ -82,18 +87,38 @@ fn backups_through_a_year_keep_every_child_rule() {
     let mut made_at: Vec<(PathBuf, usize)> = Vec::new();
     let backups = c.data.join("backups");
     let elsewhere_root = c.root.join("elsewhere");
+    // Two USB sticks for automatic backups: where each is when plugged in, whether it is,
+    // whether an automatic backup was ever written to it, and whether an erasure is
+    // waiting for it (it was away when a child was erased, and no sync ran since it came
+    // back). `current`: the stick `backup.dir` names (None: `backups/`).
+    let sticks = [c.root.join("usb A"), c.root.join("usb B")];
+    let away = |i: usize| c.root.join(format!("drawer {i}"));
+    let mut plugged = [true, true];
+    let mut written = [false, false];
+    let mut waiting = [false, false];
+    let mut current: Option<usize> = None;
+    for stick in &sticks {
+        std::fs::create_dir_all(stick).unwrap();
+    }
 
     for step in 0..steps {
-        let what = match rng.below(10) {
+        let what = match rng.below(13) {
             0 | 1 if children.iter().filter(|k| !k.erased).count() < 5 => "join",
             2 | 3 => "evidence",
             4 => "withdraw",
             5 => "erase",
             6 => "backup",
             7 => "restore elsewhere",
+            10 => "move backups",
+            11 => "unplug",
+            12 => "plug in",
             _ => "next day",
         };
-        log.push(format!("{step}: {what}"));
+        // With the sticks as they were before the step.
+        log.push(format!(
+            "{step}: {what} (sticks A, B: plugged {plugged:?}, written {written:?}, waited for {waiting:?}; backup.dir {})",
+            current.map_or("backups/", |k| ["usb A", "usb B"][k])
+        ));
         let fail = |msg: String| -> ! {
             panic!(
                 "seed {seed:#x} (GOALPOST_BACKUP_SEED), steps:\n  {}\n{msg}",
@@ -143,9 +168,49 @@ fn backups_through_a_year_keep_every_child_rule() {
             }
             "erase" if !living.is_empty() => {
                 let i = living[rng.below(living.len())];
-                c.run(&["student", "remove", &children[i].id.to_string()]);
+                let r = c.json(&["student", "remove", &children[i].id.to_string()]);
                 children[i].erased = true;
                 children[i].erased_at = Some(step);
+                // A stick away that may hold the child: named, and waited for.
+                let mut expected = Vec::new();
+                for s in 0..2 {
+                    if !plugged[s] && (written[s] || current == Some(s)) {
+                        waiting[s] = true;
+                        expected.push(serde_json::json!(sticks[s]));
+                    }
+                }
+                if r["backup_folders_missing"] != serde_json::Value::Array(expected.clone()) {
+                    fail(format!(
+                        "the erasure names {} as away, not {expected:?}",
+                        r["backup_folders_missing"]
+                    ));
+                }
+            }
+            "move backups" => {
+                let to = rng.below(3);
+                let target = (to < 2 && plugged[to]).then_some(to);
+                let value = target.map(|s| sticks[s].to_string_lossy().into_owned());
+                c.run(&[
+                    "config",
+                    "set",
+                    "backup.dir",
+                    value.as_deref().unwrap_or(""),
+                ]);
+                current = target;
+            }
+            "unplug" => {
+                let s = rng.below(2);
+                if plugged[s] {
+                    std::fs::rename(&sticks[s], away(s)).unwrap();
+                    plugged[s] = false;
+                }
+            }
+            "plug in" => {
+                let s = rng.below(2);
+                if !plugged[s] {
+                    std::fs::rename(away(s), &sticks[s]).unwrap();
+                    plugged[s] = true;
+                }
             }
             "backup" => {
                 let f = c.root.join(format!("hand {step}.goalpost"));
@@ -182,6 +247,9 @@ fn backups_through_a_year_keep_every_child_rule() {
                         String::from_utf8_lossy(&out.stderr)
                     ));
                 }
+                // The class goes on here, with its automatic backups in its own folder:
+                // the sticks are the first PC's (this test goes on with that class too).
+                run(&["config", "set", "backup.dir", ""]);
                 let out = run(&["sync", "--json"]);
                 if !out.status.success() {
                     fail(format!(
@@ -214,9 +282,57 @@ fn backups_through_a_year_keep_every_child_rule() {
             }
             _ => {
                 c.later(1);
-                let s = c.sync();
+                // With `backup.dir` on a stick that is away, the sync's own backup fails
+                // (and says so, exiting non-zero); everything else is done.
+                let out = c.cmd().args(["--json", "sync"]).output().unwrap();
+                let s: serde_json::Value = serde_json::from_slice(&out.stdout)
+                    .unwrap_or_else(|e| fail(format!("no sync summary ({e}): {out:?}")));
+                let backup_failed = s["auto_backup"]["ok"] == false;
+                if out.status.success() == backup_failed {
+                    fail(format!("the sync's exit does not match its backup: {s}"));
+                }
+                if backup_failed != current.is_some_and(|k| !plugged[k]) {
+                    fail(format!(
+                        "the automatic backup failed, or not, unexpectedly: {s}"
+                    ));
+                }
                 if let Some(f) = s["auto_backup"]["file"].as_str() {
                     made_at.push((PathBuf::from(f), step));
+                    if let Some(k) = sticks.iter().position(|d| Path::new(f).starts_with(d)) {
+                        written[k] = true;
+                    }
+                }
+                for k in 0..2 {
+                    if plugged[k] {
+                        waiting[k] = false;
+                    }
+                }
+                let expected: Vec<serde_json::Value> = (0..2)
+                    .filter(|&k| waiting[k])
+                    .map(|k| serde_json::json!(sticks[k]))
+                    .collect();
+                let said = s
+                    .get("backup_folders_to_clean")
+                    .cloned()
+                    .unwrap_or(serde_json::json!([]));
+                if said != serde_json::Value::Array(expected.clone()) {
+                    fail(format!(
+                        "the sync names {said} as sticks to clean, not {expected:?}"
+                    ));
+                }
+            }
+        }
+        // No automatic backup on a stick that is plugged in names a child erased, unless
+        // an erasure still waits for that stick's sync.
+        for k in (0..2).filter(|&k| plugged[k] && !waiting[k]) {
+            for a in goalpost::backup::auto::automatic_files(&sticks[k]).unwrap() {
+                let text = String::from_utf8_lossy(&std::fs::read(&a).unwrap()).into_owned();
+                let named = erased_named(&children, &text);
+                if !named.is_empty() {
+                    fail(format!(
+                        "{} names {named:?} after their erasure",
+                        a.display()
+                    ));
                 }
             }
         }
