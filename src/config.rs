@@ -92,7 +92,7 @@ pub const KEYS: &[Key] = &[
     // Issue 15: automatic backups and how long photo originals are kept.
     Key {
         name: "backup.dir",
-        help: "The folder automatic backups go to (full path), e.g. a USB stick or a school share. Unset: <data folder>/backups.",
+        help: "The folder automatic backups go to (full path), e.g. a USB stick or a school share; one class's only (a share given to every class: a folder of its own for each, e.g. <share>/Room 7). Unset: <data folder>/backups.",
         default: None,
         check: check_dir,
     },

@@ -283,6 +283,12 @@ impl Goalpost {
                 backup_dirs.push(dir);
             }
         }
+        // Never in a folder that holds another class's automatic backups.
+        if let Some(key) = crate::backup::auto::class_key(conn) {
+            backup_dirs.retain(|d| {
+                crate::backup::auto::mark_of(d, &key) != crate::backup::auto::Mark::Other
+            });
+        }
         let mut auto_backups = Vec::new();
         let mut missing_backup_dirs = Vec::new();
         for dir in &backup_dirs {
@@ -438,9 +444,16 @@ impl Goalpost {
             }
             // A folder of automatic backups that is back: none of them may hold the child.
             // (One made there since it came back is removed too, and made again.)
+            let key = crate::backup::auto::class_key(self.store().conn());
             for dir in &e.backup_dirs {
                 if !dir.is_dir() {
                     ok = false;
+                    continue;
+                }
+                // Back, but another class's folder now: none of its backups are ours.
+                if key.as_deref().is_some_and(|k| {
+                    crate::backup::auto::mark_of(dir, k) == crate::backup::auto::Mark::Other
+                }) {
                     continue;
                 }
                 let removed = crate::backup::auto::automatic_files(dir).and_then(|found| {

@@ -288,7 +288,11 @@ impl Goalpost {
     fn backup_folders(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.folders().backups()];
         if let Some(d) = self.config().ok().and_then(|c| c.backup_dir) {
-            if !dirs.contains(&d) {
+            // Not another class's folder: its backups are not this class's to restore.
+            let theirs = crate::backup::auto::class_key(self.store().conn()).is_some_and(|k| {
+                crate::backup::auto::mark_of(&d, &k) == crate::backup::auto::Mark::Other
+            });
+            if !dirs.contains(&d) && !theirs {
                 dirs.push(d);
             }
         }

@@ -188,7 +188,12 @@ fn a_failed_automatic_backup_is_reported_never_skipped() {
     std::fs::create_dir_all(&usb).unwrap();
     let text = common::cli_ok(&data, &["sync"]);
     assert!(text.contains("Automatic backup:"), "{text}");
-    assert_eq!(names(&usb).len(), 1);
+    assert_eq!(auto_days(&usb).len(), 1);
+    assert_eq!(
+        names(&usb).len(),
+        2,
+        "the backup and the folder's class mark"
+    );
     assert!(gp.last_auto_backup().unwrap().unwrap().ok);
 }
 
@@ -421,4 +426,79 @@ fn an_erasure_waits_for_the_usb_stick_and_the_sync_after_it_is_back_cleans_it() 
     );
     let list = goalpost::erasure::read_erasures(&data).unwrap();
     assert!(goalpost::erasure::unfinished(&list).is_empty(), "{list:?}");
+}
+
+/// `backup.dir` on a school share given to every class: the first class's automatic
+/// backups mark the folder as theirs (`goalpost-class.txt`); a second class set to the
+/// same folder is refused with the fix (a folder of its own), and nothing the second class
+/// does (its backups, rotation, erasing a child, its Settings list) touches the first
+/// class's backups. Before, both wrote `auto-<day>.goalpost` into the same folder: one
+/// class's backup of the day replaced the other's, and an erasure in one class removed
+/// the other class's backups.
+#[test]
+fn a_school_share_holds_one_classs_automatic_backups_and_refuses_another() {
+    let (d, room7) = common::demo_data_dir(3);
+    // Another class, made at another time (the demo's fixed clock would make it Room 7's
+    // twin, created at the same instant).
+    let room8 = d.path().join("room8");
+    common::cli(&room8)
+        .env("GOALPOST_NOW", at(-30).to_rfc3339())
+        .args(["demo", "--students", "3"])
+        .assert()
+        .success();
+    let share = d.path().join("school share");
+    std::fs::create_dir_all(&share).unwrap();
+    for data in [&room7, &room8] {
+        open(data, 0)
+            .set_setting("backup.dir", share.to_str().unwrap())
+            .unwrap();
+    }
+    assert!(open(&room7, 0).auto_backup_if_due().unwrap().ok);
+    let mark = std::fs::read_to_string(share.join("goalpost-class.txt")).unwrap();
+    assert!(mark.contains("class-key: "), "{mark}");
+    let before = common::files_under(&share)
+        .into_iter()
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect::<Vec<_>>();
+
+    let r = open(&room8, 0).auto_backup_if_due().unwrap();
+    assert!(!r.ok, "{r:?}");
+    let why = r.error.unwrap();
+    assert!(
+        why.contains("another Goalpost class") && why.contains("backup.dir"),
+        "{why}"
+    );
+    // Room 8 erases a child and lists its backups: Room 7's are not its own.
+    let gp = open(&room8, 0);
+    let child = gp.students().unwrap()[0].id;
+    let erased = gp.remove_student(child).unwrap();
+    assert_eq!(erased.automatic_backups_removed, 0, "{erased:?}");
+    assert!(gp
+        .backup_files()
+        .unwrap()
+        .iter()
+        .all(|b| !b.path.starts_with(&share)));
+    let after = common::files_under(&share)
+        .into_iter()
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect::<Vec<_>>();
+    assert!(before == after, "Room 8 changed Room 7's backups");
+
+    // A folder of its own inside the share works.
+    let own = share.join("Room 8");
+    std::fs::create_dir_all(&own).unwrap();
+    let gp = open(&room8, 1);
+    gp.set_setting("backup.dir", own.to_str().unwrap()).unwrap();
+    assert!(gp.auto_backup_if_due().unwrap().ok);
+    assert_eq!(auto_days(&own).len(), 1);
+    // Room 7 restored on a new PC is still the share's class (the key travels with it).
+    let new_pc = d.path().join("new pc");
+    let file = d.path().join("room7.goalpost");
+    open(&room7, 1).backup(&file).unwrap();
+    goalpost::backup::restore_into_new(&new_pc, &file, Clock::fixed(at(2))).unwrap();
+    let gp = open(&new_pc, 2);
+    gp.set_setting("backup.dir", share.to_str().unwrap())
+        .unwrap();
+    assert!(gp.auto_backup_if_due().unwrap().ok);
+    assert_eq!(auto_days(&share).len(), 2);
 }

@@ -12,6 +12,12 @@
 //!
 //! Before a migration changes an existing database ([`before_migration`]), the class is
 //! backed up as it is, as `before-migration-vN-...goalpost`, also never rotated.
+//!
+//! A `backup.dir` is one class's: the first automatic backup there writes [`CLASS_MARK`],
+//! naming the class by a key made from when the class was created (the same after a
+//! restore on a new PC). Another class set to the same folder (a school share given to
+//! every class) is refused with the fix, and no rotation or erasure of one class ever
+//! removes another's backups: their file names would be the same.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +41,79 @@ pub struct AutoBackup {
     pub error: Option<String>,
     /// Older automatic backups the rotation removed (file names).
     pub removed: Vec<String>,
+}
+
+/// The file in a `backup.dir` that names the class whose automatic backups it holds.
+pub const CLASS_MARK: &str = "goalpost-class.txt";
+
+/// The key of the class whose database is `conn`: from when the class was created, so
+/// the same on every PC the class is restored on; None before the class exists.
+pub(crate) fn class_key(conn: &Connection) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let created: String = conn
+        .query_row("SELECT created_at FROM class WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .ok()?;
+    let hash = Sha256::digest(created.as_bytes());
+    Some(hash.iter().take(8).map(|b| format!("{b:02x}")).collect())
+}
+
+/// Whose automatic backups the folder `dir` holds, by its [`CLASS_MARK`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Mark {
+    /// No mark: no class's yet (or made by a Goalpost from before marks).
+    None,
+    Ours,
+    /// Another class's: never written to, rotated or erased in by this class.
+    Other,
+}
+
+pub(crate) fn mark_of(dir: &Path, key: &str) -> Mark {
+    match std::fs::read_to_string(dir.join(CLASS_MARK)) {
+        Ok(text) => {
+            let theirs = text
+                .lines()
+                .find_map(|l| l.strip_prefix("class-key: "))
+                .map(str::trim);
+            if theirs == Some(key) {
+                Mark::Ours
+            } else {
+                Mark::Other
+            }
+        }
+        Err(_) => Mark::None,
+    }
+}
+
+/// Makes sure `dir` (a `backup.dir`) holds this class's automatic backups: marks it if no
+/// class did yet, refuses another class's folder with the fix.
+fn claim(dir: &Path, key: &str, class: &crate::ClassInfo) -> Result<()> {
+    match mark_of(dir, key) {
+        Mark::Ours => Ok(()),
+        Mark::Other => {
+            // An example folder named after the class, with nothing a path would misread.
+            let name: String = class
+                .class_name
+                .chars()
+                .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+                .collect();
+            let name = if name.trim().is_empty() { "my class" } else { name.trim() };
+            Err(Error::Conflict(format!(
+                "the backup folder {} holds the automatic backups of another Goalpost class (see {CLASS_MARK} in it): give this class a folder of its own with backup.dir, e.g. {}",
+                dir.display(),
+                dir.join(name).display()
+            )))
+        }
+        Mark::None => crate::fsutil::write_atomic(
+            &dir.join(CLASS_MARK),
+            format!(
+                "This folder holds the automatic backups of the Goalpost class {} ({}), and no other class's.\nclass-key: {key}\n",
+                class.class_name, class.school
+            )
+            .as_bytes(),
+        ),
+    }
 }
 
 /// The file name of the automatic backup of `day`.
@@ -78,12 +157,19 @@ impl Goalpost {
     pub fn auto_backup_due(&self) -> bool {
         match self.config() {
             Ok(s) if s.backup_keep_daily == 0 && s.backup_keep_weekly == 0 => false,
-            Ok(s) => !s
-                .backup_dir(self.folders())
-                .join(daily_name(self.today()))
-                .is_file(),
+            Ok(s) => {
+                let dir = s.backup_dir(self.folders());
+                !dir.join(daily_name(self.today())).is_file() || self.not_ours(&s, &dir)
+            }
             Err(_) => true,
         }
+    }
+
+    /// Whether `dir`, this class's `backup.dir`, holds another class's automatic backups
+    /// (its backup of today there is not this class's: one is due, and refused).
+    fn not_ours(&self, settings: &crate::config::Settings, dir: &Path) -> bool {
+        settings.backup_dir.is_some()
+            && class_key(self.store().conn()).is_some_and(|k| mark_of(dir, &k) == Mark::Other)
     }
 
     /// Today in the class's time zone: the day an automatic backup is named after.
@@ -110,7 +196,7 @@ impl Goalpost {
         }
         let dir = settings.backup_dir(self.folders());
         let dest = dir.join(daily_name(self.today()));
-        if dest.is_file() {
+        if dest.is_file() && !self.not_ours(&settings, &dir) {
             return None;
         }
         let result = (|| -> Result<AutoBackup> {
@@ -122,6 +208,8 @@ impl Goalpost {
                     "the backup folder {} is not there (a USB stick or a share not connected?): connect it, or change backup.dir",
                     dir.display()
                 )));
+            } else if let Some(key) = class_key(self.store().conn()) {
+                claim(&dir, &key, &self.class()?)?;
             }
             let info = write_backup(
                 self.folders(),
@@ -257,9 +345,12 @@ pub(crate) fn before_migration(data_dir: &Path, conn: &Connection, version: usiz
             |r| r.get(0),
         )
         .ok();
+    // Not into another class's folder (see [`CLASS_MARK`]).
+    let key = class_key(conn);
     let dir = set
         .map(PathBuf::from)
         .filter(|d| d.is_dir())
+        .filter(|d| key.as_deref().is_some_and(|k| mark_of(d, k) != Mark::Other))
         .unwrap_or_else(|| data.backups());
     let now = chrono::Utc::now();
     let result = std::fs::create_dir_all(&dir)
