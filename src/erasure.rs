@@ -273,21 +273,15 @@ impl Goalpost {
                 exports.push(p);
             }
         }
-        let mut backup_dirs = vec![data.backups()];
-        if let Some(dir) = self.config().ok().and_then(|c| c.backup_dir) {
-            backup_dirs.push(dir);
-        }
-        // Every folder automatic backups went to, also before `backup.dir` was changed.
-        for dir in crate::store::backup_runs::folders(self.store().conn())? {
-            if !backup_dirs.contains(&dir) {
+        // The backup folders of today and every folder automatic backups went to before
+        // `backup.dir` was changed; never one that holds another class's backups.
+        let mut backup_dirs = self.backup_folders();
+        for dir in crate::store::backup_runs::folders(conn)? {
+            if !backup_dirs.contains(&dir)
+                && !crate::backup::auto::another_classs_folder(conn, &dir)
+            {
                 backup_dirs.push(dir);
             }
-        }
-        // Never in a folder that holds another class's automatic backups.
-        if let Some(key) = crate::backup::auto::class_key(conn) {
-            backup_dirs.retain(|d| {
-                crate::backup::auto::mark_of(d, &key) != crate::backup::auto::Mark::Other
-            });
         }
         let mut auto_backups = Vec::new();
         let mut missing_backup_dirs = Vec::new();
@@ -444,16 +438,13 @@ impl Goalpost {
             }
             // A folder of automatic backups that is back: none of them may hold the child.
             // (One made there since it came back is removed too, and made again.)
-            let key = crate::backup::auto::class_key(self.store().conn());
             for dir in &e.backup_dirs {
                 if !dir.is_dir() {
                     ok = false;
                     continue;
                 }
                 // Back, but another class's folder now: none of its backups are ours.
-                if key.as_deref().is_some_and(|k| {
-                    crate::backup::auto::mark_of(dir, k) == crate::backup::auto::Mark::Other
-                }) {
+                if crate::backup::auto::another_classs_folder(self.store().conn(), dir) {
                     continue;
                 }
                 let removed = crate::backup::auto::automatic_files(dir).and_then(|found| {

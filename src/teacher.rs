@@ -285,14 +285,13 @@ impl Goalpost {
 
     /// The folders backups are listed from: `<data>/backups/`, and `backup.dir` when it
     /// names another.
-    fn backup_folders(&self) -> Vec<PathBuf> {
+    pub(crate) fn backup_folders(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.folders().backups()];
         if let Some(d) = self.config().ok().and_then(|c| c.backup_dir) {
-            // Not another class's folder: its backups are not this class's to restore.
-            let theirs = crate::backup::auto::class_key(self.store().conn()).is_some_and(|k| {
-                crate::backup::auto::mark_of(&d, &k) == crate::backup::auto::Mark::Other
-            });
-            if !dirs.contains(&d) && !theirs {
+            // Not another class's folder: its backups are not this class's.
+            if !dirs.contains(&d)
+                && !crate::backup::auto::another_classs_folder(self.store().conn(), &d)
+            {
                 dirs.push(d);
             }
         }

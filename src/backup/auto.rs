@@ -48,7 +48,7 @@ pub const CLASS_MARK: &str = "goalpost-class.txt";
 
 /// The key of the class whose database is `conn`: from when the class was created, so
 /// the same on every PC the class is restored on; None before the class exists.
-pub(crate) fn class_key(conn: &Connection) -> Option<String> {
+fn class_key(conn: &Connection) -> Option<String> {
     use sha2::{Digest, Sha256};
     let created: String = conn
         .query_row("SELECT created_at FROM class WHERE id = 1", [], |r| {
@@ -61,7 +61,7 @@ pub(crate) fn class_key(conn: &Connection) -> Option<String> {
 
 /// Whose automatic backups the folder `dir` holds, by its [`CLASS_MARK`].
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Mark {
+enum Mark {
     /// No mark: no class's yet (or made by a Goalpost from before marks).
     None,
     Ours,
@@ -69,7 +69,7 @@ pub(crate) enum Mark {
     Other,
 }
 
-pub(crate) fn mark_of(dir: &Path, key: &str) -> Mark {
+fn mark_of(dir: &Path, key: &str) -> Mark {
     match std::fs::read_to_string(dir.join(CLASS_MARK)) {
         Ok(text) => {
             let theirs = text
@@ -84,6 +84,13 @@ pub(crate) fn mark_of(dir: &Path, key: &str) -> Mark {
         }
         Err(_) => Mark::None,
     }
+}
+
+/// Whether the folder `dir` holds the automatic backups of another class than the one of
+/// `conn` (its [`CLASS_MARK`] names another): never written to, rotated, erased in or
+/// listed by this class.
+pub(crate) fn another_classs_folder(conn: &Connection, dir: &Path) -> bool {
+    class_key(conn).is_some_and(|k| mark_of(dir, &k) == Mark::Other)
 }
 
 /// Makes sure `dir` (a `backup.dir`) holds this class's automatic backups: marks it if no
@@ -168,8 +175,7 @@ impl Goalpost {
     /// Whether `dir`, this class's `backup.dir`, holds another class's automatic backups
     /// (its backup of today there is not this class's: one is due, and refused).
     fn not_ours(&self, settings: &crate::config::Settings, dir: &Path) -> bool {
-        settings.backup_dir.is_some()
-            && class_key(self.store().conn()).is_some_and(|k| mark_of(dir, &k) == Mark::Other)
+        settings.backup_dir.is_some() && another_classs_folder(self.store().conn(), dir)
     }
 
     /// Today in the class's time zone: the day an automatic backup is named after.
@@ -346,11 +352,9 @@ pub(crate) fn before_migration(data_dir: &Path, conn: &Connection, version: usiz
         )
         .ok();
     // Not into another class's folder (see [`CLASS_MARK`]).
-    let key = class_key(conn);
     let dir = set
         .map(PathBuf::from)
-        .filter(|d| d.is_dir())
-        .filter(|d| key.as_deref().is_some_and(|k| mark_of(d, k) != Mark::Other))
+        .filter(|d| d.is_dir() && !another_classs_folder(conn, d))
         .unwrap_or_else(|| data.backups());
     let now = chrono::Utc::now();
     let result = std::fs::create_dir_all(&dir)

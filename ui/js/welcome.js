@@ -4,9 +4,9 @@
 // the old computer (a USB stick, a school share), or start a new class. A class kept on a
 // stick or a share that is not connected yet is not lost: connect it and look again.
 import { teacher as api } from './api.js';
-import { h, showError, toast } from './dom.js';
+import { h, showError } from './dom.js';
 import { t } from './i18n.js';
-import { errorRegion } from './screen.js';
+import { actor, errorRegion } from './screen.js';
 import { classFields, restoreSummary } from './screens/settings.js';
 
 /** What the new class starts from: this computer's time zone and language. */
@@ -21,34 +21,20 @@ function guesses() {
   return { school: '', class_name: '', teacher: '', teacher_email: '', language, timezone };
 }
 
-/** Runs `fn` with `button` busy; an error shows in `box`, with what was typed kept. */
-async function busy(button, box, fn) {
-  button.disabled = true;
-  button.setAttribute('aria-busy', 'true');
-  try {
-    await fn();
-    showError(box, null);
-  } catch (err) {
-    showError(box, err);
-  } finally {
-    button.disabled = false;
-    button.setAttribute('aria-busy', 'false');
-  }
-}
-
 /**
  * Draws the welcome into `root` for the data folder `folder`; `done()` reads the class
  * again once one is there (made, restored, or connected).
  */
 export function render(root, folder, done) {
+  // The screens' way to act, with no screen to redraw: the class arriving is `done`.
+  const view = { reload: async () => {}, handle: (err, box) => showError(box, err) };
   const restoreErr = errorRegion();
   const restoreBtn = h('button', { type: 'button', class: 'btn primary', 'data-action': 'restore-file' }, t('welcome.restore_button'));
-  restoreBtn.addEventListener('click', () => busy(restoreBtn, restoreErr, async () => {
+  restoreBtn.addEventListener('click', () => actor(view, restoreErr)(async () => {
     const r = await api.backupRestoreFile(t('welcome.restore_title'), t('settings.backup_files'));
-    if (!r) return; // the dialog was cancelled
-    toast(restoreSummary(r));
-    await done();
-  }));
+    if (r) await done(); // else the dialog was cancelled
+    return r;
+  }, (r) => (r ? restoreSummary(r) : null), { redraw: false, busy: restoreBtn }));
 
   const fields = classFields(guesses(), 'new');
   const createErr = errorRegion();
@@ -59,10 +45,10 @@ export function render(root, folder, done) {
     fields.grid, createErr, createBtn);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    busy(createBtn, createErr, async () => {
+    actor(view, createErr)(async () => {
       await api.classCreate(fields.read());
       await done();
-    });
+    }, null, { redraw: false, busy: createBtn });
   });
 
   const again = h('button', { type: 'button', class: 'btn quiet', 'data-action': 'look-again' }, t('welcome.look_again'));

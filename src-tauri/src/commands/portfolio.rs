@@ -44,15 +44,9 @@ pub async fn portfolio_export<R: Runtime>(
 ) -> Reply<Option<Exported>> {
     s.teacher(w.label())?
         .run(move |gp| {
-            let picked = match std::env::var_os(PICK_FOLDER_ENV).filter(|p| !p.is_empty()) {
-                Some(p) => Some(PathBuf::from(p)),
-                None => app
-                    .dialog()
-                    .file()
-                    .set_title(title)
-                    .blocking_pick_folder()
-                    .and_then(|p| p.into_path().ok()),
-            };
+            let picked = super::picked(PICK_FOLDER_ENV, || {
+                app.dialog().file().set_title(title).blocking_pick_folder()
+            });
             let Some(parent) = picked else {
                 return Ok(None);
             };

@@ -35,11 +35,12 @@ pub async fn teacher_status<R: Runtime>(
     s: State<'_, AppState>,
 ) -> Reply<TeacherStatus> {
     s.teacher_window(w.label())?.reread_if_unreadable().await?;
-    if s.session()?.problem().is_some() || s.has_no_class() {
+    let no_class_in = s.has_no_class().then(|| s.data_dir().to_path_buf());
+    if s.session()?.problem().is_some() || no_class_in.is_some() {
         return Ok(TeacherStatus {
             session: s.status()?,
             class: ClassTitle::default(),
-            no_class_in: s.has_no_class().then(|| s.data_dir().to_path_buf()),
+            no_class_in,
         });
     }
     let (class, tries) = s.run(|gp| Ok((gp.class_title()?, gp.pin_tries()?))).await?;

@@ -10,8 +10,6 @@
 //! The file is asked for with the system's file dialog, opened from here in Rust, as for
 //! portfolios (`commands/portfolio.rs`): no window may open a dialog or a file itself.
 
-use std::path::PathBuf;
-
 use goalpost::backup::RestoreReport;
 use goalpost::ClassInfo;
 use tauri::{AppHandle, Runtime, State, Webview};
@@ -55,16 +53,15 @@ pub async fn backup_restore_file<R: Runtime>(
     let restored = s
         .teacher(w.label())?
         .run_in_folder(move |dir, clock| {
-            let picked = match std::env::var_os(PICK_FILE_ENV).filter(|p| !p.is_empty()) {
-                Some(p) => Some(PathBuf::from(p)),
-                None => dialog
+            let picked = super::picked(PICK_FILE_ENV, || {
+                dialog
                     .dialog()
                     .file()
                     .set_title(title)
-                    .add_filter(filter, &["goalpost", "sqlite3"])
+                    // Whole-class archives, and the database-only backups of older versions.
+                    .add_filter(filter, &[goalpost::backup::EXTENSION, "sqlite3"])
                     .blocking_pick_file()
-                    .and_then(|p| p.into_path().ok()),
-            };
+            });
             match picked {
                 Some(file) => goalpost::backup::restore_into_new(dir, &file, clock).map(Some),
                 None => Ok(None),

@@ -185,54 +185,51 @@ function blogCard(data, setting, view) {
 
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
+/** A form of settings saved together, all or none (settings_save): `inputs` maps each
+ * setting's key to the input that holds its value; `body` lays them out. */
+function settingsForm(view, { id, title, heading = 'h3', card = true }, inputs, ...body) {
+  const err = errorRegion();
+  const act = actor(view, err);
+  const form = h('form', { class: card ? 'card' : null, 'aria-labelledby': id, novalidate: true },
+    h(heading, { id }, title), ...body, err,
+    h('button', { type: 'submit', class: 'btn primary' }, t('common.save')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(() => api.settingsSave(Object.entries(inputs).map(([key, input]) => [key, input.value])),
+      () => t('common.saved'));
+  });
+  return form;
+}
+
 /** How often families hear from the class: the day of the weekly digest and the most
  * messages a family gets in a week (issue 16). */
 function familiesCard(setting, view) {
   const day = h('select', {}, WEEKDAYS.map((d) => h('option', { value: d, selected: setting('mail.weekly_day') === d }, t(`settings.day_${d}`))));
   const most = h('input', { type: 'number', min: 1, max: 50, value: setting('mail.max_per_week'), inputmode: 'numeric' });
-  const err = errorRegion();
-  const act = actor(view, err);
-  const form = h('form', { class: 'card', 'aria-labelledby': 'settings-families', novalidate: true },
-    h('h3', { id: 'settings-families' }, t('settings.families')),
+  return settingsForm(view, { id: 'settings-families', title: t('settings.families') },
+    { 'mail.max_per_week': most, 'mail.weekly_day': day },
     h('div', { class: 'grid2' },
       field('set-max-per-week', t('settings.max_per_week'), most, t('settings.max_per_week_help')),
-      field('set-weekly-day', t('settings.weekly_day'), day, t('settings.weekly_day_help'))),
-    err,
-    h('button', { type: 'submit', class: 'btn primary' }, t('common.save')));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    act(() => api.settingsSave([['mail.max_per_week', most.value], ['mail.weekly_day', day.value]]),
-      () => t('common.saved'));
-  });
-  return form;
+      field('set-weekly-day', t('settings.weekly_day'), day, t('settings.weekly_day_help'))));
 }
 
 /** What is kept and for how long: where automatic backups go and how many are kept, and
  * how long photo originals are kept once their web copies exist (issue 15). */
 function keepingForm(setting, view) {
   const number = (key, max) => h('input', { type: 'number', min: 0, max, value: setting(key), inputmode: 'numeric' });
-  const dir = h('input', { type: 'text', value: setting('backup.dir'), spellcheck: 'false' });
-  const daily = number('backup.keep_daily', 366);
-  const weekly = number('backup.keep_weekly', 366);
-  const originals = number('photo.keep_originals_days', 36500);
-  const err = errorRegion();
-  const act = actor(view, err);
-  const form = h('form', { 'aria-labelledby': 'settings-keeping', novalidate: true },
-    h('h4', { id: 'settings-keeping' }, t('settings.keeping')),
-    field('set-backup-dir', t('settings.backup_dir'), dir, t('settings.backup_dir_help')),
+  const inputs = {
+    'backup.dir': h('input', { type: 'text', value: setting('backup.dir'), spellcheck: 'false' }),
+    'backup.keep_daily': number('backup.keep_daily', 366),
+    'backup.keep_weekly': number('backup.keep_weekly', 366),
+    'photo.keep_originals_days': number('photo.keep_originals_days', 36500),
+  };
+  return settingsForm(view, { id: 'settings-keeping', title: t('settings.keeping'), heading: 'h4', card: false },
+    inputs,
+    field('set-backup-dir', t('settings.backup_dir'), inputs['backup.dir'], t('settings.backup_dir_help')),
     h('div', { class: 'grid2' },
-      field('set-keep-daily', t('settings.keep_daily'), daily, t('settings.keep_daily_help')),
-      field('set-keep-weekly', t('settings.keep_weekly'), weekly, t('settings.keep_weekly_help')),
-      field('set-keep-originals', t('settings.keep_originals'), originals, t('settings.keep_originals_help'))),
-    err,
-    h('button', { type: 'submit', class: 'btn primary' }, t('common.save')));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    act(() => api.settingsSave([['backup.dir', dir.value], ['backup.keep_daily', daily.value],
-      ['backup.keep_weekly', weekly.value], ['photo.keep_originals_days', originals.value]]),
-    () => t('common.saved'));
-  });
-  return form;
+      field('set-keep-daily', t('settings.keep_daily'), inputs['backup.keep_daily'], t('settings.keep_daily_help')),
+      field('set-keep-weekly', t('settings.keep_weekly'), inputs['backup.keep_weekly'], t('settings.keep_weekly_help')),
+      field('set-keep-originals', t('settings.keep_originals'), inputs['photo.keep_originals_days'], t('settings.keep_originals_help'))));
 }
 
 /** The station as a kiosk: full screen without a window frame, left only through the
