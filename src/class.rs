@@ -117,6 +117,16 @@ pub fn create_class(
     clock: crate::Clock,
 ) -> Result<ClassInfo> {
     let c = c.checked()?;
+    // Under the class lock, so that a restore into the same folder meanwhile (from a
+    // terminal) and this never both make the class.
+    crate::fsutil::private_dir(dir)?;
+    let tz = c.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let _lock = crate::lock::ClassLock::try_acquire(
+        dir,
+        crate::lock::Operation::ClassCreate,
+        clock.now(),
+        || tz,
+    )?;
     if crate::DataDir::new(dir).database().exists() {
         return Err(Error::Conflict(format!(
             "{} already holds a class: open it, or choose another folder for a new one",

@@ -45,6 +45,8 @@ pub enum Operation {
     Export,
     /// `class archive`: the year's backup and portfolios, then an empty class.
     ClassArchive,
+    /// A new class made in a folder that holds none (the app's first start).
+    ClassCreate,
 }
 
 impl Operation {
@@ -62,6 +64,7 @@ impl Operation {
             Operation::RosterImport => "a roster import",
             Operation::Export => "an export of portfolios",
             Operation::ClassArchive => "a class archive",
+            Operation::ClassCreate => "making a new class",
         }
     }
 }

@@ -444,14 +444,23 @@ fn the_first_day_starts_a_new_class_in_the_window() {
     let data = root.path().join("class");
     let (_app, _station, teacher) =
         app_on(AppState::new(data.clone(), Clock::system()), true, |b| b);
-    let made = invoke(
-        &teacher,
-        "class_create",
-        json!({ "class": { "school": "Escuela Sol", "class_name": "3º B",
-            "teacher": "Ana Ruiz", "teacher_email": "ana@sol.example", "language": "es",
-            "timezone": "Europe/Madrid" } }),
+    let class = json!({ "class": { "school": "Escuela Sol", "class_name": "3º B",
+        "teacher": "Ana Ruiz", "teacher_email": "ana@sol.example", "language": "es",
+        "timezone": "Europe/Madrid" } });
+    // A restore into the folder from a terminal holds the class lock: not both at once.
+    std::fs::create_dir_all(&data).unwrap();
+    let restoring = goalpost::lock::ClassLock::try_acquire(
+        &data,
+        goalpost::lock::Operation::Restore,
+        chrono::Utc::now(),
+        || chrono_tz::UTC,
     )
     .unwrap();
+    let e = invoke(&teacher, "class_create", class.clone()).unwrap_err();
+    assert_eq!(kind(&e), "busy", "{e}");
+    assert!(!db_file(&data).exists());
+    drop(restoring);
+    let made = invoke(&teacher, "class_create", class).unwrap();
     assert_eq!(made["class_name"], "3º B");
     let st = invoke(&teacher, "teacher_status", json!({})).unwrap();
     assert_eq!(st.get("no_class_in"), None, "{st}");
